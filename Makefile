@@ -1,0 +1,45 @@
+# `make pack` and `make test` are all a fresh machine needs: both create .venv
+# and install the pinned dependencies on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+TRACKER := $(BIN)/python -m tracker
+
+.PHONY: help venv validate pack test lint format system-packages clean
+
+help:
+	@echo "make pack      build the briefing pack for the next council of governors meeting"
+	@echo "make test      run the test suite (installs LibreOffice and poppler if missing)"
+	@echo "make validate  check every file in config/"
+	@echo "make lint      ruff check and format check"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+validate: $(STAMP)
+	$(TRACKER) validate
+
+pack: validate
+	@echo "The briefing pack builder is not available yet: config/ is valid."
+
+system-packages:
+	@sh tests/system-packages.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(STAMP) system-packages lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) outputs/packs outputs/state outputs/outbox .pytest_cache

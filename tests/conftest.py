@@ -1,0 +1,36 @@
+"""Shared fixtures: copies of the shipped config, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tracker.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CONFIG = ROOT / "config"
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A private copy of the shipped config/ (and templates/) that a test may change."""
+    shutil.copytree(CONFIG, tmp_path / "config", ignore=shutil.ignore_patterns("governors.yaml", ".*.lock"))
+    if (ROOT / "templates").exists():
+        shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    return tmp_path / "config"
+
+
+@pytest.fixture
+def small_register(tmp_path: Path) -> Path:
+    path = tmp_path / "register.yaml"
+    shutil.copy(FIXTURES / "register-small.yaml", path)
+    return path
+
+
+def run(*args: str) -> Result:
+    """Run `tracker ARGS...` in-process, as a user would type it."""
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="tracker")

@@ -1,0 +1,40 @@
+"""The command line as a user meets it: help, examples, errors without tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT, run
+
+
+def test_help_lists_every_command_with_an_example():
+    result = run("--help")
+    assert result.exit_code == 0
+    commands = result.output.split("Commands:")[1].split("Examples:")[0]
+    examples = result.output.split("Examples:")[1]
+    names = [line.split()[0] for line in commands.strip("\n").splitlines() if line.startswith("  ") and line.split()]
+    assert "validate" in names
+    for name in names:
+        assert f"tracker {name}" in examples, f"no example for {name}"
+
+
+def test_python_dash_m_tracker_works_and_errors_are_one_line_with_status_2(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker", "validate", "--config", str(tmp_path / "missing")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert proc.stdout.strip().splitlines() == [
+        f"{tmp_path}/missing/questions.yaml: file not found",
+        f"{tmp_path}/missing/register.yaml: file not found",
+        f"{tmp_path}/missing/trust.yaml: file not found",
+    ]
+    assert proc.stderr.strip() == "Error: 3 problems in 3 files"
+
+
+def test_the_tracker_console_script_is_installed():
+    exe = ROOT / ".venv" / "bin" / "tracker"
+    proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "version" in proc.stdout

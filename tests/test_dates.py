@@ -1,0 +1,50 @@
+import datetime as dt
+
+import pytest
+
+from tracker.dates import PartialDate
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "precision"),
+    [
+        (2018, "2018", "year"),
+        ("2018-11", "2018-11", "month"),
+        (dt.date(2018, 11, 14), "2018-11-14", "day"),
+        ("2018-11-14", "2018-11-14", "day"),
+    ],
+)
+def test_a_date_keeps_exactly_the_precision_its_source_gives(value, text, precision):
+    d = PartialDate.parse(value)
+    assert str(d) == text
+    assert d.precision == precision
+
+
+@pytest.mark.parametrize("bad", ["18-11", "November 2018", "2018/11", True, 3.5, None])
+def test_anything_else_is_refused_with_a_sentence(bad):
+    with pytest.raises(ValueError, match="2018-11"):
+        PartialDate.parse(bad)
+
+
+def test_human_form_never_adds_a_day():
+    assert PartialDate.parse("2018-11").human() == "November 2018"
+    assert PartialDate.parse(2018).human() == "2018"
+    assert PartialDate.parse("2019-01-07").human() == "7 January 2019"
+
+
+def test_a_month_spans_its_whole_month_for_comparisons():
+    d = PartialDate.parse("2024-02")
+    assert d.first_day() == dt.date(2024, 2, 1)
+    assert d.last_day() == dt.date(2024, 2, 29)
+
+
+def test_yaml_form_writes_back_as_the_same_unquoted_value():
+    assert PartialDate.parse("2019-01-07").to_yaml() == dt.date(2019, 1, 7)
+    assert PartialDate.parse("2018-11").to_yaml() == "2018-11"
+    assert PartialDate.parse(2018).to_yaml() == 2018
+
+
+@pytest.mark.parametrize("bad", ["2018-13", "2018-02-30"])
+def test_an_impossible_date_is_named_as_such(bad):
+    with pytest.raises(ValueError, match="is not a real date"):
+        PartialDate.parse(bad)

@@ -1,0 +1,188 @@
+"""`tracker validate`: every problem, in every file, as file:line: field: what is wrong."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run
+
+
+def edit(path: Path, old: str, new: str) -> int:
+    """Replace the first `old` with `new` and return the line number where it stood."""
+    text = path.read_text(encoding="utf-8")
+    at = text.index(old)
+    path.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
+    return text.count("\n", 0, at) + 1 + old[: len(old) - len(old.lstrip("\n"))].count("\n")
+
+
+def problems(config_dir: Path) -> tuple[int, str]:
+    result = run("validate", "--config", config_dir)
+    return result.exit_code, result.output
+
+
+def test_the_shipped_config_is_valid(config_dir):
+    code, out = problems(config_dir)
+    assert code == 0, out
+    assert "are valid" in out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        (
+            "category: planning-guidance",
+            "category: planning",
+            r"milestones\[\d+\]\.category",
+            "'planning' is not one of: planning-guidance, ten-year-plan",
+        ),
+        (
+            "status: published",
+            "status: out",
+            r"milestones\[\d+\]\.status",
+            "'out' is not one of: expected, delayed, published",
+        ),
+        (
+            "published: 2019-01-07",
+            "published: 7 January 2019",
+            r"milestones\[\d+\]\.published",
+            "expected a date like 2018, 2018-11 or 2018-11-14",
+        ),
+        ("published: 2019-01-07", "published: 2019-02-30", r"milestones\[\d+\]\.published", "not a real date"),
+        (
+            "url: https://",
+            "url: javascript:alert(1)//",
+            r"milestones\[\d+\]\.sources\[\d+\]\.url",
+            "is not an http(s) web address",
+        ),
+        ("url: https://", "url: ftp://", r"milestones\[\d+\]\.sources\[\d+\]\.url", "is not an http(s) web address"),
+        ("\n    title: ", "\n    titel: ", r"milestones\[\d+\]\.titel", "unknown field"),
+        ("stage: icb", "stage: icp", r"systems\[\d+\]\.designations\[\d+\]\.stage", "'icp' is not one of"),
+    ],
+)
+def test_each_kind_of_register_error_names_file_line_and_field(config_dir, old, new, field, message):
+    line = edit(config_dir / "register.yaml", old, new)
+    code, out = problems(config_dir)
+    assert code == 2
+    assert re.search(rf"register\.yaml:{line}: {field}: .*{re.escape(message)}", out), out
+
+
+def test_a_missing_required_field_is_reported_at_its_milestone(config_dir):
+    line = edit(config_dir / "register.yaml", "\n    title: ", "\n    titel: ")
+    _, out = problems(config_dir)
+    assert re.search(r"register\.yaml:\d+: milestones\[\d+\]\.title: is required", out), out
+    assert f"register.yaml:{line}:" in out
+
+
+def test_duplicate_ids_are_reported_with_both_places(config_dir):
+    path = config_dir / "register.yaml"
+    text = path.read_text()
+    ids = re.findall(r"^  - id: (\S+)$", text, re.M)
+    line = edit(path, f"  - id: {ids[1]}\n", f"  - id: {ids[0]}\n")
+    _, out = problems(config_dir)
+    assert re.search(
+        rf"register\.yaml:{line}: milestones\[1\]\.id: duplicate id '{ids[0]}' \(also at line \d+\)", out
+    ), out
+
+
+def test_published_is_required_for_a_published_milestone(config_dir):
+    path = config_dir / "register.yaml"
+    line = edit(path, "published: 2019-01-07\n", "")
+    _, out = problems(config_dir)
+    assert re.search(r"register\.yaml:\d+: milestones\[\d+\]\.published: is required when status is published", out), (
+        out
+    )
+    assert line > 0
+
+
+def test_a_superseded_by_link_must_point_at_a_milestone(config_dir):
+    path = config_dir / "register.yaml"
+    line = edit(path, "superseded_by: ", "superseded_by: no-such-edition\n    x_old: ")
+    _, out = problems(config_dir)
+    assert f"register.yaml:{line}: " in out and "'no-such-edition' is not the id of any milestone" in out, out
+
+
+def test_question_links_must_name_real_milestones(config_dir):
+    line = edit(config_dir / "questions.yaml", "milestones: [", "milestones: [no-such-milestone, ")
+    _, out = problems(config_dir)
+    assert re.search(
+        rf"questions\.yaml:{line}: questions\[0\]\.position\.milestones\[0\]: 'no-such-milestone' is not the id of any milestone",
+        out,
+    ), out
+
+
+def test_question_status_must_be_a_known_rag_status(config_dir):
+    line = edit(config_dir / "questions.yaml", "status: assured", "status: green")
+    _, out = problems(config_dir)
+    assert re.search(
+        rf"questions\.yaml:{line}: questions\[0\]\.position\.status: 'green' is not one of: not started, in progress, assured",
+        out,
+    ), out
+
+
+def test_all_eight_questions_must_be_there(config_dir):
+    path = config_dir / "questions.yaml"
+    edit(path, "  - number: 8\n", "  - number: 9\n")
+    _, out = problems(config_dir)
+    assert "should hold the eight questions numbered 1 to 8, found [1, 2, 3, 4, 5, 6, 7, 9]" in out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        (
+            "system: frimley",
+            "system: atlantis",
+            "footprint.system",
+            "'atlantis' is not the id of any system in the register",
+        ),
+        (
+            "email: company.secretary@example.org",
+            "email: not-an-address",
+            "secretary.email",
+            "is not a valid email address",
+        ),
+        ("    - 2026-12-10", "    - 2026-12", r"council_of_governors\.meetings\[\d+\]", "needs a day"),
+        ("pdf: false", "pdf: maybe", "pack.pdf", "should be true or false"),
+    ],
+)
+def test_trust_profile_errors_name_file_line_and_field(config_dir, old, new, field, message):
+    line = edit(config_dir / "trust.yaml", old, new)
+    _, out = problems(config_dir)
+    assert re.search(rf"trust\.yaml:{line}: {field}: .*{re.escape(message)}", out), out
+
+
+def test_every_problem_in_every_file_is_reported_in_one_run(config_dir):
+    edit(config_dir / "register.yaml", "category: planning-guidance", "category: planning")
+    edit(config_dir / "register.yaml", "status: published", "status: out")
+    edit(config_dir / "trust.yaml", "email: company.secretary@example.org", "email: nobody")
+    code, out = problems(config_dir)
+    assert code == 2
+    assert "'planning' is not one of" in out and "'out' is not one of" in out and "'nobody' is not a valid email" in out
+    assert out.strip().splitlines()[-1] == "Error: 3 problems in 2 files"
+
+
+def test_a_yaml_syntax_error_gives_file_line_and_a_sentence_not_a_traceback(config_dir):
+    path = config_dir / "register.yaml"
+    line = edit(path, "\n  - id: ", "\n  - id: [unclosed\n  - id: ")
+    result = run("validate", "--config", config_dir)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    m = re.search(r"register\.yaml:(\d+): YAML syntax error: (.+)", result.output)
+    assert m, result.output
+    assert abs(int(m.group(1)) - (line + 1)) <= 2
+
+
+def test_a_missing_file_is_one_sentence(config_dir):
+    (config_dir / "trust.yaml").unlink()
+    code, out = problems(config_dir)
+    assert code == 2
+    assert "trust.yaml: file not found" in out
+
+
+def test_a_file_that_is_not_a_mapping_is_reported(config_dir):
+    (config_dir / "questions.yaml").write_text("- just\n- a list\n")
+    _, out = problems(config_dir)
+    assert "questions.yaml:1: the questions file should be a mapping" in out

@@ -1,0 +1,86 @@
+"""The `tracker` command. Entry point: reads the environment, turns errors into exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.errors import TrackerError
+from tracker.validate import ConfigPaths, validate
+
+CONFIG_DIR = Path("config")
+
+
+class TrackerGroup(click.Group):
+    """Lists each command with an example, and turns TrackerError into one line and exit 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            click.secho(f"Error: {exc}", err=True, fg="red")
+            ctx.exit(exc.exit_code)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            example = getattr(self.get_command(ctx, name), "example", None)
+            if example:
+                rows.append((name, example))
+        if rows:
+            with formatter.section("Examples"):
+                formatter.write_dl(rows)
+        super().format_epilog(ctx, formatter)
+
+
+def command(group: click.Group, name: str, example: str, **kw):
+    """Register a command with the example that `tracker --help` shows for it."""
+
+    def wrap(fn):
+        cmd = group.command(name, **kw)(fn)
+        cmd.example = example
+        return cmd
+
+    return wrap
+
+
+@click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nhs-governors-tracker")
+def cli() -> None:
+    """Track national NHS policy milestones and build council of governors briefing packs."""
+
+
+@command(cli, "validate", "tracker validate --config config")
+@click.option(
+    "--config",
+    "config_dir",
+    type=click.Path(path_type=Path),
+    default=CONFIG_DIR,
+    show_default=True,
+    help="Folder holding register.yaml, trust.yaml, questions.yaml and sources.yaml.",
+)
+@click.option("--register", type=click.Path(path_type=Path), help="Register file, if not the one in --config.")
+@click.option("--trust", type=click.Path(path_type=Path), help="Trust profile, if not the one in --config.")
+@click.option("--questions", type=click.Path(path_type=Path), help="Questions file, if not the one in --config.")
+def validate_cmd(config_dir: Path, register: Path | None, trust: Path | None, questions: Path | None) -> None:
+    """Check every config file and report every problem as file:line: field: what is wrong."""
+    d = ConfigPaths.in_dir(config_dir)
+    paths = ConfigPaths(register or d.register, trust or d.trust, questions or d.questions, d.sources)
+    problems = validate(paths)
+    for p in problems:
+        click.echo(str(p))
+    if problems:
+        files = len({p.file for p in problems})
+        raise TrackerError(
+            f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {files} file{'s' if files > 1 else ''}"
+        )
+    click.echo(
+        f"OK: {paths.register}, {paths.trust}, {paths.questions}"
+        + (f", {paths.sources}" if paths.sources.exists() else "")
+        + " are valid."
+    )
+
+
+def main() -> None:
+    cli(prog_name="tracker")

@@ -1,0 +1,77 @@
+"""Partial dates: a source that gives only a year or a month must never gain a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, value: object) -> PartialDate:
+        """Accept what YAML hands us: 2018, "2018-11", a date, or "2018-11-14"."""
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return cls(value.year, value.month, value.day)
+        if isinstance(value, bool):
+            raise ValueError(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
+        if isinstance(value, int):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValueError(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
+        m = _PATTERN.match(value.strip())
+        if not m:
+            raise ValueError(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
+        year, month, day = (int(g) if g else None for g in m.groups())
+        try:
+            dt.date(year, month or 1, day or 1)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a real date ({exc})") from None
+        return cls(year, month, day)
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month" if self.month else "year"
+
+    def __str__(self) -> str:
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    def human(self) -> str:
+        """How a governor reads it: 14 November 2018, November 2018, 2018."""
+        if self.day:
+            return f"{self.day} {dt.date(self.year, self.month, 1):%B %Y}"
+        if self.month:
+            return f"{dt.date(self.year, self.month, 1):%B %Y}"
+        return str(self.year)
+
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> dt.date:
+        if self.day:
+            return self.first_day()
+        if self.month:
+            nxt = dt.date(self.year + (self.month == 12), self.month % 12 + 1, 1)
+            return nxt - dt.timedelta(days=1)
+        return dt.date(self.year, 12, 31)
+
+    def to_yaml(self) -> object:
+        """The value that dumps as this date, unquoted, in the register's own style."""
+        if self.day:
+            return self.first_day()
+        if self.month:
+            return str(self)
+        return self.year
