@@ -82,5 +82,79 @@ def validate_cmd(config_dir: Path, register: Path | None, trust: Path | None, qu
     )
 
 
+# -- policy tracking ------------------------------------------------------------
+
+
+@command(cli, "match", "tracker match --json tests/fixtures/feeds/nhs-england.xml")
+@click.option("--register", type=click.Path(path_type=Path), default=CONFIG_DIR / "register.yaml", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.argument("sources", nargs=-1, required=True)
+def match_cmd(register: Path, as_json: bool, sources: tuple[str, ...]) -> None:
+    """Show which milestones each entry of SOURCE (a feed file or http(s) URL) matches; writes nothing."""
+    import json
+
+    from tracker.fetch import read_source
+    from tracker.match import Matcher
+    from tracker.register import load_register
+
+    matcher = Matcher(load_register(register))
+    entries, errors = [], []
+    for source in sources:
+        feed, _ = read_source(None, source)
+        if feed.error:
+            errors.append({"source": source, "error": feed.error})
+        for item in feed.items:
+            found = [{"milestone": m.milestone, "category": m.category, "rule": m.rule} for m in matcher.match(item)]
+            entries.append(
+                {
+                    "source": source,
+                    "link": item.link,
+                    "title": item.title,
+                    "published": item.published,
+                    "matches": found,
+                }
+            )
+    if as_json:
+        click.echo(json.dumps({"entries": entries, "errors": errors}, indent=2, ensure_ascii=False))
+        return
+    for e in entries:
+        hits = ", ".join(f"{m['milestone']} (rule {m['rule']})" for m in e["matches"]) or "no match"
+        click.echo(f"{e['published'] or 'undated':20}  {e['title'] or '(untitled)'}\n    -> {hits}")
+    for err in errors:
+        click.secho(f"{err['source']}: {err['error']}", fg="yellow", err=True)
+    matched = sum(1 for e in entries if e["matches"])
+    click.echo(f"{len(entries)} entries read, {matched} matched, {len(errors)} sources could not be read.")
+
+
+@command(cli, "track", "tracker track --dry-run")
+@click.option(
+    "--sources", "sources_path", type=click.Path(path_type=Path), default=CONFIG_DIR / "sources.yaml", show_default=True
+)
+@click.option("--register", type=click.Path(path_type=Path), default=CONFIG_DIR / "register.yaml", show_default=True)
+@click.option("--state-dir", type=click.Path(path_type=Path), default=Path("outputs/state"), show_default=True)
+@click.option("--dry-run", is_flag=True, help="Fetch and match, but write neither the register nor the state.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+def track_cmd(sources_path: Path, register: Path, state_dir: Path, dry_run: bool, as_json: bool) -> None:
+    """Read every source, update the register with evidence and changes, and summarise the run."""
+    import datetime as dt
+    import json
+    import sys
+
+    from tracker.config import load_sources
+    from tracker.track import track
+
+    sources = load_sources(sources_path)
+    now = dt.datetime.now(dt.UTC)
+    if sys.stderr.isatty() and not as_json:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Reading feeds", total=len(sources))
+            summary = track(sources, register, state_dir, now, dry_run=dry_run, progress=lambda _: bar.advance(task))
+    else:
+        summary = track(sources, register, state_dir, now, dry_run=dry_run)
+    click.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) if as_json else summary.to_text())
+
+
 def main() -> None:
     cli(prog_name="tracker")

@@ -8,6 +8,7 @@ work, a crash never leaves half a file, and a no-op run leaves the bytes alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from tracker.dates import PartialDate
 from tracker.files import atomic_write, dump_yaml, locked, parse_yaml, read_text
-from tracker.schema import Checker
+from tracker.schema import SLUG, Checker
 
 CATEGORIES = ("planning-guidance", "ten-year-plan", "ics-designation", "legislation", "other")
 STATUSES = ("expected", "delayed", "published", "superseded", "withdrawn")
@@ -30,7 +31,11 @@ MILESTONE_KEYS = (
     "superseded_by", "sources", "match", "evidence", "history",
 )  # fmt: skip
 RULE_KEYS = ("id", "all", "any", "none", "field", "sets")
-WATCH_KEYS = ("id", "category", "title", "all", "any", "none", "field", "summary")
+WATCH_KEYS = ("id", "category", "title", "all", "any", "none", "field", "summary", "creates")
+# Placeholders a phrase may hold (see tracker.match), and those a watch's `creates` may use.
+PHRASE_PLACEHOLDERS = ("years", "year", "words")
+ID_PLACEHOLDERS = ("years", "year", "date", "slug")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Watch(Rule):
     category: str = "other"
     title: str | None = None
     summary: str | None = None
+    creates: str | None = None  # id template of the milestone it discovers, e.g. planning-guidance-{years}
 
 
 @dataclass(frozen=True)
@@ -160,15 +166,62 @@ def _rule(c: Checker, node: dict, path: str, rule_ids: dict, watch: bool = False
     )
     if not kw["all"] and not kw["any"]:
         c.problem(node, "id", path, "a rule needs at least one phrase under `all` or `any`")
+    used = _check_placeholders(c, node, path)
     if watch:
         kw["category"] = c.choice(node, "category", f"{path}.category", CATEGORIES) or "other"
         kw["title"] = c.text(node, "title", f"{path}.title", required=False)
         kw["summary"] = c.text(node, "summary", f"{path}.summary", required=False)
+        kw["creates"] = _creates(c, node, f"{path}.creates", used)
         return Watch(**kw)
     sets = c.mapping(node, "sets", f"{path}.sets", required=False) or {}
     c.unknown_keys(sets, ("status",), f"{path}.sets")
     status = c.choice(sets, "status", f"{path}.sets.status", STATUSES, required=False)
     return Rule(**kw, sets={"status": status} if status else {})
+
+
+def _check_placeholders(c: Checker, node: dict, path: str) -> set[str]:
+    """Every `{name}` in a phrase must be one the matcher knows; return those used."""
+    used: set[str] = set()
+    for key in ("all", "any", "none"):
+        seq = node.get(key)
+        for i, phrase in enumerate(seq if isinstance(seq, list) else []):
+            for name in _PLACEHOLDER.findall(str(phrase)):
+                if name not in PHRASE_PLACEHOLDERS:
+                    known = ", ".join(f"{{{n}}}" for n in PHRASE_PLACEHOLDERS)
+                    c.problem(
+                        seq, i, f"{path}.{key}[{i}]", f"unknown placeholder {{{name}}} (expected one of: {known})"
+                    )
+                elif key != "none":
+                    used.add(name)
+    return used
+
+
+def _creates(c: Checker, node: dict, path: str, used: set[str]) -> str | None:
+    """The id template of a discovered milestone: a slug once its placeholders are filled."""
+    value = c.text(node, "creates", path, required=False)
+    if value is None:
+        return None
+    for name in _PLACEHOLDER.findall(value):
+        if name not in ID_PLACEHOLDERS:
+            c.problem(
+                node,
+                "creates",
+                path,
+                f"unknown placeholder {{{name}}} (expected one of: {{years}}, {{year}}, {{date}}, {{slug}})",
+            )
+            return None
+        if name in ("years", "year") and name not in used:
+            c.problem(node, "creates", path, f"uses {{{name}}} but no `all` or `any` phrase captures it")
+            return None
+    example = _PLACEHOLDER.sub(
+        lambda m: {"years": "2027-28", "year": "2027", "date": "2027-01-31"}.get(m.group(1), "x"), value
+    )
+    if not SLUG.match(example):
+        c.problem(
+            node, "creates", path, f"{value!r} should give a lowercase slug of letters, digits and single hyphens"
+        )
+        return None
+    return value
 
 
 def _milestone(c: Checker, node: dict, path: str, rule_ids: dict) -> Milestone:
@@ -314,6 +367,10 @@ class RegisterEditor:
             node[key] = seq
         seq.fa.set_block_style()  # `[]` in the file must not turn into a flow list
         return seq
+
+    def get(self, milestone_id: str, name: str) -> Any:
+        """A field's current value in the tree, including this transaction's edits."""
+        return self._node(milestone_id).get(name)
 
     def add_evidence(self, milestone_id: str, ev: Evidence) -> bool:
         """Attach evidence once: the same link or guid from any feed is the same item."""

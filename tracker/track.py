@@ -1,0 +1,177 @@
+"""One tracking run: read every source, match, apply to the register in one transaction.
+
+Order matters for "a run that dies half way loses nothing": the register is written
+(atomically, in one `update()` transaction) before any source's state records the
+new ETag, so a crash in between only means the next run reads those feeds again,
+and evidence de-duplication makes that harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+
+from tracker.config import FeedSource
+from tracker.fetch import MAX_BYTES, TIMEOUT, Feed, FetchResult, fetch, new_client, read_feed
+from tracker.files import parse_yaml, read_text
+from tracker.match import Item, Match, Matcher
+from tracker.register import Register, RegisterEditor, load_register, update
+from tracker.state import SourceState, assess, load_state, save_state
+from tracker.summary import SourceReport, Summary
+from tracker.updates import apply_matches
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """What reading one source gave: a result to apply and the state to save after."""
+
+    source: FeedSource
+    fetched: FetchResult
+    feed: Feed
+    state: SourceState
+
+    @property
+    def ok(self) -> bool:
+        return self.fetched.error is None and self.feed.error is None
+
+    @property
+    def error(self) -> str | None:
+        return self.fetched.error or self.feed.error
+
+
+def iso(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_one(
+    client: httpx.Client, source: FeedSource, state: SourceState, now: dt.datetime, max_bytes: int = MAX_BYTES
+) -> SourceRun:
+    """Fetch and parse one source; the returned state is what to save if the run completes."""
+    fetched = fetch(client, source.url, state.etag, state.last_modified, max_bytes)
+    feed = Feed()
+    if fetched.error is None and not fetched.not_modified:
+        feed = read_feed(source.name, fetched.body or b"", fetched.headers)
+    stamp = iso(now)
+    if fetched.error or feed.error:
+        new = replace(
+            state,
+            last_attempt=stamp,
+            last_error=f"{source.name}: {fetched.error or feed.error}",
+            consecutive_failures=state.consecutive_failures + 1,
+        )
+    else:
+        keep = fetched.not_modified
+        newest = max(filter(None, [state.newest_item, feed.newest]), default=None)
+        new = replace(
+            state,
+            etag=state.etag if keep else fetched.headers.get("etag"),
+            last_modified=state.last_modified if keep else fetched.headers.get("last-modified"),
+            last_attempt=stamp,
+            last_success=stamp,
+            last_error=None,
+            consecutive_failures=0,
+            newest_item=newest,
+        )
+    return SourceRun(source, fetched, feed, new)
+
+
+def read_all(
+    sources: Iterable[FeedSource],
+    state_dir: Path,
+    now: dt.datetime,
+    *,
+    timeout: float = TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+    workers: int = 8,
+    progress: Callable[[SourceRun], None] | None = None,
+) -> list[SourceRun]:
+    """Read every source concurrently (network-bound), in the order given."""
+    sources = list(sources)
+    with (
+        new_client(timeout=timeout) as client,
+        ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources) or 1))) as pool,
+    ):
+
+        def one(source: FeedSource) -> SourceRun:
+            run = read_one(client, source, load_state(state_dir, source.name), now, max_bytes)
+            if progress:
+                progress(run)
+            return run
+
+        return list(pool.map(one, sources))
+
+
+def matches_of(runs: Iterable[SourceRun], register: Register) -> list[tuple[Item, list[Match]]]:
+    """Every item of every source that read cleanly, with what it matched."""
+    matcher = Matcher(register)
+    return [(item, found) for run in runs if run.ok for item in run.feed.items if (found := matcher.match(item))]
+
+
+def apply_runs(
+    runs: list[SourceRun],
+    register_path: Path,
+    state_dir: Path,
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+) -> Summary:
+    """Apply every source's matches in ONE register transaction, then save the states."""
+    register = load_register(register_path)
+    found = matches_of(runs, register)
+    stamp = iso(now)
+    if dry_run:
+        editor = RegisterEditor(parse_yaml(read_text(register_path), str(register_path)))
+        changes = apply_matches(editor, register, found, stamp)
+        written = False
+    else:
+        before = read_text(register_path)
+        with update(register_path) as editor:
+            changes = apply_matches(editor, load_register(register_path), found, stamp)
+        written = read_text(register_path) != before
+        for run in runs:
+            save_state(state_dir, run.state)
+    reports = tuple(
+        SourceReport(
+            name=r.source.name,
+            title=r.source.title,
+            outcome="failed" if not r.ok else "not modified" if r.fetched.not_modified else "read",
+            entries=len(r.feed.items),
+            matched=sum(1 for item, _ in found if item.source == r.source.name),
+            error=r.error,
+        )
+        for r in runs
+    )
+    # Health as saved by this run (or as it would be, on a dry run).
+    health = [assess(r.source, r.state, now) for r in runs]
+    return Summary(
+        when=stamp,
+        dry_run=dry_run,
+        register=str(register_path),
+        register_written=written,
+        sources=reports,
+        evidence=tuple(changes.evidence),
+        changes=tuple(changes.fields),
+        new_milestones=tuple(changes.milestones),
+        stale=tuple((h.name, h.reason or "") for h in health if h.stale),
+    )
+
+
+def track(
+    sources: tuple[FeedSource, ...],
+    register_path: Path,
+    state_dir: Path,
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+    timeout: float = TIMEOUT,
+    progress: Callable[[SourceRun], None] | None = None,
+) -> Summary:
+    """The whole run, as `tracker track` and the flow do it."""
+    load_register(register_path)  # bad config stops the run before any network traffic
+    runs = read_all(sources, state_dir, now, timeout=timeout, progress=progress)
+    return apply_runs(runs, register_path, state_dir, now, dry_run=dry_run)
