@@ -34,3 +34,26 @@ def small_register(tmp_path: Path) -> Path:
 def run(*args: str) -> Result:
     """Run `tracker ARGS...` in-process, as a user would type it."""
     return CliRunner().invoke(cli, [str(a) for a in args], prog_name="tracker")
+
+
+# -- policy tracking -------------------------------------------------------------
+
+FEEDS = FIXTURES / "feeds"
+
+
+@pytest.fixture
+def feed_server():
+    """A real HTTP server on 127.0.0.1 (tests/feedserver.py); add routes, then fetch from it."""
+    from tests.feedserver import FeedServer
+
+    with FeedServer() as server:
+        yield server
+
+
+def write_sources(path: Path, sources: dict[str, str], period_days: int = 7) -> Path:
+    """A sources.yaml naming each url, for `tracker track --sources`."""
+    lines = ["sources:"]
+    for name, url in sources.items():
+        lines += [f"  - name: {name}", f"    url: {url}", "    publisher: Test", f"    period_days: {period_days}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -20,10 +20,11 @@ from tracker.config import FeedSource
 from tracker.fetch import MAX_BYTES, TIMEOUT, Feed, FetchResult, fetch, new_client, read_feed
 from tracker.files import parse_yaml, read_text
 from tracker.match import Item, Match, Matcher
-from tracker.register import Register, RegisterEditor, load_register, update
+from tracker.register import Register, RegisterEditor, load_register, parse_register, update
+from tracker.schema import Checker
 from tracker.state import SourceState, assess, load_state, save_state
 from tracker.summary import SourceReport, Summary
-from tracker.updates import apply_matches
+from tracker.updates import Changes, apply_matches
 
 
 @dataclass(frozen=True)
@@ -119,21 +120,27 @@ def apply_runs(
     now: dt.datetime,
     *,
     dry_run: bool = False,
+    lock_timeout: float = 30.0,
+    register: Register | None = None,
 ) -> Summary:
     """Apply every source's matches in ONE register transaction, then save the states."""
-    register = load_register(register_path)
-    found = matches_of(runs, register)
     stamp = iso(now)
+    register = register or load_register(register_path)
+    found = matches_of(runs, register)
+    changes, written = Changes(), False
     if dry_run:
         editor = RegisterEditor(parse_yaml(read_text(register_path), str(register_path)))
         changes = apply_matches(editor, register, found, stamp)
-        written = False
-    else:
+    elif found:  # nothing matched (say, every feed answered 304): no lock, no parse, no write
         before = read_text(register_path)
-        with update(register_path) as editor:
-            changes = apply_matches(editor, load_register(register_path), found, stamp)
+        with update(register_path, timeout=lock_timeout) as editor:
+            fresh = parse_register(editor.tree, Checker(str(register_path)))  # as it is now, under the lock
+            if fresh != register:  # edited since the run began: match against the edit
+                found = matches_of(runs, fresh)
+            changes = apply_matches(editor, fresh, found, stamp)
         written = read_text(register_path) != before
-        for run in runs:
+    if not dry_run:
+        for run in runs:  # only after the register is safe: see the module docstring
             save_state(state_dir, run.state)
     reports = tuple(
         SourceReport(
@@ -169,9 +176,12 @@ def track(
     *,
     dry_run: bool = False,
     timeout: float = TIMEOUT,
+    lock_timeout: float = 30.0,
     progress: Callable[[SourceRun], None] | None = None,
 ) -> Summary:
     """The whole run, as `tracker track` and the flow do it."""
-    load_register(register_path)  # bad config stops the run before any network traffic
+    register = load_register(register_path)  # bad config stops the run before any network traffic
     runs = read_all(sources, state_dir, now, timeout=timeout, progress=progress)
-    return apply_runs(runs, register_path, state_dir, now, dry_run=dry_run)
+    return apply_runs(
+        runs, register_path, state_dir, now, dry_run=dry_run, lock_timeout=lock_timeout, register=register
+    )

@@ -1,0 +1,102 @@
+"""A real HTTP server on 127.0.0.1 that serves feeds the way real servers do, and misbehave.
+
+Each path is a `Route`: a body with its status, ETag / Last-Modified (answering 304
+to a matching conditional GET), optional gzip, a delay, or a redirect. Every
+request is recorded so tests can check what the client sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/xml; charset=utf-8"
+    etag: str | None = None
+    last_modified: str | None = None
+    gzip: bool = False
+    delay: float = 0.0
+    location: str | None = None  # a redirect target (status 301/302)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FeedServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:
+                server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                route = server.routes.get(self.path)
+                if route is None:
+                    return self._send(404, b"not found", {"Content-Type": "text/plain"})
+                if route.delay:
+                    time.sleep(route.delay)
+                if route.location:
+                    return self._send(route.status, b"", {"Location": route.location})
+                headers = {"Content-Type": route.content_type, **route.headers}
+                if route.etag:
+                    headers["ETag"] = route.etag
+                if route.last_modified:
+                    headers["Last-Modified"] = route.last_modified
+                inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+                if route.status == 200 and (
+                    (route.etag and inm == route.etag)
+                    or (not route.etag and route.last_modified and ims == route.last_modified)
+                ):
+                    return self._send(304, b"", headers)
+                body = route.body
+                if route.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    body = gzip.compress(body)
+                    headers["Content-Encoding"] = "gzip"
+                self._send(route.status, body, headers)
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                if status != 304:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if status != 304:  # the client may give up early (size cap, timeout)
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def add(self, path: str, route: Route) -> str:
+        self.routes[path] = route
+        return self.url(path)
+
+    def __enter__(self) -> FeedServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

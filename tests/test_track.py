@@ -1,0 +1,201 @@
+"""A whole tracking run against a real local HTTP server: evidence, changes, idempotence, failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FEEDS, run, write_sources
+from tests.feedserver import Route
+from tracker.config import load_sources
+from tracker.errors import RegisterLocked
+from tracker.files import locked
+from tracker.register import load_register
+from tracker.state import load_state
+from tracker.track import track
+
+NOW = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
+GOV = (FEEDS / "gov-uk-dhsc.atom").read_bytes()
+NHSE = (FEEDS / "nhs-england.xml").read_bytes()
+
+
+@pytest.fixture
+def setup(feed_server, config_dir, tmp_path):
+    """The shipped register and two fixture feeds with validators, served locally."""
+    urls = {
+        "gov-uk-dhsc": feed_server.add("/gov.atom", Route(GOV, etag='"g1"', content_type="application/atom+xml")),
+        "nhs-england-news": feed_server.add("/nhse.xml", Route(NHSE, last_modified="Thu, 19 Nov 2026 11:00:00 GMT")),
+    }
+    sources = write_sources(tmp_path / "sources.yaml", urls)
+    return load_sources(sources), config_dir / "register.yaml", tmp_path / "state"
+
+
+def go(setup, now=NOW, **kw):
+    sources, register, state = setup
+    return track(sources, register, state, now, timeout=1.0, **kw)
+
+
+def milestone(path: Path, mid: str):
+    return load_register(path).milestone(mid)
+
+
+def test_a_first_run_adds_evidence_records_changes_and_discovers_milestones(setup):
+    _, register, _ = setup
+    summary = go(setup)
+    assert summary.register_written and not summary.failed
+    edition = milestone(register, "planning-guidance-2027-28")
+    assert edition.status == "published" and str(edition.published) == "2026-11-20"
+    assert "not yet reviewed" in edition.summary
+    assert edition.sources[0].url == "https://www.gov.uk/government/publications/nhs-planning-guidance-2027-to-2028"
+    merger = milestone(register, "icb-merger-frimley-surrey-heartlands-icbs-merge")
+    assert merger.category == "ics-designation"
+    green = milestone(register, "social-care-green-paper")
+    assert green.status == "published" and str(green.published) == "2026-11-18"
+    url = "https://www.gov.uk/government/news/government-publishes-social-care-green-paper"
+    assert [(h.field, h.old, h.new, h.why, h.evidence) for h in green.history] == [
+        ("published", None, dt.date(2026, 11, 18), "rule:social-care-green-paper-published", url),
+        ("status", "delayed", "published", "rule:social-care-green-paper-published", url),
+    ]
+    (ev,) = milestone(register, "planning-guidance-2025-26").evidence
+    assert ev.source == "nhs-england-news" and ev.guid == "https://www.england.nhs.uk/?p=700001"
+    text = register.read_text(encoding="utf-8")
+    assert "javascript:" not in text and "Workforce" not in text and "winter-planning" not in text
+    assert "# Policy register" in text  # the person's comments survive
+
+
+def test_a_second_run_leaves_the_register_byte_identical(setup, feed_server):
+    _, register, state = setup
+    go(setup)
+    before = register.read_bytes()
+    again = go(setup, now=NOW + dt.timedelta(days=1))
+    assert {s.outcome for s in again.sources} == {"not modified"}  # ETag and Last-Modified both work
+    assert register.read_bytes() == before and not again.register_written
+    (state / "gov-uk-dhsc.json").unlink()  # no validators: the whole feed again, still no change
+    assert go(setup, now=NOW + dt.timedelta(days=2)).sources[0].outcome == "read"
+    assert register.read_bytes() == before
+
+
+def test_a_retimestamped_gov_uk_item_is_the_same_item(setup, feed_server):
+    _, register, _ = setup
+    go(setup)
+    before = register.read_bytes()
+    feed_server.add("/gov.atom", Route((FEEDS / "gov-uk-dhsc-retimestamped.atom").read_bytes(), etag='"g2"'))
+    summary = go(setup, now=NOW + dt.timedelta(hours=1))
+    assert summary.sources[0].outcome == "read" and summary.evidence == ()
+    assert register.read_bytes() == before
+
+
+@pytest.mark.parametrize("bad", ["malformed.xml", "not-a-feed.html", "billion-laughs.xml"])
+def test_a_failing_source_never_changes_the_register(setup, feed_server, bad):
+    sources, register, state = setup
+    before = register.read_bytes()
+    feed_server.add("/nhse.xml", Route((FEEDS / bad).read_bytes()))
+    feed_server.add("/gov.atom", Route(b"", status=500))
+    summary = go(setup)
+    assert {s.name for s in summary.failed} == {"gov-uk-dhsc", "nhs-england-news"}
+    assert register.read_bytes() == before
+    saved = load_state(state, "gov-uk-dhsc")
+    assert saved.last_error == "gov-uk-dhsc: the server answered 500 Internal Server Error."
+    assert saved.consecutive_failures == 1 and saved.last_success is None
+
+
+def test_a_source_failing_three_runs_in_a_row_is_stale(setup, feed_server):
+    feed_server.add("/gov.atom", Route(b"", status=404))
+    for day in range(3):
+        summary = go(setup, now=NOW + dt.timedelta(days=day))
+    assert [name for name, _ in summary.stale] == ["gov-uk-dhsc"]
+    assert "failed 3 runs in a row" in summary.to_text()
+
+
+def test_a_run_that_dies_half_way_loses_nothing(setup, monkeypatch):
+    _, register, state = setup
+    before = register.read_bytes()
+    import tracker.track
+
+    real = tracker.track.apply_matches
+
+    def dies_after_editing(editor, *args):
+        real(editor, *args)
+        raise KeyboardInterrupt  # killed between editing and writing
+
+    monkeypatch.setattr(tracker.track, "apply_matches", dies_after_editing)
+    with pytest.raises(KeyboardInterrupt):
+        go(setup)
+    assert register.read_bytes() == before
+    assert not list(state.glob("*.json"))  # no ETag saved, so the next run reads everything again
+    monkeypatch.setattr(tracker.track, "apply_matches", real)
+    assert go(setup).register_written
+
+
+def test_a_locked_register_stops_the_run(setup):
+    _, register, _ = setup
+    with locked(register), pytest.raises(RegisterLocked):
+        go(setup, lock_timeout=0.1)
+
+
+def test_a_dry_run_reports_but_writes_nothing(setup):
+    _, register, state = setup
+    before = register.read_bytes()
+    summary = go(setup, dry_run=True)
+    assert {m["milestone"] for m in summary.new_milestones} == {
+        "planning-guidance-2027-28",
+        "icb-merger-frimley-surrey-heartlands-icbs-merge",
+    }
+    assert register.read_bytes() == before and not state.exists()
+    assert "Dry run: nothing was written." in summary.to_text()
+
+
+def test_track_cli_prints_a_json_summary_and_exits_0_with_a_failing_source(setup, feed_server, tmp_path):
+    _, register, state = setup
+    urls = {"good": feed_server.url("/gov.atom"), "broken": feed_server.url("/missing")}
+    sources = write_sources(tmp_path / "two.yaml", urls)
+    result = run("track", "--sources", sources, "--register", register, "--state-dir", state, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["failed"] == [{"source": "broken", "error": "the server answered 404 Not Found."}]
+    assert {m["milestone"] for m in data["new_milestones"]} == {"planning-guidance-2027-28"}
+    text = run("track", "--sources", sources, "--register", register, "--state-dir", state).output
+    assert "Failing sources: 1" in text and "was not changed" in text
+
+
+def test_track_cli_with_bad_config_exits_2(setup, tmp_path):
+    _, register, state = setup
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - name: x\n    url: javascript:alert(1)\n    publisher: X\n", encoding="utf-8")
+    result = run("track", "--sources", bad, "--register", register, "--state-dir", state)
+    assert result.exit_code == 2
+    assert "is not an http(s) web address" in result.output
+
+
+def test_match_cli_gives_every_entry_once_with_its_matches(setup, feed_server):
+    _, register, _ = setup
+    url = feed_server.url("/gov.atom")
+    result = run("match", "--register", register, "--json", FEEDS / "nhs-england.xml", url, FEEDS / "malformed.xml")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["entries"]) == 9
+    first = data["entries"][0]
+    assert set(first) == {"source", "link", "title", "published", "matches"}
+    assert first["matches"] == [
+        {
+            "milestone": "icb-merger-frimley-surrey-heartlands-icbs-merge",
+            "category": "ics-designation",
+            "rule": "icb-merger",
+        }
+    ]
+    assert [e["matches"] for e in data["entries"] if "Workforce" in e["title"]] == [[]]
+    assert data["errors"] == [
+        {"source": str(FEEDS / "malformed.xml"), "error": "malformed XML at line 4: not well-formed (invalid token)."}
+    ]
+
+
+def test_match_cli_prints_text_and_writes_nothing(setup):
+    _, register, _ = setup
+    before = register.read_bytes()
+    result = run("match", "--register", register, FEEDS / "gov-uk-dhsc.atom")
+    assert "planning-guidance-2027-28 (rule planning-guidance-new-edition)" in result.output
+    assert "4 entries read, 2 matched" in result.output
+    assert register.read_bytes() == before
