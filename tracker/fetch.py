@@ -113,8 +113,8 @@ def read_feed(source: str, body: bytes, headers: dict[str, str] | None = None) -
         parsed = feedparser.parse(body, response_headers=headers or {"content-type": "application/xml"})
     except Exception as exc:  # feedparser is robust, but this input is hostile
         return Feed(error=f"the feed could not be read ({type(exc).__name__}: {_first_line(exc)}).")
-    if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _HARMLESS) or not parsed.get("version"):
-        return Feed(error=_why_not_a_feed(parsed, body, headers or {}))
+    if not parsed.get("version") or not _acceptable(parsed, body):
+        return Feed(error=_why_not_a_feed(parsed, body))
     items, newest = [], None
     for entry in parsed.entries:
         item = _item(source, entry)
@@ -163,9 +163,22 @@ def _item(source: str, entry: dict) -> Item:
     )
 
 
-def _why_not_a_feed(parsed: dict, body: bytes, headers: dict[str, str]) -> str:
+def _acceptable(parsed: dict, body: bytes) -> bool:
+    """Clean, or flawed in a way feedparser has fully recovered from."""
+    exc = parsed.get("bozo_exception")
+    if not parsed.get("bozo") or isinstance(exc, _HARMLESS):
+        return True
+    # An HTML entity such as &nbsp; is not XML, but it is common and feedparser resolves it
+    # itself; entities the feed declares are refused outright (entity-expansion attacks).
+    message = exc.getMessage() if hasattr(exc, "getMessage") else ""
+    return message == "undefined entity" and b"<!ENTITY" not in body
+
+
+def _why_not_a_feed(parsed: dict, body: bytes) -> str:
     exc = parsed.get("bozo_exception")
     head = body[:512].lstrip().lower()
+    if b"<!ENTITY" in body:
+        return "refused: the feed declares its own XML entities (a possible entity-expansion attack)."
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
         return "not a feed: the address returned an HTML page."
     if not body.strip():
