@@ -26,6 +26,7 @@ class Route:
     gzip: bool = False
     delay: float = 0.0
     location: str | None = None  # a redirect target (status 301/302)
+    fail_first: int = 0  # answer 503 this many times before behaving
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -55,6 +56,9 @@ class FeedServer:
                 route = server.routes.get(self.path)
                 if route is None:
                     return self._send(404, b"not found", {"Content-Type": "text/plain"})
+                if route.fail_first > 0:
+                    route.fail_first -= 1
+                    return self._send(503, b"busy", {"Content-Type": "text/plain"})
                 if route.delay:
                     time.sleep(route.delay)
                 if route.location:

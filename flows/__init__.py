@@ -1,0 +1,1 @@
+"""Thin Prefect flows that schedule the tracker's own functions."""

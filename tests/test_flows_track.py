@@ -1,0 +1,44 @@
+"""The track-policy flow on a real (temporary) Prefect server: retries, one write, an artifact."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import FEEDS, write_sources
+from tests.feedserver import Route
+from tracker.register import load_register
+from tracker.state import load_state
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_flow_retries_a_busy_source_writes_the_register_once_and_publishes_a_summary(
+    feed_server, config_dir, tmp_path
+):
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.track import track_policy
+
+    urls = {
+        "busy": feed_server.add("/busy.atom", Route((FEEDS / "gov-uk-dhsc.atom").read_bytes(), fail_first=1)),
+        "down": feed_server.add("/down.xml", Route(b"", status=500)),
+        "gone": feed_server.add("/gone.xml", Route(b"", status=404)),
+    }
+    write_sources(config_dir / "sources.yaml", urls)
+    state = tmp_path / "state"
+    with prefect_test_harness():
+        summary = track_policy(str(config_dir), str(state), timeout=1.0, retry_delay=0.0)
+        # Read it back over the server's REST API, as the UI does.
+        query = {"artifacts": {"key": {"any_": ["track-policy-summary"]}}, "sort": "CREATED_DESC", "limit": 1}
+        (artifact,) = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", json=query).json()
+    attempts = [path for path, _ in feed_server.requests]
+    assert attempts.count("/busy.atom") == 2  # a 503, retried, then read
+    assert attempts.count("/down.xml") == 3  # tried, retried twice, then reported
+    assert attempts.count("/gone.xml") == 1  # a 404 is not worth retrying
+    assert [f["source"] for f in summary["failed"]] == ["down", "gone"]
+    assert load_register(config_dir / "register.yaml").milestone("planning-guidance-2027-28") is not None
+    assert load_state(state, "down").last_error == "down: the server answered 500 Internal Server Error."
+    assert "planning-guidance-2027-28" in artifact["data"]
+    assert "## Failing sources" in artifact["data"]
