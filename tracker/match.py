@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tracker.normalise import normalise
-from tracker.register import Milestone, Register, Rule, Watch
+from tracker.register import Register, Rule, Watch
 
 # What each placeholder in a phrase stands for, once text is normalised.
 PLACEHOLDERS = {
@@ -77,23 +77,70 @@ def phrase_pattern(phrase: str) -> re.Pattern:
     return re.compile(rf"(?<![a-z0-9-]){body}(?![a-z0-9-])")
 
 
-def rule_values(rule: Rule, title: str, text: str) -> dict[str, str] | None:
-    """The placeholder values if `rule` matches, else None. `title`/`text` are normalised."""
-    haystack = text if rule.field == "text" else title
+@lru_cache(maxsize=4096)
+def phrase_test(phrase: str) -> str | re.Pattern:
+    """Normalised text is words between single spaces, so a plain phrase is a whole-word
+    match exactly when ` phrase ` occurs in ` text `: a substring test, much faster than a
+    regex. Only phrases with placeholders need the regex."""
+    return phrase_pattern(phrase) if _PLACEHOLDER.search(phrase) else f" {normalise(phrase)} "
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A rule's phrases as ready-made tests, so matching an item does no lookups."""
+
+    field: str
+    all: tuple[str | re.Pattern, ...]
+    any: tuple[str | re.Pattern, ...]
+    none: tuple[str | re.Pattern, ...]
+    # A quick necessary condition on the text's words: most rules fail it at once.
+    needs: frozenset[str] = frozenset()  # every word of every plain `all` phrase
+    some: frozenset[str] | None = None  # the first words of the `any` phrases (None: no check)
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Compiled:
+        def tests(phrases):
+            return tuple(phrase_test(p) for p in phrases)
+
+        plain_all = [t for t in tests(rule.all) if isinstance(t, str)]
+        any_tests = tests(rule.any)
+        some = None
+        if any_tests and all(isinstance(t, str) for t in any_tests):
+            some = frozenset(t.split()[0] for t in any_tests if t.split())
+        needs = frozenset(w for t in plain_all for w in t.split())
+        return cls(rule.field, tests(rule.all), any_tests, tests(rule.none), needs, some)
+
+
+def _hit(test: str | re.Pattern, padded: str) -> re.Match | bool | None:
+    return test in padded if isinstance(test, str) else test.search(padded)
+
+
+def _values(rule: _Compiled, title: str, text: str, words: frozenset[str] | None = None) -> dict[str, str] | None:
+    if words is not None and (not rule.needs <= words or (rule.some is not None and rule.some.isdisjoint(words))):
+        return None
+    padded = f" {text} " if rule.field == "text" else f" {title} "
     values: dict[str, str] = {}
-    for phrase in rule.all:
-        m = phrase_pattern(phrase).search(haystack)
+    for test in rule.all:
+        m = _hit(test, padded)
         if not m:
             return None
-        values.update({k: v for k, v in m.groupdict().items() if v})
+        if m is not True:
+            values.update({k: v for k, v in m.groupdict().items() if v})
     if rule.any:
-        hits = [m for p in rule.any if (m := phrase_pattern(p).search(haystack))]
-        if not hits:
+        hit = next((m for t in rule.any if (m := _hit(t, padded))), None)
+        if not hit:
             return None
-        values.update({k: v for k, v in hits[0].groupdict().items() if v and k not in values})
-    if any(phrase_pattern(p).search(haystack) for p in rule.none):
-        return None
+        if hit is not True:
+            values.update({k: v for k, v in hit.groupdict().items() if v and k not in values})
+    for test in rule.none:
+        if _hit(test, padded):
+            return None
     return values
+
+
+def rule_values(rule: Rule, title: str, text: str) -> dict[str, str] | None:
+    """The placeholder values if `rule` matches, else None. `title`/`text` are normalised."""
+    return _values(_Compiled.of(rule), title, text)
 
 
 _STOP = frozenset(
@@ -119,25 +166,29 @@ class Matcher:
     """The register's rules, ready to run over many items."""
 
     def __init__(self, register: Register):
-        self.milestones: tuple[Milestone, ...] = tuple(m for m in register.milestones if m.match)
-        self.watches: tuple[Watch, ...] = register.watches
         self.known = {m.id: m for m in register.milestones}
+        self.rules = [(m, r, _Compiled.of(r)) for m in register.milestones for r in m.match]
+        self.watches = [(w, _Compiled.of(w)) for w in register.watches]
+        # Summaries are normalised only if some rule reads them (`field: text`).
+        self.reads_summary = any(c.field == "text" for *_, c in self.rules) or any(
+            c.field == "text" for _, c in self.watches
+        )
 
     def match(self, item: Item) -> list[Match]:
         title = normalise(item.title)
-        text = f"{title} {normalise(item.summary)}" if item.summary else title
+        text = f"{title} {normalise(item.summary)}" if item.summary and self.reads_summary else title
+        words = {"title": frozenset(title.split()), "text": frozenset(text.split())}
         found: dict[str, Match] = {}
-        for m in self.milestones:
-            for rule in m.match:
-                if m.id in found and (found[m.id].sets or not rule.sets):
-                    continue  # a rule that changes the status wins over one that only adds evidence
-                if rule_values(rule, title, text) is not None:
-                    found[m.id] = Match(m.id, m.category, rule.id, tuple(rule.sets.items()))
+        for m, rule, compiled in self.rules:
+            if m.id in found and (found[m.id].sets or not rule.sets):
+                continue  # a rule that changes the status wins over one that only adds evidence
+            if _values(compiled, title, text, words[compiled.field]) is not None:
+                found[m.id] = Match(m.id, m.category, rule.id, tuple(rule.sets.items()))
         covered = {m.category for m in found.values()}
-        for w in self.watches:
+        for w, compiled in self.watches:
             if w.category in covered:
                 continue  # the register already knows what this item is about
-            values = rule_values(w, title, text)
+            values = _values(compiled, title, text, words[compiled.field])
             if values is None:
                 continue
             mid = fill(w.creates or "{slug}", values, item)

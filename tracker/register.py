@@ -338,10 +338,23 @@ def _check_ids(c: Checker, tree: dict, key: str, known: set[str], ref: str) -> N
 
 
 def load_register(path: Path) -> Register:
+    return read_register(path)[0]
+
+
+def read_register(path: Path) -> tuple[Register, Parsed]:
+    """The typed register, and the text and tree it came from (for `update(reuse=...)`)."""
+    text = read_text(path)
+    tree = parse_yaml(text, str(path))
     c = Checker(str(path))
-    register = parse_register(parse_yaml(read_text(path), str(path)), c)
+    register = parse_register(tree, c)
     c.raise_if_problems()
-    return register
+    return register, Parsed(text, tree)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    text: str
+    tree: Any
 
 
 # -- editing ------------------------------------------------------------------
@@ -435,12 +448,16 @@ def _is_date(value: Any) -> bool:
 
 
 @contextmanager
-def update(path: Path, timeout: float = 30.0) -> Iterator[RegisterEditor]:
-    """Lock, re-read, edit, and write back atomically if (and only if) it changed."""
+def update(path: Path, timeout: float = 30.0, reuse: Parsed | None = None) -> Iterator[RegisterEditor]:
+    """Lock, re-read, edit, and write back atomically if (and only if) it changed.
+
+    `reuse` is a tree parsed earlier; it is used only if the file still holds exactly
+    the text it was parsed from (parsing the register is a run's biggest fixed cost).
+    """
     path = Path(path)
     with locked(path, timeout):
         before = read_text(path)
-        tree = parse_yaml(before, str(path))
+        tree = reuse.tree if reuse is not None and reuse.text == before else parse_yaml(before, str(path))
         editor = RegisterEditor(tree)
         yield editor
         after = dump_yaml(tree)

@@ -9,6 +9,7 @@ and evidence de-duplication makes that harmless.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -18,9 +19,9 @@ import httpx
 
 from tracker.config import FeedSource
 from tracker.fetch import MAX_BYTES, TIMEOUT, Feed, FetchResult, fetch, new_client, read_feed
-from tracker.files import parse_yaml, read_text
+from tracker.files import atomic_write, read_text
 from tracker.match import Item, Match, Matcher
-from tracker.register import Register, RegisterEditor, load_register, parse_register, update
+from tracker.register import Parsed, Register, RegisterEditor, parse_register, read_register, update
 from tracker.schema import Checker
 from tracker.state import SourceState, assess, load_state, save_state
 from tracker.summary import SourceReport, Summary
@@ -34,7 +35,8 @@ class SourceRun:
     source: FeedSource
     fetched: FetchResult
     feed: Feed
-    state: SourceState
+    state: SourceState  # to save once the register is safe
+    previous: SourceState | None = None
 
     @property
     def ok(self) -> bool:
@@ -78,7 +80,31 @@ def read_one(
             consecutive_failures=0,
             newest_item=newest,
         )
-    return SourceRun(source, fetched, feed, new)
+    return SourceRun(source, fetched, feed, new, state)
+
+
+# A state whose only change is the clock is not rewritten within this time: a re-run
+# soon after a run writes nothing, while daily runs keep `last_success` exact.
+REFRESH = dt.timedelta(hours=6)
+
+
+def worth_saving(run: SourceRun, now: dt.datetime) -> bool:
+    old, new = run.previous, run.state
+    if old is None or old.last_success is None:
+        return True
+    clock = ("last_attempt", "last_success")
+    if any(getattr(old, f) != getattr(new, f) for f in SourceState.__dataclass_fields__ if f not in clock):
+        return True
+    last = dt.datetime.fromisoformat(old.last_success.replace("Z", "+00:00"))
+    return now - last >= REFRESH
+
+
+def save_states(runs: list[SourceRun], state_dir: Path, now: dt.datetime) -> int:
+    """Write each changed state atomically (concurrently: each write waits on fsync)."""
+    todo = [r.state for r in runs if worth_saving(r, now)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda st: save_state(state_dir, st), todo))
+    return len(todo)
 
 
 def read_all(
@@ -113,6 +139,9 @@ def matches_of(runs: Iterable[SourceRun], register: Register) -> list[tuple[Item
     return [(item, found) for run in runs if run.ok for item in run.feed.items if (found := matcher.match(item))]
 
 
+CHECKED = ".register-checked"  # sha256 of the register text that last loaded cleanly
+
+
 def apply_runs(
     runs: list[SourceRun],
     register_path: Path,
@@ -121,27 +150,30 @@ def apply_runs(
     *,
     dry_run: bool = False,
     lock_timeout: float = 30.0,
-    register: Register | None = None,
+    checked: tuple[Register, Parsed] | None = None,
 ) -> Summary:
     """Apply every source's matches in ONE register transaction, then save the states."""
     stamp = iso(now)
-    register = register or load_register(register_path)
-    found = matches_of(runs, register)
+    if checked is None and any(run.feed.items for run in runs):
+        checked = read_register(register_path)
+    register, parsed = checked or (None, None)
+    found = matches_of(runs, register) if register is not None else []
     changes, written = Changes(), False
-    if dry_run:
-        editor = RegisterEditor(parse_yaml(read_text(register_path), str(register_path)))
+    if dry_run and register is not None:
+        editor = RegisterEditor(parsed.tree)  # edited in memory, never written
         changes = apply_matches(editor, register, found, stamp)
     elif found:  # nothing matched (say, every feed answered 304): no lock, no parse, no write
         before = read_text(register_path)
-        with update(register_path, timeout=lock_timeout) as editor:
-            fresh = parse_register(editor.tree, Checker(str(register_path)))  # as it is now, under the lock
+        with update(register_path, timeout=lock_timeout, reuse=parsed) as editor:
+            checker = Checker(str(register_path))
+            fresh = parse_register(editor.tree, checker)  # as it is now, under the lock
+            checker.raise_if_problems()
             if fresh != register:  # edited since the run began: match against the edit
                 found = matches_of(runs, fresh)
             changes = apply_matches(editor, fresh, found, stamp)
         written = read_text(register_path) != before
-    if not dry_run:
-        for run in runs:  # only after the register is safe: see the module docstring
-            save_state(state_dir, run.state)
+    if not dry_run:  # only after the register is safe: see the module docstring
+        save_states(runs, state_dir, now)
     reports = tuple(
         SourceReport(
             name=r.source.name,
@@ -180,8 +212,41 @@ def track(
     progress: Callable[[SourceRun], None] | None = None,
 ) -> Summary:
     """The whole run, as `tracker track` and the flow do it."""
-    register = load_register(register_path)  # bad config stops the run before any network traffic
+    checked = check_register(register_path, state_dir)  # bad config stops the run before any fetch
     runs = read_all(sources, state_dir, now, timeout=timeout, progress=progress)
-    return apply_runs(
-        runs, register_path, state_dir, now, dry_run=dry_run, lock_timeout=lock_timeout, register=register
+    summary = apply_runs(
+        runs, register_path, state_dir, now, dry_run=dry_run, lock_timeout=lock_timeout, checked=checked
     )
+    if not dry_run:
+        remember_checked(register_path, state_dir)
+    return summary
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def check_register(path: Path, state_dir: Path) -> tuple[Register, Parsed] | None:
+    """Validate the register, or skip it if this exact text was valid at the last run.
+
+    Parsing the register is the biggest fixed cost of a run; a run where every feed
+    answers 304 has nothing to match and need not parse it at all (None: not loaded).
+    """
+    marker = Path(state_dir) / CHECKED
+    try:
+        if marker.read_text(encoding="utf-8").strip() == _digest(path):
+            return None
+    except OSError:
+        pass
+    return read_register(path)
+
+
+def remember_checked(path: Path, state_dir: Path) -> None:
+    digest = _digest(path)
+    marker = Path(state_dir) / CHECKED
+    try:
+        if marker.read_text(encoding="utf-8").strip() == digest:
+            return
+    except OSError:
+        pass
+    atomic_write(marker, digest + "\n")
