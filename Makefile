@@ -13,6 +13,7 @@ help:
 	@echo "make test      run the test suite (installs LibreOffice and poppler if missing)"
 	@echo "make validate  check every file in config/"
 	@echo "make lint      ruff check and format check"
+	@echo "make track     read the policy feeds and update config/register.yaml"
 	@echo "make serve     start a local Prefect server and worker, deploy the schedules"
 	@echo "make stop      stop what make serve started"
 
@@ -49,6 +50,14 @@ serve: $(STAMP)
 
 stop: $(STAMP)
 	$(TRACKER) stop
+
+# Policy tracking: read the feeds in config/sources.yaml and update config/register.yaml.
+.PHONY: track bench-track
+track: validate
+	$(TRACKER) track
+
+bench-track: $(STAMP)
+	$(BIN)/python bench/track.py
 
 clean:
 	rm -rf $(VENV) outputs/packs outputs/state outputs/outbox .pytest_cache

@@ -191,3 +191,74 @@ def test_a_file_that_is_not_a_mapping_is_reported(config_dir):
     (config_dir / "questions.yaml").write_text("- just\n- a list\n")
     _, out = problems(config_dir)
     assert "questions.yaml:1: the questions file should be a mapping" in out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        (
+            "creates: planning-guidance-{years}",
+            "creates: planning-guidance-{edition}",
+            r"watches\[0\]\.creates",
+            "unknown placeholder {edition} (expected one of: {years}, {year}, {date}, {slug})",
+        ),
+        (
+            'all: ["{years}"]',
+            'all: ["{yrs}"]',
+            r"watches\[0\]\.all\[0\]",
+            "unknown placeholder {yrs} (expected one of: {years}, {year}, {words})",
+        ),
+        (
+            "creates: planning-guidance-{years}",
+            "creates: Planning_Guidance_{years}",
+            r"watches\[0\]\.creates",
+            "should give a lowercase slug of letters, digits and single hyphens",
+        ),
+        (
+            "creates: icb-merger-{slug}",
+            "creates: icb-merger-{years}",
+            r"watches\[1\]\.creates",
+            "uses {years} but no `all` or `any` phrase captures it",
+        ),
+        (
+            "category: ics-designation\n    any:",
+            "category: ics\n    any:",
+            r"watches\[1\]\.category",
+            "'ics' is not one of",
+        ),
+        ("sets: {status: published}", "sets: {status: out}", r"milestones\[\d+\]\.match\[0\]\.sets\.status", "'out'"),
+        ("      - id: forward-view", "      - idd: forward-view", r"milestones\[0\]\.match\[0\]\.idd", "unknown field"),
+    ],
+    ids=[
+        "creates-placeholder",
+        "phrase-placeholder",
+        "creates-slug",
+        "creates-uncaptured",
+        "watch-category",
+        "sets",
+        "rule-key",
+    ],
+)
+def test_each_kind_of_matching_rule_error_names_file_line_and_field(config_dir, old, new, field, message):
+    line = edit(config_dir / "register.yaml", old, new)
+    code, out = problems(config_dir)
+    assert code == 2
+    assert re.search(rf"register\.yaml:{line}: {field}: .*{re.escape(message)}", out), out
+
+
+def test_a_rule_without_phrases_is_reported(config_dir):
+    path = config_dir / "register.yaml"
+    line = edit(
+        path, '        any: ["medium term planning framework"', '        anyy: ["medium term planning framework"'
+    )
+    _, out = problems(config_dir)
+    assert re.search(rf"register\.yaml:{line}: milestones\[\d+\]\.match\[0\]\.anyy: unknown field", out), out
+    assert re.search(
+        rf"register\.yaml:{line - 1}: milestones\[\d+\]\.match\[0\]: a rule needs at least one phrase", out
+    ), out
+
+
+def test_rule_ids_are_unique_across_milestones_and_watches(config_dir):
+    line = edit(config_dir / "register.yaml", "  - id: icb-merger\n", "  - id: nhs-long-term-plan\n")
+    _, out = problems(config_dir)
+    assert re.search(rf"register\.yaml:{line}: watches\[1\]\.id: duplicate rule id 'nhs-long-term-plan'", out), out
