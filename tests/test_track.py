@@ -64,6 +64,7 @@ def test_a_first_run_adds_evidence_records_changes_and_discovers_milestones(setu
     text = register.read_text(encoding="utf-8")
     assert "javascript:" not in text and "Workforce" not in text and "winter-planning" not in text
     assert "# Policy register" in text  # the person's comments survive
+    assert "&id0" not in text and "*id0" not in text  # no YAML anchors: a person must read it
 
 
 def test_a_second_run_leaves_the_register_byte_identical(setup, feed_server):

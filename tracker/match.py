@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tracker.dates import PartialDate
 from tracker.normalise import normalise
 from tracker.register import Register, Rule, Watch
 
@@ -157,8 +158,11 @@ def slug(text: str, words: int = 6) -> str:
 def fill(template: str, values: dict[str, str], item: Item, human: bool = False) -> str:
     """Put placeholder values into an id (`2027-28`) or a title (`2027/28`)."""
     given = dict(values, date=item.day or "undated", slug=slug(item.title), title=item.title)
-    if human and "years" in given:
-        given["years"] = given["years"].replace("-", "/")
+    if human:
+        if "years" in given:
+            given["years"] = given["years"].replace("-", "/")
+        if item.day:
+            given["date"] = PartialDate.parse(item.day).human()
     return _PLACEHOLDER.sub(lambda m: given.get(m.group(1), m.group(0)), template)
 
 

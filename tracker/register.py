@@ -8,6 +8,7 @@ work, a crash never leaves half a file, and a no-op run leaves the bytes alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -418,7 +419,7 @@ class RegisterEditor:
             node.insert(list(node).index(after[-1]) + 1 if after else len(node), name, value)
         entry = CommentedMap(when=when, field=name)
         entry["from"] = old
-        entry["to"] = value
+        entry["to"] = _fresh(value)  # a shared object would be written as a YAML &anchor / *alias
         entry["why"] = why
         if evidence:
             entry["evidence"] = evidence
@@ -433,6 +434,12 @@ class RegisterEditor:
         for key in ("evidence", "history"):
             node.setdefault(key, CommentedSeq())
         self._block_list(self.tree, "milestones").append(node)
+
+
+def _fresh(value: Any) -> Any:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.date(value.year, value.month, value.day)
+    return value
 
 
 def _plain(value: Any) -> str | None:
