@@ -1,0 +1,263 @@
+"""Sending the pack to governors through a real SMTP server on 127.0.0.1.
+
+Each test builds a real .docx pack with a manifest, runs the same `send_pack` that
+`tracker send` and the flow use, and reads what the server received.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import docx
+import pytest
+
+from tests.conftest import CONFIG
+from tests.mailhelpers import MEETING, clock, make_pack, sha256
+from tracker.delivery import log_path, read_log
+from tracker.distribute import send_pack
+from tracker.errors import TrackerError
+from tracker.governors import load_governors
+
+GOVERNORS = load_governors(CONFIG / "governors.example.yaml")
+ACTIVE = [g for g in GOVERNORS if g.active]
+INACTIVE = [g for g in GOVERNORS if not g.active]
+
+
+def env_for(server, **extra) -> dict[str, str]:
+    return {
+        "TRACKER_SMTP_HOST": server.hostname,
+        "TRACKER_SMTP_PORT": str(server.port),
+        "TRACKER_SMTP_SECURITY": "none",
+        **extra,
+    }
+
+
+def send(outputs, env, **kw):
+    kw.setdefault("sleep", lambda seconds: None)
+    kw.setdefault("governors_file", CONFIG / "governors.example.yaml")
+    return send_pack(config_dir=CONFIG, outputs=outputs, env=env, now=clock, meeting=MEETING, **kw)
+
+
+def log(outputs):
+    return read_log(log_path(outputs / "deliveries", MEETING))
+
+
+def attachment(message):
+    (part,) = list(message.iter_attachments())
+    return part
+
+
+def test_every_active_governor_gets_exactly_one_message_addressed_only_to_them(smtp_server, outputs):
+    report = send(outputs, env_for(smtp_server), make_pdf=_no_libreoffice_needed)
+    handler = smtp_server.handler_obj
+    assert len(handler.received) == len(ACTIVE) == report.count("sent")
+    pack = outputs / "packs" / MEETING.isoformat()
+    for g in ACTIVE:
+        (got,) = handler.to(g.email)
+        assert got.rcpt_tos == [g.email]
+        msg = got.message
+        assert msg["To"].addresses[0].addr_spec == g.email and len(msg["To"].addresses) == 1
+        assert msg["Cc"] is None and msg["Bcc"] is None
+        assert "Fernbrook NHS Foundation Trust" in msg["Subject"] and "10 December 2026" in msg["Subject"]
+        part = attachment(msg)
+        if g.format == "docx":
+            assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            opened = docx.Document(io.BytesIO(part.get_content()))
+            assert opened.paragraphs[0].text == "Council of governors briefing"
+        else:
+            assert part.get_content_type() == "application/pdf"
+            assert part.get_content().startswith(b"%PDF")
+    assert not handler.to(INACTIVE[0].email)
+    sha = sha256(next(pack.glob("*.docx")))
+    assert {(r.email, r.status) for r in log(outputs)} == {(g.email, "sent") for g in ACTIVE} | {
+        (INACTIVE[0].email, "skipped")
+    }
+    assert all(r.sha256 == sha for r in log(outputs))
+
+
+def _no_libreoffice_needed(docx_path, out_dir):
+    """Stands in for LibreOffice in fast tests; test_pdf_is_made_with_libreoffice uses the real one."""
+    out = out_dir / f"{docx_path.stem}.pdf"
+    out.write_bytes(b"%PDF-1.7\n% rendered\n%%EOF\n")
+    return out
+
+
+def test_the_body_says_what_is_in_the_pack_what_changed_and_how_long_it_takes(smtp_server, outputs):
+    send(outputs, env_for(smtp_server), only=(ACTIVE[0].email,))
+    msg = smtp_server.handler_obj.received[0].message
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert f"Dear {ACTIVE[0].name}," in text
+    assert "Thursday 10 December 2026" in text
+    assert "Thursday 17 September 2026" in text  # since the last meeting
+    assert "41 national policy milestones tracked (30 published, 8 expected, 3 delayed)" in text
+    assert "2026-10-02: Planning guidance <2027/28> published <https://www.england.nhs.uk/x/>" in text
+    assert "Reading time: about 25 minutes." in text
+    assert "dhsc-news" in text
+    assert "Version 1, approved by Alex Morgan." in text
+    # HTML: everything escaped, only web links become links.
+    assert "Planning guidance &lt;2027/28&gt; published" in html
+    assert 'href="https://www.england.nhs.uk/x/"' in html
+    assert "javascript:" not in html
+
+
+@pytest.mark.slow
+def test_pdf_is_made_with_libreoffice_when_the_pack_has_none(smtp_server, outputs):
+    pdf_reader = [g for g in ACTIVE if g.format == "pdf"][0]
+    send(outputs, env_for(smtp_server), only=(pdf_reader.email,))
+    (got,) = smtp_server.handler_obj.to(pdf_reader.email)
+    part = attachment(got.message)
+    assert part.get_filename() == f"fernbrook-governors-briefing-{MEETING}.pdf"
+    assert part.get_content().startswith(b"%PDF")
+    assert (outputs / "packs" / MEETING.isoformat() / part.get_filename()).exists()
+
+
+def test_a_governor_whose_pdf_cannot_be_made_is_failed_with_the_reason_and_the_others_still_get_theirs(
+    smtp_server, outputs
+):
+    def no_soffice(docx_path, out_dir):
+        raise TrackerError("LibreOffice (soffice) is not installed, so no PDF can be made")
+
+    report = send(outputs, env_for(smtp_server), make_pdf=no_soffice)
+    failed = {r.email: r.detail for r in report.failed}
+    assert set(failed) == {g.email for g in ACTIVE if g.format == "pdf"}
+    assert all("LibreOffice (soffice) is not installed" in why for why in failed.values())
+    assert len(smtp_server.handler_obj.received) == len([g for g in ACTIVE if g.format == "docx"])
+
+
+def test_a_pack_with_its_pdf_sends_that_pdf(smtp_server, tmp_path):
+    outputs = tmp_path / "out"
+    make_pack(outputs / "packs", with_pdf=True)
+    pdf_reader = [g for g in ACTIVE if g.format == "pdf"][0]
+    send(outputs, env_for(smtp_server), only=(pdf_reader.email,))
+    body = attachment(smtp_server.handler_obj.received[0].message).get_content()
+    assert body.startswith(b"%PDF-1.4\n% a tiny stand-in PDF made by the test")
+
+
+def test_server_down_is_a_clear_error_and_nothing_is_marked_sent(outputs):
+    from tests.mailhelpers import free_port
+
+    env = {"TRACKER_SMTP_HOST": "127.0.0.1", "TRACKER_SMTP_PORT": str(free_port()), "TRACKER_SMTP_SECURITY": "none"}
+    with pytest.raises(
+        TrackerError,
+        match=r"cannot reach the SMTP server 127\.0\.0\.1:\d+ \(none\) \(connection refused\), so nothing was sent",
+    ):
+        send(outputs, env)
+    assert log(outputs) == []
+
+
+def test_a_temporary_refusal_is_retried_with_backoff_then_delivered(smtp_server, outputs):
+    target = ACTIVE[1].email
+    smtp_server.handler_obj.temporary[target] = 2
+    slept = []
+    report = send(outputs, env_for(smtp_server), sleep=slept.append, only=(target,))
+    assert slept == [2.0, 10.0]
+    assert smtp_server.handler_obj.rcpt_attempts[target] == 3
+    assert len(smtp_server.handler_obj.to(target)) == 1
+    (record,) = log(outputs)
+    assert (record.status, record.attempts) == ("sent", 3)
+    assert record.answer.startswith("250 2.0.0 Ok: queued as")
+    assert report.count("sent") == 1
+
+
+def test_a_permanent_refusal_for_one_is_reported_and_the_others_still_receive(smtp_server, outputs):
+    bad = ACTIVE[2].email
+    smtp_server.handler_obj.permanent.add(bad)
+    report = send(outputs, env_for(smtp_server))
+    assert [(r.email, r.detail) for r in report.failed] == [(bad, f"550 5.1.1 <{bad}>: mailbox unavailable")]
+    assert {e for r in smtp_server.handler_obj.received for e in r.rcpt_tos} == {g.email for g in ACTIVE} - {bad}
+    assert smtp_server.handler_obj.rcpt_attempts[bad] == 1  # a 5xx is not retried
+    assert {r.email: r.status for r in log(outputs)}[bad] == "failed"
+
+
+def test_a_rerun_after_a_partial_failure_sends_only_to_those_not_yet_sent(smtp_server, outputs):
+    bad = ACTIVE[0].email
+    smtp_server.handler_obj.permanent.add(bad)
+    send(outputs, env_for(smtp_server))
+    smtp_server.handler_obj.permanent.clear()
+    smtp_server.handler_obj.received.clear()
+
+    report = send(outputs, env_for(smtp_server))
+    assert [r.rcpt_tos for r in smtp_server.handler_obj.received] == [[bad]]
+    assert report.count("already sent") == len(ACTIVE) - 1
+
+    smtp_server.handler_obj.received.clear()
+    send(outputs, env_for(smtp_server))  # a third run sends nothing at all
+    assert smtp_server.handler_obj.received == []
+    assert all(r.sends == 1 for r in log(outputs) if r.status == "sent")
+
+
+def test_resend_sends_the_same_version_again_and_counts_it(smtp_server, outputs):
+    who = ACTIVE[0].email
+    send(outputs, env_for(smtp_server), only=(who,))
+    send(outputs, env_for(smtp_server), only=(who,), resend=True)
+    assert len(smtp_server.handler_obj.to(who)) == 2
+    (record,) = [r for r in log(outputs) if r.email == who]
+    assert record.sends == 2
+
+
+def test_a_new_version_is_a_new_set_of_records(smtp_server, outputs):
+    who = ACTIVE[0].email
+    send(outputs, env_for(smtp_server), only=(who,))
+    make_pack(outputs / "packs", version=2, text="Revised briefing")
+    send(outputs, env_for(smtp_server), only=(who,))
+    assert len(smtp_server.handler_obj.to(who)) == 2
+    assert sorted(r.version for r in log(outputs)) == [1, 2]
+
+
+def test_a_draft_is_refused_without_allow_draft(smtp_server, tmp_path):
+    outputs = tmp_path / "out"
+    make_pack(outputs / "packs", status="DRAFT")
+    with pytest.raises(TrackerError, match="is a DRAFT that nobody has approved, so it will not be sent"):
+        send(outputs, env_for(smtp_server))
+    assert smtp_server.handler_obj.received == [] and log(outputs) == []
+
+    send(outputs, env_for(smtp_server), allow_draft=True, only=(ACTIVE[0].email,))
+    assert smtp_server.handler_obj.received[0].message["Subject"].startswith("DRAFT: ")
+
+
+def test_a_pack_changed_after_approval_is_refused_in_one_sentence(smtp_server, outputs):
+    pack = next((outputs / "packs" / MEETING.isoformat()).glob("*.docx"))
+    document = docx.Document(pack)
+    document.add_paragraph("An edit made after approval.")
+    document.save(pack)
+    with pytest.raises(TrackerError) as caught:
+        send(outputs, env_for(smtp_server))
+    assert "has changed since the pack was built or approved" in str(caught.value)
+    assert smtp_server.handler_obj.received == []
+
+
+def test_only_names_must_be_governors(smtp_server, outputs):
+    with pytest.raises(TrackerError, match="stranger@example.org is not in the governors file"):
+        send(outputs, env_for(smtp_server), only=("stranger@example.org",))
+
+
+def test_without_smtp_settings_it_is_a_dry_run_writing_eml_files(outputs):
+    report = send(outputs, {})
+    assert report.dry_run and "SMTP is not configured" in report.notes[0]
+    files = sorted((outputs / "outbox" / MEETING.isoformat()).glob("*.eml"))
+    assert len(files) == len(ACTIVE) == report.count("written")
+    assert log(outputs) == []  # nothing was sent, so nothing is recorded
+    from email import message_from_bytes, policy
+
+    msg = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert msg["To"].addresses[0].addr_spec in {g.email for g in ACTIVE}
+    assert attachment(msg).get_filename().startswith("fernbrook-governors-briefing-2026-12-10.")
+
+
+def test_the_send_command_reports_and_exits_2_when_someone_was_not_reached(smtp_server, outputs, monkeypatch):
+    from tests.conftest import run
+
+    for key, value in env_for(smtp_server).items():
+        monkeypatch.setenv(key, value)
+    smtp_server.handler_obj.permanent.add(ACTIVE[0].email)
+    result = run(
+        "send", "--config", CONFIG, "--outputs", outputs, "--meeting", MEETING,
+        "--governors", CONFIG / "governors.example.yaml", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert {r["email"]: r["status"] for r in data["results"]}[ACTIVE[0].email] == "failed"
+    assert "1 governor did not get the pack" in result.stderr
+    assert "Traceback" not in result.output
