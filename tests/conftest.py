@@ -53,8 +53,8 @@ def smtp_server():
 
 @pytest.fixture
 def outputs(tmp_path: Path) -> Path:
-    """An outputs/ folder holding a FINAL pack for the meeting on 10 December 2026."""
+    """An outputs/ folder holding a FINAL pack (.docx and .pdf) for the meeting on 10 December 2026."""
     from tests.mailhelpers import make_pack
 
-    make_pack(tmp_path / "outputs" / "packs")
+    make_pack(tmp_path / "outputs" / "packs", with_pdf=True)
     return tmp_path / "outputs"

@@ -107,7 +107,7 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.rcpt_attempts[address] = self.rcpt_attempts.get(address, 0) + 1
         if address in self.permanent:
-            return "550 5.1.1 <%s>: mailbox unavailable" % address
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
         if self.temporary.get(address, 0) > 0:
             self.temporary[address] -= 1
             return "451 4.7.1 Greylisted, try again later"

@@ -49,7 +49,7 @@ def attachment(message):
 
 
 def test_every_active_governor_gets_exactly_one_message_addressed_only_to_them(smtp_server, outputs):
-    report = send(outputs, env_for(smtp_server), make_pdf=_no_libreoffice_needed)
+    report = send(outputs, env_for(smtp_server))
     handler = smtp_server.handler_obj
     assert len(handler.received) == len(ACTIVE) == report.count("sent")
     pack = outputs / "packs" / MEETING.isoformat()
@@ -76,13 +76,6 @@ def test_every_active_governor_gets_exactly_one_message_addressed_only_to_them(s
     assert all(r.sha256 == sha for r in log(outputs))
 
 
-def _no_libreoffice_needed(docx_path, out_dir):
-    """Stands in for LibreOffice in fast tests; test_pdf_is_made_with_libreoffice uses the real one."""
-    out = out_dir / f"{docx_path.stem}.pdf"
-    out.write_bytes(b"%PDF-1.7\n% rendered\n%%EOF\n")
-    return out
-
-
 def test_the_body_says_what_is_in_the_pack_what_changed_and_how_long_it_takes(smtp_server, outputs):
     send(outputs, env_for(smtp_server), only=(ACTIVE[0].email,))
     msg = smtp_server.handler_obj.received[0].message
@@ -103,7 +96,9 @@ def test_the_body_says_what_is_in_the_pack_what_changed_and_how_long_it_takes(sm
 
 
 @pytest.mark.slow
-def test_pdf_is_made_with_libreoffice_when_the_pack_has_none(smtp_server, outputs):
+def test_pdf_is_made_with_libreoffice_when_the_pack_has_none(smtp_server, tmp_path):
+    outputs = tmp_path / "out"
+    make_pack(outputs / "packs", with_pdf=False)
     pdf_reader = [g for g in ACTIVE if g.format == "pdf"][0]
     send(outputs, env_for(smtp_server), only=(pdf_reader.email,))
     (got,) = smtp_server.handler_obj.to(pdf_reader.email)
@@ -113,22 +108,20 @@ def test_pdf_is_made_with_libreoffice_when_the_pack_has_none(smtp_server, output
     assert (outputs / "packs" / MEETING.isoformat() / part.get_filename()).exists()
 
 
-def test_a_governor_whose_pdf_cannot_be_made_is_failed_with_the_reason_and_the_others_still_get_theirs(
-    smtp_server, outputs
+def test_without_libreoffice_pdf_readers_fail_with_the_reason_and_the_others_still_get_theirs(
+    smtp_server, tmp_path, monkeypatch
 ):
-    def no_soffice(docx_path, out_dir):
-        raise TrackerError("LibreOffice (soffice) is not installed, so no PDF can be made")
-
-    report = send(outputs, env_for(smtp_server), make_pdf=no_soffice)
+    outputs = tmp_path / "out"
+    make_pack(outputs / "packs", with_pdf=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    report = send(outputs, env_for(smtp_server))
     failed = {r.email: r.detail for r in report.failed}
     assert set(failed) == {g.email for g in ACTIVE if g.format == "pdf"}
     assert all("LibreOffice (soffice) is not installed" in why for why in failed.values())
     assert len(smtp_server.handler_obj.received) == len([g for g in ACTIVE if g.format == "docx"])
 
 
-def test_a_pack_with_its_pdf_sends_that_pdf(smtp_server, tmp_path):
-    outputs = tmp_path / "out"
-    make_pack(outputs / "packs", with_pdf=True)
+def test_a_pack_with_its_pdf_sends_that_pdf(smtp_server, outputs):
     pdf_reader = [g for g in ACTIVE if g.format == "pdf"][0]
     send(outputs, env_for(smtp_server), only=(pdf_reader.email,))
     body = attachment(smtp_server.handler_obj.received[0].message).get_content()
