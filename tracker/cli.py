@@ -176,5 +176,25 @@ def status_cmd(meeting, governors, as_json, config_dir, outputs) -> None:
     click.echo(json.dumps(status.to_json(), indent=2) if as_json else "\n".join(describe(status)))
 
 
+@command(cli, "digest", "tracker digest --dry-run")
+@click.option("--dry-run", is_flag=True, help="Write the .eml to outputs/outbox/digest/ instead of sending.")
+@click.option("--always", is_flag=True, help="Send a short 'nothing new' message when there is nothing to report.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    help="Cover from this time (UTC), not the last digest.",
+)
+@_outputs_options
+def digest_cmd(dry_run, always, since, config_dir, outputs) -> None:
+    """Send the company secretary one message: what the tracker found since the last digest."""
+    from tracker.digest import run_digest
+
+    result = run_digest(
+        config_dir=config_dir, outputs=outputs, env=os.environ, now=_now(), dry_run=dry_run, always=always,
+        since=since.replace(tzinfo=dt.UTC) if since else None,
+    )  # fmt: skip
+    click.echo(result.detail)
+
+
 def main() -> None:
     cli(prog_name="tracker")

@@ -193,8 +193,9 @@ def _reason(exc: BaseException) -> str:
 class OutboxTransport:
     """The dry run: each message becomes a standard .eml file a person can open."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, name: str | None = None):
         self.folder = Path(folder)
+        self.name = name  # a fixed file name, else one per recipient
         self.written: list[Path] = []
 
     def __enter__(self) -> OutboxTransport:
@@ -205,7 +206,7 @@ class OutboxTransport:
 
     def deliver(self, msg: EmailMessage, sender: str, recipient: str) -> Outcome:
         safe = re.sub(r"[^A-Za-z0-9._@-]+", "_", recipient)
-        path = self.folder / f"{safe}.eml"
+        path = self.folder / f"{self.name or safe}.eml"
         atomic_write(path, msg.as_bytes(policy=SMTP))
         self.written.append(path)
         return Outcome(True, f"written to {path}")
