@@ -64,18 +64,23 @@ def _after(ts: str | None, since: dt.datetime, until: dt.datetime) -> bool:
 
 
 def collect(
-    register: Register, health: list[Health], since: dt.datetime, now: dt.datetime, previously_unhealthy: set[str]
+    register: Register,
+    health: list[Health],
+    since: dt.datetime,
+    now: dt.datetime,
+    previously_unhealthy: set[str],
+    known_milestones: set[str] | None,
 ) -> Digest:
-    """Everything dated after `since`: new milestones, evidence, history, and sources that went wrong or recovered."""
+    """Everything dated after `since`: new milestones, evidence, history, and sources that went wrong or recovered.
+
+    A milestone is new when its id was not in the register at the last digest; the very
+    first digest has no such list, so it reports only evidence and history.
+    """
     d = Digest(since, now)
     for m in register.milestones:
         d.evidence += [(m, e) for e in m.evidence if _after(e.first_seen, since, now)]
         d.history += [(m, h) for h in m.history if _after(h.when, since, now)]
-        traces = [parse_time(e.first_seen) for e in m.evidence] + [parse_time(h.when) for h in m.history]
-        traces = [t for t in traces if t is not None]
-        # New: everything the register knows about it arrived after the last digest.
-        old_source = any(s.accessed and s.accessed.first_day() < since.date() for s in m.sources)
-        if traces and min(traces) > since and max(traces) <= now and not old_source:
+        if known_milestones is not None and m.id not in known_milestones:
             d.new_milestones.append(m)
     d.unhealthy = [h for h in health if not h.ok]
     names = {h.name for h in d.unhealthy}
@@ -194,7 +199,8 @@ def run_digest(
     state_file = state_dir / "digest.json"
     state = read_digest_state(state_file)
     since = since or parse_time(state.get("last_sent")) or now - FIRST_LOOKBACK
-    d = collect(register, health_report(sources, state_dir, now), since, now, set(state.get("unhealthy", [])))
+    known = set(state["milestones"]) if isinstance(state.get("milestones"), list) else None
+    d = collect(register, health_report(sources, state_dir, now), since, now, set(state.get("unhealthy", [])), known)
     if not d.has_news and not always:
         return DigestResult(False, dry_run, d, f"nothing new since {_stamp(since)}: no digest sent")
     settings = smtp_settings(trust.email, env)
@@ -210,5 +216,9 @@ def run_digest(
         outcome = transport.deliver(msg, sender, trust.secretary_email)
     if not outcome.ok:
         raise TrackerError(f"the SMTP server refused the digest for {trust.secretary_email}: {outcome.answer}")
-    write_json(state_file, {"last_sent": now.isoformat(), "unhealthy": sorted(h.name for h in d.unhealthy)})
+    write_json(state_file, {
+        "last_sent": now.isoformat(),
+        "unhealthy": sorted(h.name for h in d.unhealthy),
+        "milestones": sorted(m.id for m in register.milestones),
+    })  # fmt: skip
     return DigestResult(True, False, d, f"digest sent to {trust.secretary_email}: {outcome.answer}")
