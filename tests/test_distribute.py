@@ -85,7 +85,7 @@ def test_the_body_says_what_is_in_the_pack_what_changed_and_how_long_it_takes(sm
     assert "Thursday 10 December 2026" in text
     assert "Thursday 17 September 2026" in text  # since the last meeting
     assert "41 national policy milestones tracked (30 published, 8 expected, 3 delayed)" in text
-    assert "2026-10-02: Planning guidance <2027/28> published <https://www.england.nhs.uk/x/>" in text
+    assert "2 October 2026: Planning guidance <2027/28> published <https://www.england.nhs.uk/x/>" in text
     assert "Reading time: about 25 minutes." in text
     assert "dhsc-news" in text
     assert "Version 1, approved by Alex Morgan." in text

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
+from tracker.dates import PartialDate
 from tracker.errors import TrackerError
 from tracker.governors import Governor, has_control_characters
 from tracker.packinfo import BuiltPack
@@ -60,6 +61,14 @@ def human_date(day: dt.date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def change_date(text: str) -> str:
+    """'2026-10-02' as '2 October 2026'; a date the pack wrote less precisely stays as precise as it was."""
+    try:
+        return PartialDate.parse(text).human()
+    except ValueError:
+        return one_line(text)
+
+
 def subject_for(pack: BuiltPack) -> str:
     draft = "" if pack.final else f"{pack.status}: "
     return f"{draft}{pack.trust_name}: council of governors briefing pack for {pack.meeting.day} {pack.meeting:%B %Y}"
@@ -71,7 +80,7 @@ def _summary_lines(pack: BuiltPack) -> list[str]:
         total = sum(pack.counts.values())
         parts = ", ".join(f"{n} {status}" for status, n in pack.counts.items() if n)
         lines.append(f"{total} national policy milestones tracked ({parts}).")
-    lines.append("The status of each milestone, what changed since the last meeting, our own system,")
+    lines.append("The status of each milestone, what changed since the last meeting, our integrated care system,")
     lines.append("and the trust's current position on the eight questions for governors.")
     return lines
 
@@ -103,7 +112,7 @@ def pack_message(
     text += [f"  {line}" for line in _summary_lines(pack)]
     text += ["", f"Main changes since the last meeting{since}:"]
     text += [
-        f"  - {c.date}: {one_line(c.text)}" + (f" <{c.url}>" if c.url and is_web_url(c.url) else "")
+        f"  - {change_date(c.date)}: {one_line(c.text)}" + (f" <{c.url}>" if c.url and is_web_url(c.url) else "")
         for c in pack.changes
     ]
     if not pack.changes:
@@ -145,7 +154,7 @@ def pack_message(
 
 
 def _html_change(change) -> str:
-    text = html.escape(f"{change.date}: {one_line(change.text)}")
+    text = html.escape(f"{change_date(change.date)}: {one_line(change.text)}")
     if change.url and is_web_url(change.url):
         return f'<li>{text} (<a href="{html.escape(change.url, quote=True)}">source</a>)</li>'
     return f"<li>{text}</li>"
