@@ -254,3 +254,40 @@ def test_the_send_command_reports_and_exits_2_when_someone_was_not_reached(smtp_
     assert {r["email"]: r["status"] for r in data["results"]}[ACTIVE[0].email] == "failed"
     assert "1 governor did not get the pack" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_line_break_in_the_subject_cannot_add_a_header_or_a_recipient(smtp_server, outputs):
+    manifest_path = outputs / "packs" / MEETING.isoformat() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["trust_name"] = "Fernbrook\r\nBcc: spy@evil.example"
+    manifest_path.write_text(json.dumps(manifest))
+    send(outputs, env_for(smtp_server))
+    received = smtp_server.handler_obj.received
+    assert len(received) == len(ACTIVE)
+    for got in received:
+        assert len(got.rcpt_tos) == 1 and "spy@evil.example" not in got.rcpt_tos
+        assert got.message["Bcc"] is None
+        assert got.message["Subject"].startswith("Fernbrook Bcc: spy@evil.example: council of governors")
+
+
+def test_a_governors_file_with_a_line_break_in_a_name_stops_the_send_naming_the_line(smtp_server, outputs, tmp_path):
+    path = tmp_path / "governors.yaml"
+    path.write_text(
+        'governors:\n  - name: "Eve\\nBcc: all@example.org"\n    email: eve@example.org\n    type: public\n'
+    )
+    with pytest.raises(TrackerError, match=r"governors\.yaml:2: governors\[0\]\.name: must be one line"):
+        send(outputs, env_for(smtp_server), governors_file=path)
+    assert smtp_server.handler_obj.received == []
+
+
+def test_the_example_governors_file_is_used_with_a_warning_on_stderr(outputs, tmp_path):
+    from tests.conftest import run
+
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("trust.yaml", "governors.example.yaml"):
+        (config / name).write_text((CONFIG / name).read_text())
+    result = run("send", "--config", config, "--outputs", outputs, "--meeting", MEETING, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "governors.yaml not found: using the fictional" in result.stderr
+    assert f"{len(ACTIVE)} written, 1 skipped" in result.stdout
