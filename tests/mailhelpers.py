@@ -97,15 +97,19 @@ class Received:
 
 @dataclass
 class Handler:
-    """Stores what it accepts; answers 451 a set number of times, or 550 always, for chosen recipients."""
+    """Stores what it accepts; answers 451 a set number of times, or 550 always, or hangs up, for chosen recipients."""
 
     received: list[Received] = field(default_factory=list)
     temporary: dict[str, int] = field(default_factory=dict)  # email -> how many 451s before accepting
     permanent: set[str] = field(default_factory=set)
     rcpt_attempts: dict[str, int] = field(default_factory=dict)
+    hang_up: set[str] = field(default_factory=set)  # drop the connection when asked to send to these
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.rcpt_attempts[address] = self.rcpt_attempts.get(address, 0) + 1
+        if address in self.hang_up:
+            server.transport.close()
+            return "421 4.3.2 Shutting down"
         if address in self.permanent:
             return f"550 5.1.1 <{address}>: mailbox unavailable"
         if self.temporary.get(address, 0) > 0:

@@ -291,3 +291,15 @@ def test_the_example_governors_file_is_used_with_a_warning_on_stderr(outputs, tm
     assert result.exit_code == 0, result.output
     assert "governors.yaml not found: using the fictional" in result.stderr
     assert f"{len(ACTIVE)} written, 1 skipped" in result.stdout
+
+
+def test_a_connection_lost_mid_run_keeps_the_sends_already_accepted_and_a_rerun_finishes(smtp_server, outputs):
+    first, second = ACTIVE[0].email, ACTIVE[1].email
+    smtp_server.handler_obj.hang_up.add(second)
+    with pytest.raises(TrackerError, match=f"lost the connection to the SMTP server .* while sending to {second}"):
+        send(outputs, env_for(smtp_server))
+    assert [(r.email, r.status) for r in log(outputs) if r.status == "sent"] == [(first, "sent")]
+
+    smtp_server.handler_obj.hang_up.clear()
+    send(outputs, env_for(smtp_server))
+    assert sorted(e for r in smtp_server.handler_obj.received for e in r.rcpt_tos) == sorted(g.email for g in ACTIVE)
