@@ -303,3 +303,11 @@ def test_a_connection_lost_mid_run_keeps_the_sends_already_accepted_and_a_rerun_
     smtp_server.handler_obj.hang_up.clear()
     send(outputs, env_for(smtp_server))
     assert sorted(e for r in smtp_server.handler_obj.received for e in r.rcpt_tos) == sorted(g.email for g in ACTIVE)
+
+
+def test_a_dry_run_needs_no_password_but_a_real_send_does(outputs):
+    env = {"TRACKER_SMTP_HOST": "smtp.example.org", "TRACKER_SMTP_USER": "governors-pack"}
+    assert send(outputs, env, dry_run=True).count("written") == len(ACTIVE)
+    with pytest.raises(TrackerError, match="TRACKER_SMTP_PASSWORD is not: set it in the environment"):
+        send(outputs, env)
+    assert log(outputs) == []

@@ -203,7 +203,7 @@ def run_digest(
     d = collect(register, health_report(sources, state_dir, now), since, now, set(state.get("unhealthy", [])), known)
     if not d.has_news and not always:
         return DigestResult(False, dry_run, d, f"nothing new since {_stamp(since)}: no digest sent")
-    settings = smtp_settings(trust.email, env)
+    settings = smtp_settings(trust.email, env, require_password=not dry_run)
     dry_run = dry_run or settings is None
     sender = (settings.from_address if settings else None) or trust.secretary_email
     msg = digest_message(d, trust, sender, now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from email.headerregistry import Address
 from pathlib import Path
@@ -77,7 +78,7 @@ def choose(governors: tuple[Governor, ...], only: tuple[str, ...]) -> list[Gover
     unknown = [e for e in only if e.lower() not in by_email]
     if unknown:
         raise TrackerError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the governors file")
-    return [by_email[e.lower()] for e in dict.fromkeys(only)]
+    return list({e.lower(): by_email[e.lower()] for e in only}.values())
 
 
 class Attachments:
@@ -104,9 +105,8 @@ class Attachments:
             return pack.docx, pack.docx_path.read_bytes()
         if pack.pdf:
             return pack.pdf, (pack.folder / pack.pdf).read_bytes()
-        before = sha256_of(pack.docx_path)
         pdf = self.make_pdf(pack.docx_path, pack.folder)
-        if before != pack.sha256:  # the docx must still be the approved one we just rendered
+        if sha256_of(pack.docx_path) != pack.sha256:  # the PDF must show the approved .docx
             raise TrackerError(f"{pack.docx_path} changed while its PDF was being made")
         return pdf.name, pdf.read_bytes()
 
@@ -153,7 +153,7 @@ def distribute(
                     continue
                 outgoing.append((g, msg))
         # Connecting can fail; until it has worked, nothing is written to the log.
-        with transport if outgoing else _Nothing():
+        with transport if outgoing else nullcontext():
             for g, status, why, attempts in early:
                 _note(report, log, pack, g, status, why, attempts, now)
             for g, msg in outgoing:
@@ -176,14 +176,6 @@ def _note(report: Report, log: DeliveryLog | None, pack: BuiltPack, g: Governor,
             answer=answer, at=now(), fmt=g.format, attempts=attempts,
         )  # fmt: skip
     report.results.append(Result(g.name, g.email, status, answer, g.format))
-
-
-class _Nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return None
 
 
 def send_pack(
@@ -211,7 +203,7 @@ def send_pack(
         raise TrackerError(f"{trust.path}: no council of governors meeting on or after today; add the next one")
     governors = load_governor_list(config_dir, governors_file, warn)
     pack = load_pack(packs_dir or Path(outputs) / "packs", meeting)
-    settings = smtp_settings(trust.email, env)
+    settings = smtp_settings(trust.email, env, require_password=not dry_run)
     notes = []
     if settings is None and not dry_run:
         dry_run = True

@@ -42,7 +42,9 @@ class SmtpSettings:
         return f"{self.host}:{self.port} ({self.security})"
 
 
-def smtp_settings(config: EmailSettings | None, env: Mapping[str, str]) -> SmtpSettings | None:
+def smtp_settings(
+    config: EmailSettings | None, env: Mapping[str, str], require_password: bool = True
+) -> SmtpSettings | None:
     """The trust.yaml `email:` block overridden by TRACKER_SMTP_*; None when no host is set."""
     config = config or EmailSettings()
     host = env.get("TRACKER_SMTP_HOST") or config.host
@@ -56,7 +58,7 @@ def smtp_settings(config: EmailSettings | None, env: Mapping[str, str]) -> SmtpS
         raise TrackerError(f"TRACKER_SMTP_PORT={port_text!r} should be a port number (1 to 65535)")
     user = env.get("TRACKER_SMTP_USER") or config.user
     password = env.get("TRACKER_SMTP_PASSWORD") or None
-    if user and not password:
+    if user and not password and require_password:
         raise TrackerError(f"SMTP user {user!r} is set but TRACKER_SMTP_PASSWORD is not: set it in the environment")
     return SmtpSettings(
         host=host,
