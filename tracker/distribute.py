@@ -143,20 +143,20 @@ def distribute(
                 report.results.append(Result(g.name, g.email, ALREADY, f"sent {done.at}", g.format))
             else:
                 try:
-                    name, data = attachments.get(g.format)
-                    msg = pack_message(
-                        pack, g, sender=sender, attachment=data, attachment_name=name,
-                        fmt=g.format, now=now(), signature=signature,
-                    )  # fmt: skip
+                    address(g.name, g.email)  # a bad name or address fails here, before anyone is sent anything
+                    outgoing.append((g, *attachments.get(g.format)))
                 except TrackerError as exc:
                     early.append((g, FAILED, f"not sent: {exc}", 0))
-                    continue
-                outgoing.append((g, msg))
         # Connecting can fail; until it has worked, nothing is written to the log.
         with transport if outgoing else nullcontext():
             for g, status, why, attempts in early:
                 _note(report, log, pack, g, status, why, attempts, now)
-            for g, msg in outgoing:
+            for g, name, data in outgoing:
+                # Built one at a time, so a large pack is held once, not once per governor.
+                msg = pack_message(
+                    pack, g, sender=sender, attachment=data, attachment_name=name,
+                    fmt=g.format, now=now(), signature=signature,
+                )  # fmt: skip
                 outcome = transport.deliver(msg, sender.addr_spec, g.email)
                 status = (WRITTEN if dry_run else SENT) if outcome.ok else FAILED
                 _note(report, log, pack, g, status, outcome.answer, outcome.attempts, now)
