@@ -111,7 +111,10 @@ def _warn(text: str) -> None:
 
 @command(cli, "send", "tracker send --dry-run")
 @click.option(
-    "--meeting", type=click.DateTime(["%Y-%m-%d"]), help="Meeting date (default: the next one on or after today)."
+    "--meeting",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Meeting date (default: the next one on or after today).",
 )
 @click.option("--dry-run", is_flag=True, help="Write .eml files to outputs/outbox/<meeting>/ instead of sending.")
 @click.option("--only", multiple=True, metavar="EMAIL", help="Send only to this governor (repeatable).")
@@ -122,7 +125,13 @@ def _warn(text: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_outputs_options
 def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_json, config_dir, outputs) -> None:
-    """Email the approved pack to each active governor, one message each, and log every answer."""
+    """Email the approved pack to each active governor, one message each, and log every answer.
+
+    \b
+    SMTP: the `email:` block of trust.yaml, or TRACKER_SMTP_HOST, TRACKER_SMTP_PORT,
+    TRACKER_SMTP_USER, TRACKER_SMTP_SECURITY (starttls|tls|none), TRACKER_SMTP_FROM;
+    the password only from TRACKER_SMTP_PASSWORD. Without a host, this is a dry run.
+    """
     from tracker.distribute import send_pack
 
     report = send_pack(
@@ -154,7 +163,10 @@ def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_j
 
 @command(cli, "status", "tracker status")
 @click.option(
-    "--meeting", type=click.DateTime(["%Y-%m-%d"]), help="Meeting date (default: the next one on or after today)."
+    "--meeting",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Meeting date (default: the next one on or after today).",
 )
 @click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: config/governors.yaml).")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
@@ -182,6 +194,7 @@ def status_cmd(meeting, governors, as_json, config_dir, outputs) -> None:
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    metavar="DATE",
     help="Cover from this time (UTC), not the last digest.",
 )
 @_outputs_options
