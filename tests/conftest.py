@@ -52,7 +52,7 @@ def smtp_server():
 
 
 @pytest.fixture
-def outputs(tmp_path: Path) -> Path:
+def pack_outputs(tmp_path: Path) -> Path:
     """An outputs/ folder holding a FINAL pack (.docx and .pdf) for the meeting on 10 December 2026."""
     from tests.mailhelpers import make_pack
 

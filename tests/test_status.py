@@ -11,9 +11,9 @@ from tests.mailhelpers import MEETING, make_pack
 from tests.test_distribute import ACTIVE, env_for, send
 
 
-def status(outputs, *extra):
+def status(pack_outputs, *extra):
     return run(
-        "status", "--config", CONFIG, "--outputs", outputs, "--meeting", MEETING,
+        "status", "--config", CONFIG, "--outputs", pack_outputs, "--meeting", MEETING,
         "--governors", CONFIG / "governors.example.yaml", *extra,
     )  # fmt: skip
 
@@ -31,11 +31,11 @@ def test_a_draft_that_nobody_has_approved(tmp_path):
     assert "Pack: built, version 1, DRAFT" in result.output and "Approved: no" in result.output
 
 
-def test_after_a_partial_send_it_shows_sent_failed_and_not_yet_sent(smtp_server, outputs):
+def test_after_a_partial_send_it_shows_sent_failed_and_not_yet_sent(smtp_server, pack_outputs):
     bad, later = ACTIVE[0], ACTIVE[1]
     smtp_server.handler_obj.permanent.add(bad.email)
-    send(outputs, env_for(smtp_server), only=tuple(g.email for g in ACTIVE if g is not later))
-    result = status(outputs, "--json")
+    send(pack_outputs, env_for(smtp_server), only=tuple(g.email for g in ACTIVE if g is not later))
+    result = status(pack_outputs, "--json")
     data = json.loads(result.stdout)
     assert (data["status"], data["approved_by"], data["approved_at"]) == (
         "FINAL",
@@ -46,20 +46,20 @@ def test_after_a_partial_send_it_shows_sent_failed_and_not_yet_sent(smtp_server,
     assert [(f["email"], f["answer"][:3]) for f in data["failed"]] == [(bad.email, "550")]
     assert sorted(n["email"] for n in data["not_yet_sent"]) == sorted([bad.email, later.email])
 
-    text = status(outputs).output
+    text = status(pack_outputs).output
     assert "Approved: by Alex Morgan at 2026-11-28T16:00:00Z" in text
     assert f"Failed (1):\n  {bad.name} <{bad.email}> at 2026-11-30T09:00:00Z: 550 5.1.1" in text
     assert "Not yet sent (2):" in text
 
 
-def test_a_new_version_shows_who_had_the_earlier_one_and_a_changed_file_is_flagged(smtp_server, outputs):
-    send(outputs, env_for(smtp_server), only=(ACTIVE[0].email,))
-    folder = make_pack(outputs / "packs", version=2, text="Revised")
-    data = json.loads(status(outputs, "--json").stdout)
+def test_a_new_version_shows_who_had_the_earlier_one_and_a_changed_file_is_flagged(smtp_server, pack_outputs):
+    send(pack_outputs, env_for(smtp_server), only=(ACTIVE[0].email,))
+    folder = make_pack(pack_outputs / "packs", version=2, text="Revised")
+    data = json.loads(status(pack_outputs, "--json").stdout)
     assert data["version"] == 2 and data["sent"] == [] and data["older_versions"] == {"1": 1}
 
     path = next(folder.glob("*.docx"))
     document = docx.Document(path)
     document.add_paragraph("edited by hand")
     document.save(path)
-    assert "WARNING: the .docx has changed since it was built or approved" in status(outputs).output
+    assert "WARNING: the .docx has changed since it was built or approved" in status(pack_outputs).output
