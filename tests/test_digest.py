@@ -145,3 +145,13 @@ def test_the_digest_command_without_smtp_writes_to_the_outbox(config, outputs, m
     assert result.exit_code == 0, result.output
     assert "dry run (SMTP is not configured)" in result.output
     assert len(list((outputs / "outbox" / "digest").glob("*.eml"))) == 1
+
+
+def test_a_source_that_recovers_is_news_and_is_listed(config, outputs, smtp_server):
+    known = ["long-term-plan-2019", "planning-guidance-2019-20", "social-care-green-paper"]
+    state = {"last_sent": LAST.isoformat(), "unhealthy": ["nhs-england-news"], "milestones": known}
+    write_json(outputs / "state" / "digest.json", state)
+    result = digest(config, outputs, env_for(smtp_server))
+    assert result.sent
+    text = smtp_server.handler_obj.received[0].message.get_body(("plain",)).get_content()
+    assert "Sources working again (1):" in text and "nhs-england-news" in text
