@@ -57,3 +57,27 @@ def write_sources(path: Path, sources: dict[str, str], period_days: int = 7) -> 
         lines += [f"  - name: {name}", f"    url: {url}", "    publisher: Test", f"    period_days: {period_days}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+# -- distribution: a real SMTP server on 127.0.0.1 and a small built pack ----------
+
+
+@pytest.fixture
+def smtp_server():
+    """An aiosmtpd server that stores every message; tell its handler to answer 451 or 550."""
+    from tests.mailhelpers import Handler, start_server
+
+    handler = Handler()
+    controller = start_server(handler)
+    controller.handler_obj = handler
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def pack_outputs(tmp_path: Path) -> Path:
+    """An outputs/ folder holding a FINAL pack (.docx and .pdf) for the meeting on 10 December 2026."""
+    from tests.mailhelpers import make_pack
+
+    make_pack(tmp_path / "outputs" / "packs", with_pdf=True)
+    return tmp_path / "outputs"
