@@ -39,6 +39,6 @@ def test_the_flow_retries_a_busy_source_writes_the_register_once_and_publishes_a
     assert attempts.count("/gone.xml") == 1  # a 404 is not worth retrying
     assert [f["source"] for f in summary["failed"]] == ["down", "gone"]
     assert load_register(config_dir / "register.yaml").milestone("planning-guidance-2027-28") is not None
-    assert load_state(state, "down").last_error == "down: the server answered 500 Internal Server Error."
+    assert load_state(state, "down").last_error == "the server answered 500 Internal Server Error."
     assert "planning-guidance-2027-28" in artifact["data"]
     assert "## Failing sources" in artifact["data"]

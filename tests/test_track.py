@@ -99,7 +99,7 @@ def test_a_failing_source_never_changes_the_register(setup, feed_server, bad):
     assert {s.name for s in summary.failed} == {"gov-uk-dhsc", "nhs-england-news"}
     assert register.read_bytes() == before
     saved = load_state(state, "gov-uk-dhsc")
-    assert saved.last_error == "gov-uk-dhsc: the server answered 500 Internal Server Error."
+    assert saved.last_error == "the server answered 500 Internal Server Error."
     assert saved.consecutive_failures == 1 and saved.last_success is None
 
 

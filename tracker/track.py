@@ -64,7 +64,7 @@ def read_one(
         new = replace(
             state,
             last_attempt=stamp,
-            last_error=f"{source.name}: {fetched.error or feed.error}",
+            last_error=fetched.error or feed.error,
             consecutive_failures=state.consecutive_failures + 1,
         )
     else:
