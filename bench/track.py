@@ -109,6 +109,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--feeds", type=int, default=200)
     ap.add_argument("--entries", type=int, default=50)
+    ap.add_argument("--repeat", type=int, default=3, help="measure each figure this many times; report the best")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-track-"))
     try:
@@ -122,11 +123,6 @@ def main() -> None:
         register = work / "register.yaml"
         shutil.copy(ROOT / "config" / "register.yaml", register)
         state = work / "state"
-
-        start = time.perf_counter()
-        for body in bodies:
-            feedparser.parse(body)
-        plain = time.perf_counter() - start
 
         # A separate process, so the server does not share our interpreter's GIL.
         port = free_port()
@@ -148,13 +144,24 @@ def main() -> None:
             )
             now = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
 
-            start = time.perf_counter()
-            first = track(sources, register, state, now)
-            first_s = time.perf_counter() - start
+            # The machine is shared (CI has 2 cores): measure plain feedparser and a first
+            # run alternately, each from scratch, and compare the best of each.
+            plains, firsts = [], []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                for body in bodies:
+                    feedparser.parse(body)
+                plains.append(time.perf_counter() - start)
+                shutil.rmtree(state, ignore_errors=True)
+                shutil.copy(ROOT / "config" / "register.yaml", register)
+                start = time.perf_counter()
+                first = track(sources, register, state, now)
+                firsts.append(time.perf_counter() - start)
+            plain, first_s = min(plains), min(firsts)
             before, mtime = register.read_bytes(), register.stat().st_mtime_ns
 
             reruns = []
-            for i in range(3):  # noise on a shared machine: report each, compare the best
+            for i in range(args.repeat):
                 start = time.perf_counter()
                 again = track(sources, register, state, now + dt.timedelta(hours=1, minutes=i))
                 reruns.append(time.perf_counter() - start)
@@ -167,9 +174,10 @@ def main() -> None:
         outcomes = {o: sum(1 for s in again.sources if s.outcome == o) for o in ("read", "not modified", "failed")}
         entries = args.feeds * args.entries
         print(f"feeds x entries:          {args.feeds} x {args.entries} = {entries} entries")
-        print(f"plain feedparser.parse:   {plain:.2f} s")
+        print(f"plain feedparser.parse:   {plain:.2f} s  best of {', '.join(f'{p:.2f}' for p in plains)}")
         print(
-            f"first run:                {first_s:.2f} s  ({first_s / plain:.2f} x plain feedparser; target <= 1.5)"
+            f"first run:                {first_s:.2f} s  best of {', '.join(f'{f:.2f}' for f in firsts)}"
+            f"  ({first_s / plain:.2f} x plain feedparser; target <= 1.5)"
             f"  evidence added: {len(first.evidence)}, failed sources: {len(first.failed)}"
         )
         print(
