@@ -1,0 +1,288 @@
+"""Word building blocks python-docx lacks: header rows, fills, fields, bookmarks, alt text.
+
+Everything that touches raw WordprocessingML lives here, so tracker.pack reads as
+the order of the pack's sections.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import itertools
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from docx.document import Document as DocumentObject
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from tracker.errors import TrackerError
+from tracker.text import display
+
+REQUIRED_STYLES = (
+    "Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Caption",
+    "Intense Quote", "List Bullet", "TOC Heading", "TOC 1", "Pack Table", "Header", "Footer",
+)  # fmt: skip
+STATUS_TAG = "PackStatus"
+APPROVAL_TAG = "PackApproval"
+
+
+def open_template(path: Path) -> DocumentObject:
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    path = Path(path)
+    if not path.is_file():
+        raise TrackerError(f"{path}: the Word template is missing (set pack.template in trust.yaml)")
+    try:
+        doc = Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise TrackerError(f"{path}: not a Word .docx template ({exc})") from None
+    names = {s.name for s in doc.styles}
+    for style in REQUIRED_STYLES:
+        if style not in names:
+            raise TrackerError(f"{path}: the template has no style named {style!r}; add it in Word or LibreOffice")
+    body = doc.element.body
+    for child in list(body):  # keep the template's page set-up, drop any sample text
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return doc
+
+
+def set_language(doc: DocumentObject, lang: str = "en-GB") -> None:
+    """The default proofing language, in styles.xml docDefaults."""
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        doc.styles.element.insert(0, defaults)
+    rpr_default = _child(defaults, "w:rPrDefault")
+    rpr = _child(rpr_default, "w:rPr")
+    el = _child(rpr, "w:lang")
+    el.set(qn("w:val"), lang)
+
+
+def _child(parent, tag: str):
+    el = parent.find(qn(tag))
+    if el is None:
+        el = OxmlElement(tag)
+        parent.append(el)
+    return el
+
+
+def text(paragraph: Paragraph, value: object, bold: bool = False, colour: str | None = None):
+    run = paragraph.add_run(display(value))
+    run.bold = bold or None
+    if colour:
+        from docx.shared import RGBColor
+
+        run.font.color.rgb = RGBColor.from_string(colour)
+    return run
+
+
+def table(doc: DocumentObject, header: list[str], rows: list[list[str]], widths_cm: list[float]) -> Table:
+    """A table in the template's table style whose header row repeats on every page."""
+    from docx.shared import Cm
+
+    t = doc.add_table(rows=1, cols=len(header))
+    t.style = doc.styles["Pack Table"]
+    t.autofit = False
+    head = t.rows[0]
+    trpr = head._tr.get_or_add_trPr()
+    for tag in ("w:tblHeader", "w:cantSplit"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "true")
+        trpr.append(el)
+    look = t._tbl.tblPr.find(qn("w:tblLook"))
+    if look is not None:
+        look.set(qn("w:firstColumn"), "0")
+    background, foreground = header_colours(doc)
+    for cell, label in zip(head.cells, header, strict=True):
+        text(cell.paragraphs[0], label, bold=True)
+        if background:
+            fill(cell, background, foreground or "000000")
+    for values in rows:
+        cells = t.add_row().cells
+        for cell, value in zip(cells, values, strict=True):
+            text(cell.paragraphs[0], value)
+    for col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), widths_cm, strict=True):
+        col.set(qn("w:w"), str(int(Cm(w).twips)))
+    for row in t.rows:
+        for cell, w in zip(row.cells, widths_cm, strict=True):
+            cell.width = Cm(w)
+    return t
+
+
+def header_colours(doc: DocumentObject) -> tuple[str | None, str | None]:
+    """The header-row fill and text colour from the template's table style.
+
+    Applied to the cells directly as well, because LibreOffice ignores the text colour
+    of a table style's first row, which would leave dark text on a dark fill.
+    """
+    cached = getattr(doc, "_pack_header_colours", None)
+    if cached is not None:
+        return cached
+    fill_colour = text_colour = None
+    style = doc.styles["Pack Table"].element
+    for pr in style.findall(qn("w:tblStylePr")):
+        if pr.get(qn("w:type")) == "firstRow":
+            shd = pr.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
+            colour = pr.find(f"{qn('w:rPr')}/{qn('w:color')}")
+            fill_colour = shd.get(qn("w:fill")) if shd is not None else None
+            text_colour = colour.get(qn("w:val")) if colour is not None else None
+    doc._pack_header_colours = (fill_colour, text_colour)
+    return fill_colour, text_colour
+
+
+def fill(cell: _Cell, background: str, foreground: str, bold: bool = True) -> None:
+    """Colour a status cell; the word stays in it, so colour is never the only cue."""
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), background)
+    tcpr.append(shd)
+    from docx.shared import RGBColor
+
+    for p in cell.paragraphs:
+        for run in p.runs:
+            run.font.color.rgb = RGBColor.from_string(foreground)
+            run.bold = bold
+
+
+def bookmark(paragraph: Paragraph, name: str, ident: int) -> None:
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    start.set(qn("w:id"), str(ident))
+    start.set(qn("w:name"), name)
+    end.set(qn("w:id"), str(ident))
+    paragraph._p.insert(1 if paragraph._p.pPr is not None else 0, start)
+    paragraph._p.append(end)
+
+
+def internal_link(paragraph: Paragraph, label: str, anchor: str) -> None:
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), anchor)
+    link.set(qn("w:history"), "1")
+    run = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.text = display(label)
+    t.set(qn("xml:space"), "preserve")
+    run.append(t)
+    link.append(run)
+    paragraph._p.append(link)
+
+
+def field_chars(paragraph: Paragraph, kind: str, instruction: str | None = None) -> None:
+    run = paragraph.add_run()
+    if instruction is not None:
+        el = OxmlElement("w:instrText")
+        el.set(qn("xml:space"), "preserve")
+        el.text = f" {instruction} "
+    else:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+    run._r.append(el)
+
+
+def tagged(
+    paragraph: Paragraph, tag: str, value: str, ident: int, bold: bool = False, size_pt: float | None = None, rpr=None
+):
+    """A run inside a hidden bookmark named after `tag`: approval finds it and replaces the words.
+
+    (A bookmark rather than a content control: LibreOffice drops the formatting of runs
+    inside inline content controls.)
+    """
+    run = paragraph.add_run(display(value))
+    if rpr is not None:
+        run._r.insert(0, copy.deepcopy(rpr))
+    else:
+        run.bold = bold or None
+        if size_pt:
+            from docx.shared import Pt
+
+            run.font.size = Pt(size_pt)
+    ident = str(ident)
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    start.set(qn("w:id"), ident)
+    start.set(qn("w:name"), f"_{tag}_{ident}")
+    end.set(qn("w:id"), ident)
+    run._r.addprevious(start)
+    run._r.addnext(end)
+    return start, run._r, end
+
+
+def tagged_runs(root, tag: str):
+    """The runs inside every bookmark made by `tagged` for `tag` under an XML root."""
+    for start in root.iter(qn("w:bookmarkStart")):
+        if not start.get(qn("w:name"), "").startswith(f"_{tag}_"):
+            continue
+        runs, el = [], start.getnext()
+        while el is not None and not (el.tag == qn("w:bookmarkEnd") and el.get(qn("w:id")) == start.get(qn("w:id"))):
+            if el.tag == qn("w:r"):
+                runs.append(el)
+            el = el.getnext()
+        yield runs
+
+
+def fill_placeholders(doc: DocumentObject, values: dict[str, str], status: str) -> None:
+    """Replace {name} in the header and footer; {status} becomes a tagged run."""
+    ids = itertools.count(951)  # bookmark ids: unique in the document, the same on every build
+    for section in doc.sections:
+        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer):
+            if part.is_linked_to_previous and part is not section.header and part is not section.footer:
+                continue
+            for p in part.paragraphs:
+                _fill(p, values, status, ids)
+
+
+def _fill(p: Paragraph, values: dict[str, str], status: str, ids: Iterator[int]) -> None:
+    if "{" not in p.text:
+        return
+    for run in list(p.runs):
+        if "{" not in run.text:
+            continue
+        value = run.text
+        for key, v in values.items():
+            value = value.replace("{" + key + "}", display(v))
+        if "{status}" not in value:
+            run.text = value
+            continue
+        before, after = value.split("{status}", 1)
+        run.text = before
+        rpr = run._r.rPr
+        start, middle, end = tagged(Paragraph(OxmlElement("w:p"), p._parent), STATUS_TAG, status, next(ids), rpr=rpr)
+        run._r.addnext(start)
+        start.addnext(middle)
+        middle.addnext(end)
+        if after:
+            tail = OxmlElement("w:r")
+            if rpr is not None:
+                tail.append(copy.deepcopy(rpr))
+            t = OxmlElement("w:t")
+            t.text = after
+            t.set(qn("xml:space"), "preserve")
+            tail.append(t)
+            end.addnext(tail)
+
+
+def picture_alt_text(doc: DocumentObject, descr: str, title: str) -> None:
+    """Alt text on every picture (wp:docPr descr), which python-docx leaves empty."""
+    for pr in doc.element.body.iter(qn("wp:docPr")):
+        pr.set("descr", display(descr))
+        pr.set("title", display(title))
+
+
+def save_deterministic(doc: DocumentObject, when: tuple[int, int, int, int, int, int]) -> bytes:
+    """The .docx bytes with fixed zip timestamps: same content, same sha256."""
+    raw = io.BytesIO()
+    doc.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=when)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
