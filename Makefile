@@ -6,13 +6,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 TRACKER := $(BIN)/python -m tracker
 
-.PHONY: help venv validate pack test lint format system-packages clean
+.PHONY: help venv validate pack test lint format system-packages clean serve stop
 
 help:
 	@echo "make pack      build the briefing pack for the next council of governors meeting"
 	@echo "make test      run the test suite (installs LibreOffice and poppler if missing)"
 	@echo "make validate  check every file in config/"
 	@echo "make lint      ruff check and format check"
+	@echo "make serve     start a local Prefect server and worker, deploy the schedules"
+	@echo "make stop      stop what make serve started"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +42,13 @@ format: $(STAMP)
 
 test: $(STAMP) system-packages lint
 	$(BIN)/python -m pytest
+
+# Orchestration: a local Prefect server (SQLite) and process worker on 127.0.0.1.
+serve: $(STAMP)
+	$(TRACKER) serve
+
+stop: $(STAMP)
+	$(TRACKER) stop
 
 clean:
 	rm -rf $(VENV) outputs/packs outputs/state outputs/outbox .pytest_cache

@@ -59,7 +59,12 @@ def test_the_shipped_config_is_valid(config_dir):
         ),
         ("url: https://", "url: ftp://", r"milestones\[\d+\]\.sources\[\d+\]\.url", "is not an http(s) web address"),
         ("\n    title: ", "\n    titel: ", r"milestones\[\d+\]\.titel", "unknown field"),
-        ("stage: icb", "stage: icp", r"systems\[\d+\]\.designations\[\d+\]\.stage", "'icp' is not one of"),
+        (
+            "        stage: icb",
+            "        stage: icp",
+            r"systems\[\d+\]\.designations\[\d+\]\.stage",
+            "'icp' is not one of",
+        ),
     ],
 )
 def test_each_kind_of_register_error_names_file_line_and_field(config_dir, old, new, field, message):
@@ -89,7 +94,7 @@ def test_duplicate_ids_are_reported_with_both_places(config_dir):
 
 def test_published_is_required_for_a_published_milestone(config_dir):
     path = config_dir / "register.yaml"
-    line = edit(path, "published: 2019-01-07\n", "")
+    line = edit(path, "    published: 2019-01-07\n", "")
     _, out = problems(config_dir)
     assert re.search(r"register\.yaml:\d+: milestones\[\d+\]\.published: is required when status is published", out), (
         out

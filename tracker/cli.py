@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -79,6 +80,60 @@ def validate_cmd(config_dir: Path, register: Path | None, trust: Path | None, qu
         f"OK: {paths.register}, {paths.trust}, {paths.questions}"
         + (f", {paths.sources}" if paths.sources.exists() else "")
         + " are valid."
+    )
+
+
+# -- orchestration -------------------------------------------------------------
+
+PREFECT_HOME = Path("outputs/prefect")
+
+
+@command(cli, "serve", "tracker serve --port 4200")
+@click.option("--port", default=4200, show_default=True, help="Port for the local Prefect server (127.0.0.1 only).")
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    default=PREFECT_HOME,
+    show_default=True,
+    help="Where the server keeps its SQLite database, logs and pid files.",
+)
+@click.option("--ui/--no-ui", default=True, show_default=True, help="Serve the Prefect UI.")
+def serve_cmd(port: int, home: Path, ui: bool) -> None:
+    """Start a local Prefect server and worker, and deploy the scheduled flows in prefect.yaml.
+
+    With PREFECT_API_URL set, no server is started: the worker and the deployments use that one.
+    """
+    from tracker.serve import LocalPrefect
+
+    local = LocalPrefect(home=home, port=port, api_url=os.environ.get("PREFECT_API_URL"))
+    click.echo(
+        f"Starting the Prefect server at {local.url} ..."
+        if not local.api_url
+        else f"Using the Prefect server at {local.url}"
+    )
+    local.start_server(ui=ui)
+    local.create_pool()
+    local.deploy(Path.cwd())
+    local.start_worker(Path.cwd())
+    click.echo(
+        f"Deployed track-policy, build-pack and distribute-pack to work pool {local.pool!r}; a worker is running."
+    )
+    if ui and not local.api_url:
+        click.echo(f"Prefect UI: {local.ui_url}")
+    click.echo(f"Logs: {home}/server.log, {home}/worker.log. Stop with: make stop")
+
+
+@command(cli, "stop", "tracker stop")
+@click.option("--home", type=click.Path(path_type=Path), default=PREFECT_HOME, show_default=True)
+def stop_cmd(home: Path) -> None:
+    """Stop the Prefect server and worker that `tracker serve` started."""
+    from tracker.serve import LocalPrefect
+
+    stopped = LocalPrefect(home=home).stop()
+    click.echo(
+        f"Stopped: {', '.join(stopped)}."
+        if stopped
+        else "Nothing to stop: no server or worker started by `tracker serve` is running."
     )
 
 

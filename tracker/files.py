@@ -13,15 +13,30 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from tracker.errors import Problem, RegisterLocked, TrackerError
+
+
+class _Constructor(RoundTripConstructor):
+    """Keeps an impossible date such as 2019-02-30 as text, so validation can name its line."""
+
+    def construct_yaml_timestamp(self, node, values=None):
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return str(self.construct_scalar(node))
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
 
 
 def _yaml() -> YAML:
     # Round-trip mode keeps comments, key order, quoting and block scalars, so an
     # automated change to a hand-edited file is a small, readable diff.
     y = YAML(typ="rt")
+    y.Constructor = _Constructor
     y.preserve_quotes = True
     y.indent(mapping=2, sequence=4, offset=2)
     y.width = 4096

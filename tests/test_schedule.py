@@ -1,0 +1,42 @@
+"""Which meeting's draft pack is due, and which trusts a scheduled run covers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+from tracker.config import load_trust
+from tracker.schedule import pack_due, trust_configs
+
+
+def test_the_draft_is_due_draft_days_before_the_next_meeting(config_dir):
+    trust = load_trust(config_dir / "trust.yaml")  # meets 2026-12-10; drafts 14 days ahead
+    assert trust.draft_days_before == 14
+    assert pack_due(trust, dt.date(2026, 11, 25)) is None
+    assert pack_due(trust, dt.date(2026, 11, 26)) == dt.date(2026, 12, 10)
+    assert pack_due(trust, dt.date(2026, 12, 10)) == dt.date(2026, 12, 10)
+    assert pack_due(trust, dt.date(2026, 12, 11)) is None  # next is March 2027
+
+
+def test_no_future_meeting_means_nothing_is_due(config_dir):
+    assert pack_due(load_trust(config_dir / "trust.yaml"), dt.date(2031, 1, 1)) is None
+
+
+def test_single_trust_mode_uses_trust_yaml(config_dir):
+    configs = trust_configs(config_dir)
+    assert [c.trust.short_name for c in configs] == ["fernbrook"]
+    assert configs[0].questions == config_dir / "questions.yaml"
+
+
+def test_multi_trust_mode_reads_every_profile_in_config_trusts(config_dir):
+    trusts = config_dir / "trusts"
+    trusts.mkdir()
+    for short in ("alder", "birch"):
+        text = (config_dir / "trust.yaml").read_text().replace("short_name: fernbrook", f"short_name: {short}")
+        (trusts / f"{short}.yaml").write_text(text.replace("../templates/", "../../templates/"))
+    shutil.copy(config_dir / "questions.yaml", trusts / "birch.questions.yaml")
+    configs = trust_configs(config_dir)
+    assert [c.trust.short_name for c in configs] == ["alder", "birch"]
+    assert configs[0].questions == config_dir / "questions.yaml"
+    assert configs[1].questions == trusts / "birch.questions.yaml"
+    assert configs[0].trust.template == (config_dir.parent / "templates" / "governors-briefing.docx").resolve()
