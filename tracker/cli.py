@@ -160,17 +160,14 @@ def pack_cmd(meeting, trust, register, questions, sources, state_dir, out, pdf, 
     import datetime as dt
     import json
 
-    from tracker.config import load_questions, load_sources, load_trust
-    from tracker.errors import ConfigError
+    from tracker.loading import load_config
     from tracker.pack import build_pack
 
-    problems = validate(ConfigPaths(register, trust, questions, sources))
-    if problems:
-        raise ConfigError(problems)
+    config = load_config(ConfigPaths(register, trust, questions, sources))
     result = build_pack(
-        load_trust(trust),
-        load_questions(questions),
-        load_sources(sources) if sources.exists() else (),
+        config.trust,
+        config.questions,
+        config.sources,
         register,
         now=dt.datetime.now(dt.UTC),
         state_dir=state_dir,
@@ -178,6 +175,7 @@ def pack_cmd(meeting, trust, register, questions, sources, state_dir, out, pdf, 
         meeting=meeting.date() if meeting else None,
         pdf=pdf,
         force=force,
+        register=config.register,
     )
     for note in result.notes:
         click.echo(note, err=True)

@@ -52,6 +52,14 @@ def open_template(path: Path) -> DocumentObject:
     return doc
 
 
+def style(doc: DocumentObject, name: str):
+    """A style by name, looked up once per document (python-docx searches all styles each time)."""
+    cache = doc.__dict__.setdefault("_pack_styles", {})
+    if not cache:
+        cache.update((s.name, s) for s in doc.styles)
+    return cache[name]
+
+
 def set_language(doc: DocumentObject, lang: str = "en-GB") -> None:
     """The default proofing language, in styles.xml docDefaults."""
     defaults = doc.styles.element.find(qn("w:docDefaults"))
@@ -87,7 +95,7 @@ def table(doc: DocumentObject, header: list[str], rows: list[list[str]], widths_
     from docx.shared import Cm
 
     t = doc.add_table(rows=1, cols=len(header))
-    t.style = doc.styles["Pack Table"]
+    t.style = style(doc, "Pack Table")
     t.autofit = False
     head = t.rows[0]
     trpr = head._tr.get_or_add_trPr()
@@ -125,8 +133,7 @@ def header_colours(doc: DocumentObject) -> tuple[str | None, str | None]:
     if cached is not None:
         return cached
     fill_colour = text_colour = None
-    style = doc.styles["Pack Table"].element
-    for pr in style.findall(qn("w:tblStylePr")):
+    for pr in style(doc, "Pack Table").element.findall(qn("w:tblStylePr")):
         if pr.get(qn("w:type")) == "firstRow":
             shd = pr.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
             colour = pr.find(f"{qn('w:rPr')}/{qn('w:color')}")

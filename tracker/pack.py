@@ -16,9 +16,9 @@ from typing import Any
 from tracker.briefing import Briefing, compose
 from tracker.config import FeedSource, Questions, Trust
 from tracker.errors import TrackerError
-from tracker.files import atomic_write, parse_yaml, write_json
-from tracker.register import Register, parse_register
-from tracker.schema import Checker
+from tracker.files import atomic_write, write_json
+from tracker.loading import read_register
+from tracker.register import Register
 from tracker.state import health_report
 
 
@@ -52,23 +52,6 @@ def choose_meeting(trust: Trust, today: dt.date, meeting: dt.date | None) -> dt.
     return nxt
 
 
-def read_register(path: Path) -> tuple[Register, bytes]:
-    """The register and the exact bytes it was parsed from (their digest goes in the manifest)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise TrackerError(f"{path}: file not found") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TrackerError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    c = Checker(str(path))
-    register = parse_register(parse_yaml(text, str(path)), c)
-    c.raise_if_problems()
-    return register, raw
-
-
 def content_digest(b: Briefing) -> str:
     """What the pack says, apart from when it was prepared: decides whether the version moves on."""
     same_day = replace(b, prepared=dt.date(2000, 1, 1), health=())
@@ -97,11 +80,13 @@ def build_pack(
     pdf: bool | None = None,
     template: Path | None = None,
     force: bool = False,
+    register: Register | None = None,
 ) -> PackResult:
     """Write `<out>/<meeting>/<short>-governors-briefing-<meeting>.docx` and manifest.json beside it.
 
     A pack already approved as FINAL is never overwritten silently: if what it would say
     has not changed it is left alone; if it has, pass `force=True` to start a new draft.
+    `register`, if given, must be what `register_path` holds (it saves parsing it twice).
     """
     from tracker import render, timeline
     from tracker.document import save_deterministic
@@ -110,7 +95,10 @@ def build_pack(
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(dt.UTC).replace(microsecond=0)
     meeting = choose_meeting(trust, now.date(), meeting)
-    register, raw = read_register(register_path)
+    if register is None:
+        register, raw = read_register(register_path)
+    else:
+        raw = Path(register_path).read_bytes()
     health = health_report(sources, Path(state_dir), now)
     briefing = compose(register, trust, questions, health, meeting, now)
 
@@ -133,7 +121,7 @@ def build_pack(
             )
         version = int(old.get("version") or 0) + (0 if unchanged else 1) or 1
 
-    picture = timeline.draw(briefing.events, now.date())
+    picture = timeline_png(briefing, now.date(), Path(out_dir) / ".timeline-cache")
     alt = timeline.alt_text(briefing.events, now.date())
     doc = render.render(briefing, template or trust.template, picture, alt, str(version), now)
     data = save_deterministic(doc, now.timetuple()[:6])
@@ -167,6 +155,32 @@ def build_pack(
     }
     write_json(manifest_path, manifest)
     return PackResult(docx_path, manifest_path, pdf_path, manifest, tuple(notes))
+
+
+def timeline_png(briefing: Briefing, today: dt.date, cache: Path) -> bytes:
+    """The timeline picture, drawn once per set of events and day.
+
+    Drawing needs matplotlib, which takes about half a second to import; the picture
+    depends only on the events and the day, so rebuilding a pack while editing the
+    questions reuses it. The key includes the drawing code, so a change to it redraws.
+    """
+    from tracker import timeline
+
+    code = Path(timeline.__file__).read_bytes()
+    key = sha256(repr((briefing.events, today)).encode("utf-8") + code)[:32]
+    path = cache / f"{key}.png"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    png = timeline.draw(briefing.events, today)
+    try:
+        atomic_write(path, png)
+        for old in sorted(cache.glob("*.png"), key=lambda p: p.stat().st_mtime)[:-8]:
+            old.unlink(missing_ok=True)  # keep the last few days' pictures only
+    except OSError:
+        pass  # a read-only output folder costs speed, not the pack
+    return png
 
 
 def _pdf_of(folder: Path, manifest: dict[str, Any]) -> Path | None:

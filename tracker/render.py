@@ -86,14 +86,14 @@ def page_break(doc: DocumentObject) -> None:
 
 
 def heading(doc: DocumentObject, title: str, number: int, level: int = 1) -> None:
-    p = doc.add_heading(level=level)
+    p = doc.add_paragraph(style=d.style(doc, f"Heading {level}"))
     d.text(p, title)
     if level == 1:
         d.bookmark(p, f"_Toc{number:04d}", number)
 
 
 def para(doc: DocumentObject, value: str, style: str | None = None, lead: str | None = None):
-    p = doc.add_paragraph(style=style)
+    p = doc.add_paragraph(style=d.style(doc, style) if style else None)
     if lead:
         p.add_run(display(lead) + ": ").bold = True
     d.text(p, value)
@@ -103,7 +103,7 @@ def para(doc: DocumentObject, value: str, style: str | None = None, lead: str | 
 def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
     para(doc, b.trust_name, "Subtitle")
     para(doc, "Council of Governors", "Subtitle")
-    doc.add_paragraph(style="Title").add_run(display(b.title))
+    doc.add_paragraph(style=d.style(doc, "Title")).add_run(display(b.title))
     para(doc, f"Meeting on {long_date(b.meeting)}", "Heading 2")
     p = doc.add_paragraph()
     d.tagged(p, d.STATUS_TAG, status, 901, bold=True, size_pt=24)
@@ -137,9 +137,9 @@ def contents(doc: DocumentObject) -> None:
 
     Word (References > Update table) can add page numbers; the entries link to the headings.
     """
-    doc.add_paragraph(style="TOC Heading").add_run("Contents")
+    doc.add_paragraph(style=d.style(doc, "TOC Heading")).add_run("Contents")
     for i, title in enumerate(SECTIONS, 1):
-        p = doc.add_paragraph(style="TOC 1")
+        p = doc.add_paragraph(style=d.style(doc, "TOC 1"))
         if i == 1:
             d.field_chars(p, "begin")
             d.field_chars(p, "", 'TOC \\o "1-1" \\h \\z \\u')
@@ -273,8 +273,8 @@ def hyperlink(doc: DocumentObject, paragraph, url: str) -> None:
     link.set(qn("r:id"), rid)
     run = paragraph.add_run(display(url))
     run.font.size = Pt(8.5)
-    if "Hyperlink" in doc.styles:
-        run.style = doc.styles["Hyperlink"]
+    if "Hyperlink" in doc.__dict__.get("_pack_styles", {}):
+        run.style = d.style(doc, "Hyperlink")
     link.append(run._r)
     paragraph._p.append(link)
 

@@ -61,7 +61,10 @@ def draw(events: Sequence[Event], today: dt.date) -> bytes:
     from matplotlib.figure import Figure
 
     lanes = [lane for lane in LANES if any(e.lane == lane for e in events)] or ["Our system"]
-    fig = Figure(figsize=(7.2, 0.55 * len(lanes) + 1.3), dpi=200)
+    height = 0.55 * len(lanes) + 1.3
+    fig = Figure(figsize=(7.2, height), dpi=170)
+    # Fixed margins rather than tight_layout(), which draws the figure twice.
+    fig.subplots_adjust(left=0.27, right=0.98, bottom=0.5 / height, top=1 - 0.1 / height)
     ax = fig.add_subplot()
     y_of = {lane: len(lanes) - i for i, lane in enumerate(lanes)}
     end = max([today.year + 1.0] + [year_fraction(e.date.first_day()) + 0.6 for e in events])
@@ -92,7 +95,6 @@ def draw(events: Sequence[Event], today: dt.date) -> bytes:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="y", length=0)
-    fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
