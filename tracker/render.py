@@ -104,7 +104,7 @@ def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
     para(doc, b.trust_name, "Subtitle")
     para(doc, "Council of Governors", "Subtitle")
     doc.add_paragraph(style=d.style(doc, "Title")).add_run(display(b.title))
-    para(doc, f"Meeting on {long_date(b.meeting)}", "Heading 2")
+    para(doc, f"Meeting on {long_date(b.meeting)}", "Subtitle")
     p = doc.add_paragraph()
     d.tagged(p, d.STATUS_TAG, status, 901, bold=True, size_pt=24)
     p = doc.add_paragraph()
