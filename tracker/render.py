@@ -8,10 +8,7 @@ from pathlib import Path
 
 from docx.document import Document as DocumentObject
 from docx.enum.text import WD_BREAK
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm
 
 from tracker import document as d
 from tracker.briefing import SECTIONS, Briefing
@@ -86,14 +83,14 @@ def page_break(doc: DocumentObject) -> None:
 
 
 def heading(doc: DocumentObject, title: str, number: int, level: int = 1) -> None:
-    p = doc.add_paragraph(style=d.style(doc, f"Heading {level}"))
+    p = d.paragraph(doc, f"Heading {level}")
     d.text(p, title)
     if level == 1:
         d.bookmark(p, f"_Toc{number:04d}", number)
 
 
 def para(doc: DocumentObject, value: str, style: str | None = None, lead: str | None = None):
-    p = doc.add_paragraph(style=d.style(doc, style) if style else None)
+    p = d.paragraph(doc, style)
     if lead:
         p.add_run(display(lead) + ": ").bold = True
     d.text(p, value)
@@ -103,7 +100,7 @@ def para(doc: DocumentObject, value: str, style: str | None = None, lead: str | 
 def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
     para(doc, b.trust_name, "Subtitle")
     para(doc, "Council of Governors", "Subtitle")
-    doc.add_paragraph(style=d.style(doc, "Title")).add_run(display(b.title))
+    d.paragraph(doc, "Title").add_run(display(b.title))
     para(doc, f"Meeting on {long_date(b.meeting)}", "Subtitle")
     p = doc.add_paragraph()
     d.tagged(p, d.STATUS_TAG, status, 901, bold=True, size_pt=24)
@@ -137,9 +134,9 @@ def contents(doc: DocumentObject) -> None:
 
     Word (References > Update table) can add page numbers; the entries link to the headings.
     """
-    doc.add_paragraph(style=d.style(doc, "TOC Heading")).add_run("Contents")
+    d.paragraph(doc, "TOC Heading").add_run("Contents")
     for i, title in enumerate(SECTIONS, 1):
-        p = doc.add_paragraph(style=d.style(doc, "TOC 1"))
+        p = d.paragraph(doc, "TOC 1")
         if i == 1:
             d.field_chars(p, "begin")
             d.field_chars(p, "", 'TOC \\o "1-1" \\h \\z \\u')
@@ -150,9 +147,9 @@ def contents(doc: DocumentObject) -> None:
 
 
 def status_table(doc, header, rows, widths, column, colours) -> None:
-    t = d.table(doc, header, [r[0] for r in rows], widths)
-    for row, (_, key) in zip(t.rows[1:], rows, strict=True):
-        d.fill(row.cells[column], *colours[key])
+    """Rows of (values, status key); the status cell is filled with that key's colours."""
+    fills = {(i, column): colours[key] for i, (_, key) in enumerate(rows, start=1)}
+    d.table(doc, header, [values for values, _ in rows], widths, colours=fills)
 
 
 def changes(doc: DocumentObject, b: Briefing) -> None:
@@ -211,8 +208,8 @@ def questions(doc: DocumentObject, b: Briefing) -> None:
             (["Next step", q.next_step], None),
             (["Linked milestones", linked], None),
         ]
-        t = d.table(doc, ["Item", "Detail"], [r for r, _ in rows], [4.0, 12.6])
-        d.fill(t.rows[1].cells[1], *RAG_COLOURS[QUESTION_STATUSES[q.status]])
+        fills = {(1, 1): RAG_COLOURS[QUESTION_STATUSES[q.status]]}
+        d.table(doc, ["Item", "Detail"], [r for r, _ in rows], [4.0, 12.6], colours=fills)
 
 
 def timeline(doc: DocumentObject, b: Briefing, picture: bytes, alt: str) -> None:
@@ -262,21 +259,9 @@ def glossary(doc: DocumentObject, b: Briefing) -> None:
 
 def sources(doc: DocumentObject, b: Briefing) -> None:
     para(doc, "Everything this pack cites, with its address and the date it was accessed or seen.")
-    t = d.table(doc, ["Title", "Address", "Accessed"], [[c.title, "", c.accessed] for c in b.sources], [6.0, 8.0, 2.6])
-    for row, c in zip(t.rows[1:], b.sources, strict=True):
-        hyperlink(doc, row.cells[1].paragraphs[0], c.url)
-
-
-def hyperlink(doc: DocumentObject, paragraph, url: str) -> None:
-    rid = doc.part.relate_to(url, RT.HYPERLINK, is_external=True)
-    link = OxmlElement("w:hyperlink")
-    link.set(qn("r:id"), rid)
-    run = paragraph.add_run(display(url))
-    run.font.size = Pt(8.5)
-    if "Hyperlink" in doc.__dict__.get("_pack_styles", {}):
-        run.style = d.style(doc, "Hyperlink")
-    link.append(run._r)
-    paragraph._p.append(link)
+    rows = [[c.title, c.url, c.accessed] for c in b.sources]
+    links = {(i, 1): c.url for i, c in enumerate(b.sources, start=1)}
+    d.table(doc, ["Title", "Address", "Accessed"], rows, [6.0, 8.0, 2.6], links=links)
 
 
 def properties(doc: DocumentObject, b: Briefing, version: str, now: dt.datetime, status: str) -> None:

@@ -27,8 +27,12 @@ def clean(value: object) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+# Hebrew, Arabic, Syriac, Thaana, NKo and the other right-to-left blocks, with their presentation forms.
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
+
+
 def has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+    return _RTL.search(text) is not None
 
 
 def display(value: object) -> str:
