@@ -125,12 +125,13 @@ def table(
         f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
     ]
     head = '<w:trPr><w:cantSplit w:val="true"/><w:tblHeader w:val="true"/></w:trPr>'
+    keep = '<w:trPr><w:cantSplit w:val="true"/></w:trPr>'  # a row never breaks across pages
     out.append(_row(head, header, twips, {i: (background, foreground or "000000") for i in range(len(header))}
                     if background else {}, {}, bold=True))  # fmt: skip
     for r, values in enumerate(rows, start=1):
         row_colours = {c: colours[(r, c)] for c in range(len(values)) if (r, c) in colours}
         row_links = {c: _link_id(doc, links[(r, c)]) for c in range(len(values)) if (r, c) in links}
-        out.append(_row("", values, twips, row_colours, row_links))
+        out.append(_row(keep, values, twips, row_colours, row_links))
     out.append("</w:tbl>")
     tbl = parse_xml("".join(out))
     doc.element.body.sectPr.addprevious(tbl)

@@ -172,7 +172,7 @@ def tracker(doc: DocumentObject, b: Briefing) -> None:
             ([r.title + (f" ({r.note})" if r.note else ""), r.status.capitalize(), r.when, r.source], r.status)
             for r in g.rows
         ]
-        status_table(doc, ["Milestone", "Status", "Date", "Source"], rows, [6.4, 2.4, 3.6, 4.2], 1, MILESTONE_COLOURS)
+        status_table(doc, ["Milestone", "Status", "Date", "Source"], rows, [6.0, 2.9, 3.4, 4.3], 1, MILESTONE_COLOURS)
 
 
 def system(doc: DocumentObject, b: Briefing) -> None:
@@ -213,14 +213,16 @@ def questions(doc: DocumentObject, b: Briefing) -> None:
 
 
 def timeline(doc: DocumentObject, b: Briefing, picture: bytes, alt: str) -> None:
-    para(doc, "National policy and our system's designations since 2014. Today is marked with a dashed line.")
+    intro = para(doc, "National policy and our system's designations since 2014. Today is marked with a dashed line.")
+    intro.paragraph_format.keep_with_next = True
     doc.add_picture(io.BytesIO(picture), width=Cm(16.6))
     d.picture_alt_text(doc, alt, "Timeline of the policy journey since 2014")
-    para(doc, "Figure 1: the policy journey since 2014. Numbers refer to the table below.", "Caption")
+    para(doc, "Figure 1: the policy journey since 2014. Filled markers are published, hollow markers expected "
+         "or delayed; numbers refer to the table below.", "Caption")  # fmt: skip
     heading(doc, "The timeline as a table", 0, level=2)
     rows = [[str(n), e.date.human(), e.lane, e.label, e.status.capitalize()] for n, e in enumerate(b.events, 1)]
     d.table(doc, ["No.", "Date", "Row", "Event", "Status"], rows or [["", "", "", "No dated events", ""]],
-            [1.2, 3.0, 3.6, 6.4, 2.4])  # fmt: skip
+            [1.1, 2.8, 3.4, 6.4, 2.9])  # fmt: skip
 
 
 def health(doc: DocumentObject, b: Briefing) -> None:

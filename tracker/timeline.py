@@ -85,7 +85,9 @@ def draw(events: Sequence[Event], today: dt.date) -> bytes:
         )  # fmt: skip
     t = year_fraction(today)
     ax.axvline(t, color="#DA291C", linewidth=1.2, linestyle="--", zorder=2)
-    ax.text(t, len(lanes) + 0.75, f"Today\n{today:%-d %b %Y}", color="#212B32", fontsize=6.5, ha="center", va="top")
+    ax.text(
+        t - 0.08, len(lanes) + 0.75, f"Today, {today:%-d %B %Y}", color="#212B32", fontsize=6.5, ha="right", va="top"
+    )
     ax.set_yticks([y_of[lane] for lane in lanes], labels=lanes, fontsize=7)
     ticks = list(range(START_YEAR, int(end) + 1, 2))
     ax.set_xticks(ticks, labels=[str(y) for y in ticks], fontsize=7)
