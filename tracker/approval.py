@@ -14,9 +14,10 @@ from typing import Any
 
 from docx.oxml.ns import qn
 
-from tracker.document import APPROVAL_TAG, STATUS_TAG, save_deterministic, tagged_runs
+from tracker.document import save_deterministic
 from tracker.errors import TrackerError
 from tracker.files import atomic_write, write_json
+from tracker.marking import APPROVAL_TAG, STATUS_TAG, tagged_runs
 from tracker.pack import make_pdf, sha256
 from tracker.text import clean, display
 

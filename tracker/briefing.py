@@ -18,6 +18,7 @@ from tracker.glossary import GLOSSARY, Term
 from tracker.register import CATEGORIES, STATUSES, Milestone, Register
 from tracker.state import Health
 from tracker.text import clean, words
+from tracker.views import Citation, Event, Group, QuestionView, Row, Stage, SystemView
 
 TITLE = "Working together in health and care systems: policy and system update"
 READING_WPM = 200  # careful reading of a board paper, slower than skimming
@@ -49,68 +50,6 @@ SECTIONS = (
     "Glossary",
     "Sources",
 )
-
-
-@dataclass(frozen=True)
-class Row:
-    title: str
-    status: str
-    when: str
-    source: str
-    url: str | None
-    note: str | None
-
-
-@dataclass(frozen=True)
-class Group:
-    label: str
-    rows: tuple[Row, ...]
-
-
-@dataclass(frozen=True)
-class QuestionView:
-    number: int
-    text: str
-    status: str
-    answer: str
-    owner: str
-    last_reviewed: str
-    next_step: str
-    milestones: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Stage:
-    when: str
-    stage: str
-    what: str
-    source: str
-
-
-@dataclass(frozen=True)
-class SystemView:
-    name: str
-    stage: str
-    icb: str
-    description: str
-    history: tuple[Stage, ...]
-    partners: tuple[tuple[str, str], ...]
-    note: str
-
-
-@dataclass(frozen=True)
-class Event:
-    date: PartialDate
-    lane: str
-    label: str
-    status: str
-
-
-@dataclass(frozen=True)
-class Citation:
-    title: str
-    url: str
-    accessed: str
 
 
 @dataclass(frozen=True)

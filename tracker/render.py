@@ -11,6 +11,7 @@ from docx.enum.text import WD_BREAK
 from docx.shared import Cm
 
 from tracker import document as d
+from tracker import marking
 from tracker.briefing import SECTIONS, Briefing
 from tracker.config import QUESTION_STATUSES
 from tracker.text import display
@@ -54,7 +55,7 @@ def render(
 ):
     doc = d.open_template(template)
     d.set_language(doc)
-    d.fill_placeholders(
+    marking.fill_placeholders(
         doc,
         {"trust_name": b.trust_name, "protective_marking": b.marking, "meeting": f"{b.meeting.day} {b.meeting:%B %Y}"},
         status,
@@ -103,9 +104,9 @@ def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
     d.paragraph(doc, "Title").add_run(display(b.title))
     para(doc, f"Meeting on {long_date(b.meeting)}", "Subtitle")
     p = doc.add_paragraph()
-    d.tagged(p, d.STATUS_TAG, status, 901, bold=True, size_pt=24)
+    marking.tagged(p, marking.STATUS_TAG, status, 901, bold=True, size_pt=24)
     p = doc.add_paragraph()
-    d.tagged(p, d.APPROVAL_TAG, "Draft for review: not yet approved by the company secretary.", 902)
+    marking.tagged(p, marking.APPROVAL_TAG, "Draft for review: not yet approved by the company secretary.", 902)
     rows = [
         ["Date prepared", f"{b.prepared.day} {b.prepared:%B %Y}"],
         ["Version", version],

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
-from tracker.briefing import Event
+from tracker.views import Event
 
 START_YEAR = 2014
 LANES = (
