@@ -382,3 +382,48 @@ def test_pdf_without_libreoffice_still_builds_the_docx_and_says_why(config_dir, 
     assert "LibreOffice is not installed, so no PDF copy was made" in result.output
     manifest = json.loads((tmp_path / "packs/2026-12-10/manifest.json").read_text())
     assert manifest["pdf"] is None and (tmp_path / "packs/2026-12-10" / manifest["pack"]).is_file()
+
+
+def test_hostile_text_in_the_trust_profile_is_printed_literally(config_dir, tmp_path):
+    t = config_dir / "trust.yaml"
+    name = 'name: "Trust <A&B> {status} \\x07 שלום 🏥"'
+    t.write_text(t.read_text().replace("name: Fernbrook NHS Foundation Trust (fictional example)", name))
+    result = build(config_dir, tmp_path)
+    header = header_text(result.docx)
+    assert "Trust <A&B> {status} שלום 🏥" in header and "\x07" not in header
+    assert header.count("DRAFT") == 1  # the name's "{status}" is text, not a second mark
+
+
+def test_placeholders_split_over_runs_by_an_edit_in_word_are_still_filled(config_dir, tmp_path):
+    template = config_dir.parent / "templates" / "governors-briefing.docx"
+    doc = Document(str(template))
+    para = next(p for p in doc.sections[0].header.paragraphs if "{trust_name}" in p.text)
+    para.runs[0].text = "{trust_"
+    para.add_run("name}")
+    doc.save(str(template))
+    result = build(config_dir, tmp_path)
+    assert "Fernbrook NHS Foundation Trust (fictional example)" in header_text(result.docx)
+    assert "{" not in header_text(result.docx)
+
+
+def test_failing_feeds_are_reported_in_the_pack_and_the_manifest(config_dir, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "nhs-england-news.json").write_text(
+        json.dumps({
+            "name": "nhs-england-news", "last_attempt": "2026-11-22T07:00:00Z",
+            "last_success": "2026-10-01T07:00:00Z", "last_error": "HTTP 503 from www.england.nhs.uk",
+            "consecutive_failures": 4,
+        })
+    )  # fmt: skip
+    (state / "gov-uk-dhsc.json").write_text(
+        json.dumps({"name": "gov-uk-dhsc", "last_attempt": "2026-11-22T07:00:00Z",
+                    "last_success": "2026-11-22T07:00:00Z", "newest_item": "2026-11-21T10:00:00Z"})
+    )  # fmt: skip
+    result = build(config_dir, tmp_path)
+    assert result.manifest["stale_sources"] == ["nhs-england-news"]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for t in Document(str(result.docx)).tables for r in t.rows}
+    nhse = rows["NHS England news"]
+    assert nhse[1:4] == ["1 October 2026", "Never", "Failing"]
+    assert "failed 4 runs in a row; last error: HTTP 503" in nhse[4]
+    assert rows["GOV.UK: Department of Health and Social Care news and communications"][3] == "OK"

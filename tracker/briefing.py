@@ -74,6 +74,7 @@ class Briefing:
     glossary: tuple[Term, ...]
     sources: tuple[Citation, ...]
     reading_minutes: int
+    secretary: str = ""
     title: str = TITLE
 
     @property
@@ -237,6 +238,7 @@ def compose(
         glossary=GLOSSARY,
         sources=citations(register, questions, changes),
         reading_minutes=0,
+        secretary=clean(trust.secretary_name),
     )
     return Briefing(**{**b.__dict__, "reading_minutes": reading_minutes(b)})
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 from collections.abc import Iterator
 
 from docx.document import Document as DocumentObject
@@ -72,31 +73,55 @@ def fill_placeholders(doc: DocumentObject, values: dict[str, str], status: str) 
                 _fill(p, values, status, ids)
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _join_split_placeholders(p: Paragraph) -> None:
+    """Word may split "{trust_name}" over several runs after an edit; put each back in one run."""
+    for r in p._p.findall(qn("w:r")):
+        text = "".join(t.text or "" for t in r.findall(qn("w:t")))
+        while text.rfind("{") > text.rfind("}"):
+            nxt = r.getnext()
+            if nxt is None or nxt.tag != qn("w:r") or nxt.find(qn("w:fldChar")) is not None:
+                break
+            extra = "".join(t.text or "" for t in nxt.findall(qn("w:t")))
+            ts = r.findall(qn("w:t"))
+            if not ts:
+                break
+            ts[-1].text = (ts[-1].text or "") + extra
+            ts[-1].set(qn("xml:space"), "preserve")
+            nxt.getparent().remove(nxt)
+            text += extra
+
+
 def _fill(p: Paragraph, values: dict[str, str], status: str, ids: Iterator[int]) -> None:
     if "{" not in p.text:
         return
+    _join_split_placeholders(p)
     for run in list(p.runs):
         if "{" not in run.text:
             continue
-        value = run.text
-        for key, v in values.items():
-            value = value.replace("{" + key + "}", display(v))
-        if "{status}" not in value:
-            run.text = value
+        # One pass, so a value that itself contains "{status}" is printed, not expanded.
+        pieces = re.split(r"(\{status\})", run.text)
+        text = [_PLACEHOLDER.sub(lambda m: display(values.get(m.group(1), m.group(0))), x) for x in pieces]
+        if len(pieces) == 1:
+            run.text = text[0]
             continue
-        before, after = value.split("{status}", 1)
-        run.text = before
-        rpr = run._r.rPr
-        start, middle, end = tagged(Paragraph(OxmlElement("w:p"), p._parent), STATUS_TAG, status, next(ids), rpr=rpr)
-        run._r.addnext(start)
-        start.addnext(middle)
-        middle.addnext(end)
-        if after:
-            tail = OxmlElement("w:r")
-            if rpr is not None:
-                tail.append(copy.deepcopy(rpr))
-            t = OxmlElement("w:t")
-            t.text = after
-            t.set(qn("xml:space"), "preserve")
-            tail.append(t)
-            end.addnext(tail)
+        run.text = text[0]
+        anchor, rpr = run._r, run._r.rPr
+        for piece, shown in zip(pieces[1:], text[1:], strict=True):
+            if piece == "{status}":
+                marks = tagged(Paragraph(OxmlElement("w:p"), p._parent), STATUS_TAG, status, next(ids), rpr=rpr)
+                for el in marks:
+                    anchor.addnext(el)
+                    anchor = el
+            elif shown:
+                tail = OxmlElement("w:r")
+                if rpr is not None:
+                    tail.append(copy.deepcopy(rpr))
+                t = OxmlElement("w:t")
+                t.text = shown
+                t.set(qn("xml:space"), "preserve")
+                tail.append(t)
+                anchor.addnext(tail)
+                anchor = tail

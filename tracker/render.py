@@ -108,6 +108,7 @@ def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
     p = doc.add_paragraph()
     marking.tagged(p, marking.APPROVAL_TAG, "Draft for review: not yet approved by the company secretary.", 902)
     rows = [
+        ["Prepared by", f"{b.secretary}, Company Secretary"],
         ["Date prepared", f"{b.prepared.day} {b.prepared:%B %Y}"],
         ["Version", version],
         ["Estimated reading time", f"{b.reading_minutes} minutes"],
