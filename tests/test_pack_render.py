@@ -103,3 +103,17 @@ def test_pack_pdf_true_in_trust_yaml_writes_the_pdf(config_dir, tmp_path):
     result = build(config_dir, tmp_path)
     assert result.pdf is not None and result.pdf.is_file()
     assert result.manifest["pdf"] == result.pdf.name
+
+
+def test_with_a_pdf_the_contents_carry_the_right_page_numbers(config_dir, tmp_path):
+    result = build(config_dir, tmp_path, pdf=True)
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(result.pdf), "-"], capture_output=True, text=True)
+    pages = out.stdout.split("\f")
+    contents = next(i for i, p in enumerate(pages) if "Contents" in p.splitlines())
+    numbers = dict(
+        (m.group(1), int(m.group(2))) for m in re.finditer(r"^(\S.*?)\.{3,}\s*(\d+)$", pages[contents], flags=re.M)
+    )
+    assert list(numbers) == list(SECTIONS)
+    for title, page in numbers.items():
+        assert title in [line.strip() for line in pages[page - 1].splitlines()], (title, page)
+    assert numbers["Front sheet"] == 2 and numbers["Sources"] > numbers["Glossary"] > numbers["Tracker health"]

@@ -132,6 +132,12 @@ def build_pack(
     if pdf if pdf is not None else trust.pdf:
         pdf_path, note = make_pdf(docx_path)
         notes += [note] if note else []
+        pages = heading_pages(pdf_path) if pdf_path else None
+        if pages:  # a second pass puts the page numbers in the contents
+            doc = render.render(briefing, template or trust.template, picture, alt, str(version), now, pages=pages)
+            data = save_deterministic(doc, now.timetuple()[:6])
+            atomic_write(docx_path, data)
+            pdf_path, _ = make_pdf(docx_path)
     manifest = {
         "trust": trust.short_name,
         "trust_name": trust.name,
@@ -181,6 +187,32 @@ def timeline_png(briefing: Briefing, today: dt.date, cache: Path) -> bytes:
     except OSError:
         pass  # a read-only output folder costs speed, not the pack
     return png
+
+
+def heading_pages(pdf_path: Path) -> dict[str, int] | None:
+    """The page each section starts on, read from the rendered PDF; None if any is not found."""
+    import shutil
+    import subprocess
+
+    from tracker.briefing import SECTIONS
+
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run([exe, "-enc", "UTF-8", str(pdf_path), "-"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    pages = [{line.strip() for line in page.splitlines()} for page in out.stdout.split("\f")]
+    found, start = {}, 0
+    contents = next((i for i, lines in enumerate(pages) if "Contents" in lines), None)
+    for title in SECTIONS:
+        first = start if title == SECTIONS[0] else max(start, (contents or 0) + 1)
+        page = next((i for i in range(first, len(pages)) if title in pages[i]), None)
+        if page is None:
+            return None
+        found[title], start = page + 1, page
+    return found
 
 
 def _pdf_of(folder: Path, manifest: dict[str, Any]) -> Path | None:

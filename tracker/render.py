@@ -51,7 +51,14 @@ def health_word(h) -> str:
 
 
 def render(
-    b: Briefing, template: Path, picture: bytes, alt: str, version: str, now: dt.datetime, status: str = "DRAFT"
+    b: Briefing,
+    template: Path,
+    picture: bytes,
+    alt: str,
+    version: str,
+    now: dt.datetime,
+    status: str = "DRAFT",
+    pages: dict[str, int] | None = None,
 ):
     doc = d.open_template(template)
     d.set_language(doc)
@@ -65,7 +72,7 @@ def render(
     heading(doc, SECTIONS[0], next(bookmarks))
     front_sheet(doc, b)
     page_break(doc)
-    contents(doc)
+    contents(doc, pages or {})
     page_break(doc)
     for number, (title, write) in enumerate(
         zip(SECTIONS[1:], (changes, tracker, system, questions, timeline, health, glossary, sources), strict=True), 2
@@ -131,10 +138,11 @@ def front_sheet(doc: DocumentObject, b: Briefing) -> None:
     para(doc, b.front["Statutory duties"])
 
 
-def contents(doc: DocumentObject) -> None:
+def contents(doc: DocumentObject, pages: dict[str, int]) -> None:
     """Contents as a TOC field whose result we write ourselves: never empty, never a prompt.
 
-    Word (References > Update table) can add page numbers; the entries link to the headings.
+    The entries link to the headings. Page numbers appear when they are known from a
+    LibreOffice render (`pages`); otherwise Word's References > Update Table adds them.
     """
     d.paragraph(doc, "TOC Heading").add_run("Contents")
     for i, title in enumerate(SECTIONS, 1):
@@ -144,6 +152,8 @@ def contents(doc: DocumentObject) -> None:
             d.field_chars(p, "", 'TOC \\o "1-1" \\h \\z \\u')
             d.field_chars(p, "separate")
         d.internal_link(p, title, f"_Toc{i:04d}")
+        if title in pages:
+            p.add_run(f"\t{pages[title]}")
         if i == len(SECTIONS):
             d.field_chars(p, "end")
 
