@@ -130,6 +130,9 @@ def table(
     out.append("</w:tbl>")
     tbl = parse_xml("".join(out))
     doc.element.body.sectPr.addprevious(tbl)
+    before = tbl.getprevious()
+    if before is not None and before.tag == qn("w:p"):  # an introduction stays with its table
+        before.get_or_add_pPr().keepNext_val = True
     return Table(tbl, doc._body)
 
 
