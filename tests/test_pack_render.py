@@ -116,4 +116,5 @@ def test_with_a_pdf_the_contents_carry_the_right_page_numbers(config_dir, tmp_pa
     assert list(numbers) == list(SECTIONS)
     for title, page in numbers.items():
         assert title in [line.strip() for line in pages[page - 1].splitlines()], (title, page)
-    assert numbers["Front sheet"] == 2 and numbers["Sources"] > numbers["Glossary"] > numbers["Tracker health"]
+    assert numbers["Front sheet"] == 2
+    assert list(numbers.values()) == sorted(numbers.values())
