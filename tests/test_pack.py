@@ -319,6 +319,13 @@ def test_a_missing_trust_file_is_named(config_dir, tmp_path):
     assert f"{config_dir}/trust.yaml: file not found" in result.output
 
 
+def test_a_missing_questions_file_is_named(config_dir, tmp_path):
+    (config_dir / "questions.yaml").unlink()
+    result = run(*pack_args(config_dir, tmp_path))
+    assert result.exit_code == 2
+    assert f"{config_dir}/questions.yaml: file not found" in result.output
+
+
 def test_an_invalid_trust_field_gives_file_line_and_field(config_dir, tmp_path):
     t = config_dir / "trust.yaml"
     t.write_text(t.read_text().replace("    - 2026-12-10\n", "    - 2026-13-10\n"))

@@ -100,9 +100,11 @@ def test_pdf_copy_and_approval_regenerates_it_as_final(config_dir, tmp_path):
 def test_pack_pdf_true_in_trust_yaml_writes_the_pdf(config_dir, tmp_path):
     t = config_dir / "trust.yaml"
     t.write_text(t.read_text().replace("pdf: false", "pdf: true"))
-    result = build(config_dir, tmp_path)
-    assert result.pdf is not None and result.pdf.is_file()
-    assert result.manifest["pdf"] == result.pdf.name
+    result = run(*pack_args(config_dir, tmp_path, "--meeting", "2026-12-10", "--json"))
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(Path(json.loads(result.output)["manifest"]).read_text())
+    assert manifest["pdf"] == "fernbrook-governors-briefing-2026-12-10.pdf"
+    assert (tmp_path / "packs/2026-12-10" / manifest["pdf"]).is_file()
 
 
 def test_with_a_pdf_the_contents_carry_the_right_page_numbers(config_dir, tmp_path):
