@@ -75,7 +75,7 @@ def test_tracker_is_grouped_by_category_with_delayed_and_expected_items_first(br
     ]
     ics = next(g for g in briefing.groups if g.label == "Integrated care systems")
     assert [r.status for r in ics.rows] == ["expected", "published", "published"]
-    assert ics.rows[0].when == "Expected April 2026"
+    assert ics.rows[0].when == "Expected April 2026, a date now passed"  # easy to spot in the table
     assert briefing.counts == {"expected": 2, "delayed": 1, "published": 6, "superseded": 0, "withdrawn": 0}
 
 
@@ -99,7 +99,11 @@ def test_front_sheet_has_context_question_conclusion_and_the_statutory_duties(br
     assert briefing.front["Conclusion"].startswith(
         "Of the eight questions, 2 are assured, 5 in progress and 1 not started."
     )
-    assert "3 milestones are still awaited" in briefing.front["Conclusion"]
+    assert (
+        "3 milestones are still awaited: Social care green paper (was due November 2018);"
+        in briefing.front["Conclusion"]
+    )
+    assert "First ICB mergers (expected April 2026, a date now passed)" in briefing.front["Conclusion"]
     duties = briefing.front["Statutory duties"]
     assert "hold the non-executive directors" in duties and "members and of the public" in duties
 

@@ -88,15 +88,18 @@ def human(d: dt.date | PartialDate | None) -> str:
     return (PartialDate.parse(d) if isinstance(d, dt.date) else d).human()
 
 
-def when_text(m: Milestone) -> str:
+def when_text(m: Milestone, today: dt.date) -> str:
     if m.published:
         return f"Published {m.published.human()}"
     if m.expected:
-        return f"{'Was due' if m.status == 'delayed' else 'Expected'} {m.expected.human()}"
+        if m.status == "delayed":
+            return f"Was due {m.expected.human()}"
+        passed = ", a date now passed" if m.expected.last_day() < today else ""
+        return f"Expected {m.expected.human()}{passed}"
     return "Date not known"
 
 
-def tracker_groups(register: Register) -> tuple[Group, ...]:
+def tracker_groups(register: Register, today: dt.date) -> tuple[Group, ...]:
     groups = []
     for cat in CATEGORIES:
         ms = [m for m in register.milestones if m.category == cat]
@@ -105,7 +108,7 @@ def tracker_groups(register: Register) -> tuple[Group, ...]:
             Row(
                 title=clean(m.title),
                 status=m.status,
-                when=when_text(m),
+                when=when_text(m, today),
                 source=clean(m.sources[0].title) if m.sources else "",
                 url=m.sources[0].url if m.sources else None,
                 note=clean(m.date_note) or None,
@@ -215,8 +218,8 @@ def compose(
     counts = Counter(m.status for m in register.milestones)
     qviews = question_views(questions, register)
     system = system_view(register, trust)
-    front, asked = front_sheet(trust, system, counts, qviews, changes, register, previous)
-    groups = tracker_groups(register)
+    front, asked = front_sheet(trust, system, qviews, changes, register, previous, now.date())
+    groups = tracker_groups(register, now.date())
     b = Briefing(
         trust_name=clean(trust.name),
         short_name=trust.short_name,
@@ -256,7 +259,7 @@ def _lower_first(s: str) -> str:
     return s[:1].lower() + s[1:]
 
 
-def front_sheet(trust, system, counts, qviews, changes, register, previous) -> tuple[dict[str, str], tuple[str, ...]]:
+def front_sheet(trust, system, qviews, changes, register, previous, today) -> tuple[dict[str, str], tuple[str, ...]]:
     open_items = sorted(
         (m for m in register.milestones if m.status in ("expected", "delayed")), key=lambda m: STATUS_ORDER[m.status]
     )
@@ -276,7 +279,7 @@ def front_sheet(trust, system, counts, qviews, changes, register, previous) -> t
         f"and {q.get('not started', 0)} not started. "
     )
     if open_items:
-        shown = "; ".join(f"{clean(m.title)} ({m.status}, {_lower_first(when_text(m))})" for m in open_items[:4])
+        shown = "; ".join(f"{clean(m.title)} ({_lower_first(when_text(m, today))})" for m in open_items[:4])
         more = f" and {len(open_items) - 4} more" if len(open_items) > 4 else ""
         conclusion += (
             f"{len(open_items)} milestone{'s are' if len(open_items) != 1 else ' is'} still awaited: {shown}{more}."
