@@ -434,3 +434,16 @@ def test_failing_feeds_are_reported_in_the_pack_and_the_manifest(config_dir, tmp
     assert nhse[1:4] == ["1 October 2026", "Never", "Failing"]
     assert "failed 4 runs in a row; last error: HTTP 503" in nhse[4]
     assert rows["GOV.UK: Department of Health and Social Care news and communications"][3] == "OK"
+
+
+def test_a_failing_libreoffice_costs_the_pdf_not_the_pack(config_dir, tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'soffice: cannot open display' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    result = build(config_dir, tmp_path, pdf=True)
+    assert result.pdf is None and result.manifest["pdf"] is None
+    assert result.notes[0].startswith("No PDF copy was made: ")
+    assert "LibreOffice did not write a PDF" in result.notes[0]
+    assert result.manifest["sha256"] == hashlib.sha256(result.docx.read_bytes()).hexdigest()

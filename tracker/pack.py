@@ -228,4 +228,7 @@ def make_pdf(docx_path: Path) -> tuple[Path | None, str | None]:
             "LibreOffice is not installed, so no PDF copy was made (the .docx is ready); "
             "on Debian: apt-get install libreoffice-writer-nogui"
         )
-    return to_pdf(docx_path), None
+    try:
+        return to_pdf(docx_path), None
+    except TrackerError as exc:  # a failed conversion costs the PDF, never the pack or its manifest
+        return None, f"No PDF copy was made: {exc}"
