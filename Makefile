@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 TRACKER := $(BIN)/python -m tracker
 
-.PHONY: help venv validate pack pdf test lint format system-packages clean serve stop
+.PHONY: help venv validate pack pdf test lint format system-packages clean serve stop send status digest
 
 help:
 	@echo "make pack      build the briefing pack for the next council of governors meeting"
@@ -16,6 +16,8 @@ help:
 	@echo "make lint      ruff check and format check"
 	@echo "make serve     start a local Prefect server and worker, deploy the schedules"
 	@echo "make stop      stop what make serve started"
+	@echo "make send      email the approved pack to the governors (dry run until SMTP is set up)"
+	@echo "make status    is the next meeting's pack built, approved, sent? to whom?"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +57,17 @@ serve: $(STAMP)
 
 stop: $(STAMP)
 	$(TRACKER) stop
+
+# Distribution: email the approved pack (a dry run into outputs/outbox/ until SMTP is set up).
+# ARGS passes options through, e.g. make send ARGS="--dry-run --only someone@example.org".
+send: validate
+	$(TRACKER) send $(ARGS)
+
+status: $(STAMP)
+	$(TRACKER) status $(ARGS)
+
+digest: $(STAMP)
+	$(TRACKER) digest $(ARGS)
 
 clean:
 	rm -rf $(VENV) outputs/packs outputs/state outputs/outbox .pytest_cache

@@ -34,3 +34,27 @@ def small_register(tmp_path: Path) -> Path:
 def run(*args: str) -> Result:
     """Run `tracker ARGS...` in-process, as a user would type it."""
     return CliRunner().invoke(cli, [str(a) for a in args], prog_name="tracker")
+
+
+# -- distribution: a real SMTP server on 127.0.0.1 and a small built pack ----------
+
+
+@pytest.fixture
+def smtp_server():
+    """An aiosmtpd server that stores every message; tell its handler to answer 451 or 550."""
+    from tests.mailhelpers import Handler, start_server
+
+    handler = Handler()
+    controller = start_server(handler)
+    controller.handler_obj = handler
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def pack_outputs(tmp_path: Path) -> Path:
+    """An outputs/ folder holding a FINAL pack (.docx and .pdf) for the meeting on 10 December 2026."""
+    from tests.mailhelpers import make_pack
+
+    make_pack(tmp_path / "outputs" / "packs", with_pdf=True)
+    return tmp_path / "outputs"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -67,7 +69,7 @@ def cli() -> None:
 def validate_cmd(config_dir: Path, register: Path | None, trust: Path | None, questions: Path | None) -> None:
     """Check every config file and report every problem as file:line: field: what is wrong."""
     d = ConfigPaths.in_dir(config_dir)
-    paths = ConfigPaths(register or d.register, trust or d.trust, questions or d.questions, d.sources)
+    paths = ConfigPaths(register or d.register, trust or d.trust, questions or d.questions, d.sources, d.governors)
     problems = validate(paths)
     for p in problems:
         click.echo(str(p))
@@ -79,8 +81,132 @@ def validate_cmd(config_dir: Path, register: Path | None, trust: Path | None, qu
     click.echo(
         f"OK: {paths.register}, {paths.trust}, {paths.questions}"
         + (f", {paths.sources}" if paths.sources.exists() else "")
+        + (f", {paths.governors}" if paths.governors and paths.governors.exists() else "")
         + " are valid."
     )
+
+
+# -- distribution: send, status, digest ------------------------------------------
+# Environment variables are read here and nowhere else; the core gets them as a mapping.
+
+
+def _outputs_options(fn):
+    fn = click.option(
+        "--outputs", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
+        help="Folder for generated files (packs/, outbox/, deliveries/, state/).",
+    )(fn)  # fmt: skip
+    return click.option(
+        "--config", "config_dir", type=click.Path(path_type=Path), default=CONFIG_DIR, show_default=True,
+        help="Folder holding trust.yaml and the governors file.",
+    )(fn)  # fmt: skip
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _warn(text: str) -> None:
+    click.secho(f"Warning: {text}", err=True, fg="yellow")
+
+
+@command(cli, "send", "tracker send --dry-run")
+@click.option(
+    "--meeting",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Meeting date (default: the next one on or after today).",
+)
+@click.option("--dry-run", is_flag=True, help="Write .eml files to outputs/outbox/<meeting>/ instead of sending.")
+@click.option("--only", multiple=True, metavar="EMAIL", help="Send only to this governor (repeatable).")
+@click.option("--resend", is_flag=True, help="Send again to governors already sent this version.")
+@click.option("--allow-draft", is_flag=True, help="Send a pack nobody has approved yet.")
+@click.option("--packs", type=click.Path(path_type=Path), help="Folder of built packs (default: OUTPUTS/packs).")
+@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: config/governors.yaml).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_outputs_options
+def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_json, config_dir, outputs) -> None:
+    """Email the approved pack to each active governor, one message each, and log every answer.
+
+    \b
+    SMTP: the `email:` block of trust.yaml, or TRACKER_SMTP_HOST, TRACKER_SMTP_PORT,
+    TRACKER_SMTP_USER, TRACKER_SMTP_SECURITY (starttls|tls|none), TRACKER_SMTP_FROM;
+    the password only from TRACKER_SMTP_PASSWORD. Without a host, this is a dry run.
+    """
+    from tracker.distribute import send_pack
+
+    report = send_pack(
+        config_dir=config_dir, outputs=outputs, env=os.environ, now=_now, packs_dir=packs, governors_file=governors,
+        meeting=meeting.date() if meeting else None, dry_run=dry_run, only=tuple(only), resend=resend,
+        allow_draft=allow_draft, warn=_warn,
+    )  # fmt: skip
+    for note in report.notes:
+        _warn(note)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for r in report.results:
+            click.echo(f"{r.status:>12}  {r.name} <{r.email}> ({r.format}): {r.detail}")
+        where = f"; .eml files in {report.outbox}" if report.outbox else ""
+        click.echo(
+            f"Pack version {report.version} ({report.pack_status}) for {report.meeting}: "
+            + ", ".join(
+                f"{n} {s}" for s in ("sent", "written", "already sent", "skipped", "failed") if (n := report.count(s))
+            )
+            + where
+        )
+    if report.failed:
+        n = len(report.failed)
+        raise TrackerError(
+            f"{n} governor{'s' if n > 1 else ''} did not get the pack (see above); run `tracker send` again to retry"
+        )
+
+
+@command(cli, "status", "tracker status")
+@click.option(
+    "--meeting",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Meeting date (default: the next one on or after today).",
+)
+@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: config/governors.yaml).")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@_outputs_options
+def status_cmd(meeting, governors, as_json, config_dir, outputs) -> None:
+    """Show whether the next meeting's pack is built, approved and sent, and to whom."""
+    from tracker.config import load_trust
+    from tracker.distribute import load_governor_list
+    from tracker.status import describe, load_status
+
+    trust = load_trust(config_dir / "trust.yaml")
+    day = meeting.date() if meeting else trust.next_meeting(_now().date())
+    if day is None:
+        raise TrackerError(f"{trust.path}: no council of governors meeting on or after today; add the next one")
+    status = load_status(
+        trust=trust, governors=load_governor_list(config_dir, governors, _warn), packs_dir=outputs / "packs",
+        deliveries_dir=outputs / "deliveries", meeting=day,
+    )  # fmt: skip
+    click.echo(json.dumps(status.to_json(), indent=2) if as_json else "\n".join(describe(status)))
+
+
+@command(cli, "digest", "tracker digest --dry-run")
+@click.option("--dry-run", is_flag=True, help="Write the .eml to outputs/outbox/digest/ instead of sending.")
+@click.option("--always", is_flag=True, help="Send a short 'nothing new' message when there is nothing to report.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    metavar="DATE",
+    help="Cover from this time (UTC), not the last digest.",
+)
+@_outputs_options
+def digest_cmd(dry_run, always, since, config_dir, outputs) -> None:
+    """Send the company secretary one message: what the tracker found since the last digest."""
+    from tracker.digest import run_digest
+
+    result = run_digest(
+        config_dir=config_dir, outputs=outputs, env=os.environ, now=_now(), dry_run=dry_run, always=always,
+        since=since.replace(tzinfo=dt.UTC) if since else None,
+    )  # fmt: skip
+    click.echo(result.detail)
 
 
 # -- orchestration -------------------------------------------------------------

@@ -15,6 +15,19 @@ from tracker.files import parse_yaml, read_text
 from tracker.schema import Checker
 
 QUESTION_STATUSES = {"not started": "red", "in progress": "amber", "assured": "green", "not applicable": "grey"}
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """How to reach the SMTP server; the password is never here (TRACKER_SMTP_PASSWORD only)."""
+
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    security: str = "starttls"
+    from_address: str | None = None
+    timeout: int = 30
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class Trust:
     protective_marking: str = "OFFICIAL"
     draft_days_before: int = 14
     description: str | None = None
+    email: EmailSettings | None = None
     path: Path | None = None
 
     def next_meeting(self, today: dt.date) -> dt.date | None:
@@ -106,7 +120,17 @@ def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
         tree = {}
     c.unknown_keys(
         tree,
-        ("name", "short_name", "description", "footprint", "key_partners", "council_of_governors", "secretary", "pack"),
+        (
+            "name",
+            "short_name",
+            "description",
+            "footprint",
+            "key_partners",
+            "council_of_governors",
+            "secretary",
+            "pack",
+            "email",
+        ),
         "",
     )
     fp = c.mapping(tree, "footprint", "footprint") or {}
@@ -141,7 +165,36 @@ def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
         pdf=c.boolean(pack, "pdf", "pack.pdf", default=False),
         protective_marking=c.text(pack, "protective_marking", "pack.protective_marking", required=False) or "OFFICIAL",
         draft_days_before=c.integer(pack, "draft_days_before", "pack.draft_days_before", default=14) or 0,
+        email=_email_settings(c, tree),
     )  # fmt: skip
+
+
+def _email_settings(c: Checker, tree: dict) -> EmailSettings | None:
+    """The optional `email:` block: SMTP host, port, user, security and from address."""
+    e = c.mapping(tree, "email", "email", required=False)
+    if e is None:
+        return None
+    allowed = ("host", "port", "user", "security", "from", "timeout_seconds")
+    for key in e:
+        if key == "password":
+            c.problem(e, key, "email.password", "never put the password in a file: set TRACKER_SMTP_PASSWORD")
+        elif key not in allowed:
+            c.problem(e, key, f"email.{key}", f"unknown field (expected one of: {', '.join(sorted(allowed))})")
+    port = c.integer(e, "port", "email.port", default=0, minimum=1) or None
+    if port is not None and port > 65535:
+        c.problem(e, "port", "email.port", f"{port} is not a port number (1 to 65535)")
+    host = c.text(e, "host", "email.host", required=False)
+    if host is not None and (any(ch.isspace() for ch in host) or "/" in host):
+        c.problem(e, "host", "email.host", f"{host!r} should be a host name like smtp.example.org, not a URL")
+    return EmailSettings(
+        host=host,
+        port=port,
+        user=c.text(e, "user", "email.user", required=False),
+        security=c.choice(e, "security", "email.security", SMTP_SECURITY, required=False, default="starttls")
+        or "starttls",
+        from_address=c.email(e, "from", "email.from", required=False),
+        timeout=c.integer(e, "timeout_seconds", "email.timeout_seconds", default=30, minimum=1) or 30,
+    )
 
 
 def parse_questions(tree: Any, c: Checker) -> Questions:

@@ -10,6 +10,7 @@ from typing import Any
 from tracker.config import parse_questions, parse_sources, parse_trust
 from tracker.errors import Problem, TrackerError
 from tracker.files import YAMLSyntaxError, parse_yaml, read_text
+from tracker.governors import governors_path, parse_governors
 from tracker.register import Register, parse_register
 from tracker.schema import Checker
 
@@ -20,11 +21,13 @@ class ConfigPaths:
     trust: Path
     questions: Path
     sources: Path
+    governors: Path | None = None  # governors.yaml if present, else the shipped example
 
     @classmethod
     def in_dir(cls, config_dir: Path) -> ConfigPaths:
         d = Path(config_dir)
-        return cls(d / "register.yaml", d / "trust.yaml", d / "questions.yaml", d / "sources.yaml")
+        governors = governors_path(d)[0]
+        return cls(d / "register.yaml", d / "trust.yaml", d / "questions.yaml", d / "sources.yaml", governors)
 
 
 def _check(path: Path, parse: Callable[[Any, Checker], Any]) -> tuple[Any, list[Problem], Checker | None, Any]:
@@ -49,6 +52,8 @@ def validate(paths: ConfigPaths) -> list[Problem]:
     problems += found
     if paths.sources.exists():
         problems += _check(paths.sources, parse_sources)[1]
+    if paths.governors is not None and paths.governors.exists():
+        problems += _check(paths.governors, parse_governors)[1]
     if isinstance(register, Register):
         problems += _links(register, trust, tc, ttree, questions, qc, qtree)
     return sorted(set(problems))

@@ -1,0 +1,52 @@
+"""The `distribute-pack` flow: send the approved pack to the governors.
+
+Run by hand (from the Prefect UI or `prefect deployment run`), never on a schedule:
+a person approves the pack first. It calls the same `send_pack` as `tracker send`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.exceptions import MissingContextError
+
+from tracker.distribute import send_pack
+
+
+@flow(name="distribute-pack", log_prints=False)
+def distribute_pack(
+    meeting: str | None = None,
+    dry_run: bool = False,
+    only: list[str] | None = None,
+    resend: bool = False,
+    allow_draft: bool = False,
+    project_dir: str | None = None,
+) -> dict:
+    """Email the pack for `meeting` (default: the next meeting) and return the delivery report."""
+    try:
+        logger = get_run_logger()
+    except MissingContextError:  # called as distribute_pack.fn(...)
+        logger = logging.getLogger("tracker.distribute")
+    # Entry point: the environment is read here and handed to the core as a mapping.
+    root = Path(project_dir or os.environ.get("TRACKER_PROJECT_DIR") or Path.cwd())
+    report = send_pack(
+        config_dir=root / "config",
+        outputs=root / "outputs",
+        env=dict(os.environ),
+        now=lambda: dt.datetime.now(dt.UTC),
+        meeting=dt.date.fromisoformat(meeting) if meeting else None,
+        dry_run=dry_run,
+        only=tuple(only or ()),
+        resend=resend,
+        allow_draft=allow_draft,
+        warn=logger.warning,
+    )
+    for note in report.notes:
+        logger.warning(note)
+    for r in report.results:
+        (logger.error if r.status == "failed" else logger.info)("%s %s <%s>: %s", r.status, r.name, r.email, r.detail)
+    return report.to_json()

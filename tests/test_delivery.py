@@ -1,0 +1,54 @@
+"""The delivery log: one record per (pack sha256, governor), written at once and atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from tracker.delivery import already_sent, log_path, open_log, read_log
+from tracker.errors import RegisterLocked, TrackerError
+
+MEETING = dt.date(2026, 12, 10)
+AT = dt.datetime(2026, 11, 30, 9, 0, 5, 123, tzinfo=dt.UTC)
+
+
+def test_each_record_is_on_disk_as_soon_as_it_is_made(tmp_path):
+    path = log_path(tmp_path, MEETING)
+    with open_log(path, MEETING) as log:
+        log.record(sha256="a" * 64, version=1, email="p@example.org", name="P", status="sent", answer="250 ok", at=AT)
+        on_disk = json.loads(path.read_text())  # before the run ends
+    assert on_disk["meeting"] == "2026-12-10"
+    (rec,) = on_disk["records"]
+    assert (rec["status"], rec["sends"], rec["at"]) == ("sent", 1, "2026-11-30T09:00:05Z")
+
+
+def test_a_failure_after_a_success_keeps_the_count_so_nobody_is_sent_twice(tmp_path):
+    path = log_path(tmp_path, MEETING)
+    with open_log(path, MEETING) as log:
+        log.record(sha256="a" * 64, version=1, email="p@example.org", name="P", status="sent", answer="250", at=AT)
+        log.record(sha256="a" * 64, version=1, email="P@example.org", name="P", status="failed", answer="451", at=AT)
+        log.record(sha256="b" * 64, version=2, email="p@example.org", name="P", status="failed", answer="550", at=AT)
+    records = read_log(path)
+    assert already_sent(records, "a" * 64, "p@example.org")
+    assert not already_sent(records, "b" * 64, "p@example.org")  # a new version is a new record
+    assert len(records) == 2
+
+
+def test_only_one_run_holds_the_log(tmp_path):
+    path = log_path(tmp_path, MEETING)
+    with (
+        open_log(path, MEETING),
+        pytest.raises(RegisterLocked, match="another tracker run"),
+        open_log(path, MEETING, 0.1),
+    ):
+        pass
+
+
+def test_a_damaged_log_stops_the_send_with_one_sentence(tmp_path):
+    path = log_path(tmp_path, MEETING)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{not json")
+    with pytest.raises(TrackerError, match="the delivery log cannot be read"):
+        read_log(path)

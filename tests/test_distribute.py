@@ -1,0 +1,315 @@
+"""Sending the pack to governors through a real SMTP server on 127.0.0.1.
+
+Each test builds a real .docx pack with a manifest, runs the same `send_pack` that
+`tracker send` and the flow use, and reads what the server received.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import docx
+import pytest
+
+from tests.conftest import CONFIG
+from tests.mailhelpers import MEETING, clock, make_pack, sha256
+from tracker.delivery import log_path, read_log
+from tracker.distribute import send_pack
+from tracker.errors import TrackerError
+from tracker.governors import load_governors
+
+GOVERNORS = load_governors(CONFIG / "governors.example.yaml")
+ACTIVE = [g for g in GOVERNORS if g.active]
+INACTIVE = [g for g in GOVERNORS if not g.active]
+
+
+def env_for(server, **extra) -> dict[str, str]:
+    return {
+        "TRACKER_SMTP_HOST": server.hostname,
+        "TRACKER_SMTP_PORT": str(server.port),
+        "TRACKER_SMTP_SECURITY": "none",
+        **extra,
+    }
+
+
+def send(pack_outputs, env, **kw):
+    kw.setdefault("sleep", lambda seconds: None)
+    kw.setdefault("governors_file", CONFIG / "governors.example.yaml")
+    return send_pack(config_dir=CONFIG, outputs=pack_outputs, env=env, now=clock, meeting=MEETING, **kw)
+
+
+def log(pack_outputs):
+    return read_log(log_path(pack_outputs / "deliveries", MEETING))
+
+
+def attachment(message):
+    (part,) = list(message.iter_attachments())
+    return part
+
+
+def test_every_active_governor_gets_exactly_one_message_addressed_only_to_them(smtp_server, pack_outputs):
+    report = send(pack_outputs, env_for(smtp_server))
+    handler = smtp_server.handler_obj
+    assert len(handler.received) == len(ACTIVE) == report.count("sent")
+    pack = pack_outputs / "packs" / MEETING.isoformat()
+    for g in ACTIVE:
+        (got,) = handler.to(g.email)
+        assert got.rcpt_tos == [g.email]
+        msg = got.message
+        assert msg["To"].addresses[0].addr_spec == g.email and len(msg["To"].addresses) == 1
+        assert msg["Cc"] is None and msg["Bcc"] is None
+        assert "Fernbrook NHS Foundation Trust" in msg["Subject"] and "10 December 2026" in msg["Subject"]
+        part = attachment(msg)
+        if g.format == "docx":
+            assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            opened = docx.Document(io.BytesIO(part.get_content()))
+            assert opened.paragraphs[0].text == "Council of governors briefing"
+        else:
+            assert part.get_content_type() == "application/pdf"
+            assert part.get_content().startswith(b"%PDF")
+    assert not handler.to(INACTIVE[0].email)
+    sha = sha256(next(pack.glob("*.docx")))
+    assert {(r.email, r.status) for r in log(pack_outputs)} == {(g.email, "sent") for g in ACTIVE} | {
+        (INACTIVE[0].email, "skipped")
+    }
+    assert all(r.sha256 == sha for r in log(pack_outputs))
+
+
+def test_the_body_says_what_is_in_the_pack_what_changed_and_how_long_it_takes(smtp_server, pack_outputs):
+    send(pack_outputs, env_for(smtp_server), only=(ACTIVE[0].email,))
+    msg = smtp_server.handler_obj.received[0].message
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert f"Dear {ACTIVE[0].name}," in text
+    assert "Thursday 10 December 2026" in text
+    assert "Thursday 17 September 2026" in text  # since the last meeting
+    assert "41 national policy milestones tracked (30 published, 8 expected, 3 delayed)" in text
+    assert "2 October 2026: Planning guidance <2027/28> published <https://www.england.nhs.uk/x/>" in text
+    assert "Reading time: about 25 minutes." in text
+    assert "dhsc-news" in text
+    assert "Version 1, approved by Alex Morgan." in text
+    # HTML: everything escaped, only web links become links.
+    assert "Planning guidance &lt;2027/28&gt; published" in html
+    assert 'href="https://www.england.nhs.uk/x/"' in html
+    assert "javascript:" not in html
+
+
+@pytest.mark.slow
+def test_pdf_is_made_with_libreoffice_when_the_pack_has_none(smtp_server, tmp_path):
+    pack_outputs = tmp_path / "out"
+    make_pack(pack_outputs / "packs", with_pdf=False)
+    pdf_reader = [g for g in ACTIVE if g.format == "pdf"][0]
+    send(pack_outputs, env_for(smtp_server), only=(pdf_reader.email,))
+    (got,) = smtp_server.handler_obj.to(pdf_reader.email)
+    part = attachment(got.message)
+    assert part.get_filename() == f"fernbrook-governors-briefing-{MEETING}.pdf"
+    assert part.get_content().startswith(b"%PDF")
+    assert (pack_outputs / "packs" / MEETING.isoformat() / part.get_filename()).exists()
+
+
+def test_without_libreoffice_pdf_readers_fail_with_the_reason_and_the_others_still_get_theirs(
+    smtp_server, tmp_path, monkeypatch
+):
+    pack_outputs = tmp_path / "out"
+    make_pack(pack_outputs / "packs", with_pdf=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    report = send(pack_outputs, env_for(smtp_server))
+    failed = {r.email: r.detail for r in report.failed}
+    assert set(failed) == {g.email for g in ACTIVE if g.format == "pdf"}
+    assert all("LibreOffice (soffice) is not installed" in why for why in failed.values())
+    assert len(smtp_server.handler_obj.received) == len([g for g in ACTIVE if g.format == "docx"])
+
+
+def test_a_pack_with_its_pdf_sends_that_pdf(smtp_server, pack_outputs):
+    pdf_reader = [g for g in ACTIVE if g.format == "pdf"][0]
+    send(pack_outputs, env_for(smtp_server), only=(pdf_reader.email,))
+    body = attachment(smtp_server.handler_obj.received[0].message).get_content()
+    assert body.startswith(b"%PDF-1.4\n% a tiny stand-in PDF made by the test")
+
+
+def test_server_down_is_a_clear_error_and_nothing_is_marked_sent(pack_outputs):
+    from tests.mailhelpers import free_port
+
+    env = {"TRACKER_SMTP_HOST": "127.0.0.1", "TRACKER_SMTP_PORT": str(free_port()), "TRACKER_SMTP_SECURITY": "none"}
+    with pytest.raises(
+        TrackerError,
+        match=r"cannot reach the SMTP server 127\.0\.0\.1:\d+ \(none\) \(connection refused\), so nothing was sent",
+    ):
+        send(pack_outputs, env)
+    assert log(pack_outputs) == []
+
+
+def test_a_temporary_refusal_is_retried_with_backoff_then_delivered(smtp_server, pack_outputs):
+    target = ACTIVE[1].email
+    smtp_server.handler_obj.temporary[target] = 2
+    slept = []
+    report = send(pack_outputs, env_for(smtp_server), sleep=slept.append, only=(target,))
+    assert slept == [2.0, 10.0]
+    assert smtp_server.handler_obj.rcpt_attempts[target] == 3
+    assert len(smtp_server.handler_obj.to(target)) == 1
+    (record,) = log(pack_outputs)
+    assert (record.status, record.attempts) == ("sent", 3)
+    assert record.answer.startswith("250 2.0.0 Ok: queued as")
+    assert report.count("sent") == 1
+
+
+def test_a_permanent_refusal_for_one_is_reported_and_the_others_still_receive(smtp_server, pack_outputs):
+    bad = ACTIVE[2].email
+    smtp_server.handler_obj.permanent.add(bad)
+    report = send(pack_outputs, env_for(smtp_server))
+    assert [(r.email, r.detail) for r in report.failed] == [(bad, f"550 5.1.1 <{bad}>: mailbox unavailable")]
+    assert {e for r in smtp_server.handler_obj.received for e in r.rcpt_tos} == {g.email for g in ACTIVE} - {bad}
+    assert smtp_server.handler_obj.rcpt_attempts[bad] == 1  # a 5xx is not retried
+    assert {r.email: r.status for r in log(pack_outputs)}[bad] == "failed"
+
+
+def test_a_rerun_after_a_partial_failure_sends_only_to_those_not_yet_sent(smtp_server, pack_outputs):
+    bad = ACTIVE[0].email
+    smtp_server.handler_obj.permanent.add(bad)
+    send(pack_outputs, env_for(smtp_server))
+    smtp_server.handler_obj.permanent.clear()
+    smtp_server.handler_obj.received.clear()
+
+    report = send(pack_outputs, env_for(smtp_server))
+    assert [r.rcpt_tos for r in smtp_server.handler_obj.received] == [[bad]]
+    assert report.count("already sent") == len(ACTIVE) - 1
+
+    smtp_server.handler_obj.received.clear()
+    send(pack_outputs, env_for(smtp_server))  # a third run sends nothing at all
+    assert smtp_server.handler_obj.received == []
+    assert all(r.sends == 1 for r in log(pack_outputs) if r.status == "sent")
+
+
+def test_resend_sends_the_same_version_again_and_counts_it(smtp_server, pack_outputs):
+    who = ACTIVE[0].email
+    send(pack_outputs, env_for(smtp_server), only=(who,))
+    send(pack_outputs, env_for(smtp_server), only=(who,), resend=True)
+    assert len(smtp_server.handler_obj.to(who)) == 2
+    (record,) = [r for r in log(pack_outputs) if r.email == who]
+    assert record.sends == 2
+
+
+def test_a_new_version_is_a_new_set_of_records(smtp_server, pack_outputs):
+    who = ACTIVE[0].email
+    send(pack_outputs, env_for(smtp_server), only=(who,))
+    make_pack(pack_outputs / "packs", version=2, text="Revised briefing")
+    send(pack_outputs, env_for(smtp_server), only=(who,))
+    assert len(smtp_server.handler_obj.to(who)) == 2
+    assert sorted(r.version for r in log(pack_outputs)) == [1, 2]
+
+
+def test_a_draft_is_refused_without_allow_draft(smtp_server, tmp_path):
+    pack_outputs = tmp_path / "out"
+    make_pack(pack_outputs / "packs", status="DRAFT")
+    with pytest.raises(TrackerError, match="is a DRAFT that nobody has approved, so it will not be sent"):
+        send(pack_outputs, env_for(smtp_server))
+    assert smtp_server.handler_obj.received == [] and log(pack_outputs) == []
+
+    send(pack_outputs, env_for(smtp_server), allow_draft=True, only=(ACTIVE[0].email,))
+    assert smtp_server.handler_obj.received[0].message["Subject"].startswith("DRAFT: ")
+
+
+def test_a_pack_changed_after_approval_is_refused_in_one_sentence(smtp_server, pack_outputs):
+    pack = next((pack_outputs / "packs" / MEETING.isoformat()).glob("*.docx"))
+    document = docx.Document(pack)
+    document.add_paragraph("An edit made after approval.")
+    document.save(pack)
+    with pytest.raises(TrackerError) as caught:
+        send(pack_outputs, env_for(smtp_server))
+    assert "has changed since the pack was built or approved" in str(caught.value)
+    assert smtp_server.handler_obj.received == []
+
+
+def test_only_names_must_be_governors(smtp_server, pack_outputs):
+    with pytest.raises(TrackerError, match="stranger@example.org is not in the governors file"):
+        send(pack_outputs, env_for(smtp_server), only=("stranger@example.org",))
+
+
+def test_without_smtp_settings_it_is_a_dry_run_writing_eml_files(pack_outputs):
+    report = send(pack_outputs, {})
+    assert report.dry_run and "SMTP is not configured" in report.notes[0]
+    files = sorted((pack_outputs / "outbox" / MEETING.isoformat()).glob("*.eml"))
+    assert len(files) == len(ACTIVE) == report.count("written")
+    assert log(pack_outputs) == []  # nothing was sent, so nothing is recorded
+    from email import message_from_bytes, policy
+
+    msg = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert msg["To"].addresses[0].addr_spec in {g.email for g in ACTIVE}
+    assert attachment(msg).get_filename().startswith("fernbrook-governors-briefing-2026-12-10.")
+
+
+def test_the_send_command_reports_and_exits_2_when_someone_was_not_reached(smtp_server, pack_outputs, monkeypatch):
+    from tests.conftest import run
+
+    for key, value in env_for(smtp_server).items():
+        monkeypatch.setenv(key, value)
+    smtp_server.handler_obj.permanent.add(ACTIVE[0].email)
+    result = run(
+        "send", "--config", CONFIG, "--outputs", pack_outputs, "--meeting", MEETING,
+        "--governors", CONFIG / "governors.example.yaml", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert {r["email"]: r["status"] for r in data["results"]}[ACTIVE[0].email] == "failed"
+    assert "1 governor did not get the pack" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_line_break_in_the_subject_cannot_add_a_header_or_a_recipient(smtp_server, pack_outputs):
+    manifest_path = pack_outputs / "packs" / MEETING.isoformat() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["trust_name"] = "Fernbrook\r\nBcc: spy@evil.example"
+    manifest_path.write_text(json.dumps(manifest))
+    send(pack_outputs, env_for(smtp_server))
+    received = smtp_server.handler_obj.received
+    assert len(received) == len(ACTIVE)
+    for got in received:
+        assert len(got.rcpt_tos) == 1 and "spy@evil.example" not in got.rcpt_tos
+        assert got.message["Bcc"] is None
+        assert got.message["Subject"].startswith("Fernbrook Bcc: spy@evil.example: council of governors")
+
+
+def test_a_governors_file_with_a_line_break_in_a_name_stops_the_send_naming_the_line(
+    smtp_server, pack_outputs, tmp_path
+):
+    path = tmp_path / "governors.yaml"
+    path.write_text(
+        'governors:\n  - name: "Eve\\nBcc: all@example.org"\n    email: eve@example.org\n    type: public\n'
+    )
+    with pytest.raises(TrackerError, match=r"governors\.yaml:2: governors\[0\]\.name: must be one line"):
+        send(pack_outputs, env_for(smtp_server), governors_file=path)
+    assert smtp_server.handler_obj.received == []
+
+
+def test_the_example_governors_file_is_used_with_a_warning_on_stderr(pack_outputs, tmp_path):
+    from tests.conftest import run
+
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("trust.yaml", "governors.example.yaml"):
+        (config / name).write_text((CONFIG / name).read_text())
+    result = run("send", "--config", config, "--outputs", pack_outputs, "--meeting", MEETING, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "governors.yaml not found: using the fictional" in result.stderr
+    assert f"{len(ACTIVE)} written, 1 skipped" in result.stdout
+
+
+def test_a_connection_lost_mid_run_keeps_the_sends_already_accepted_and_a_rerun_finishes(smtp_server, pack_outputs):
+    first, second = ACTIVE[0].email, ACTIVE[1].email
+    smtp_server.handler_obj.hang_up.add(second)
+    with pytest.raises(TrackerError, match=f"lost the connection to the SMTP server .* while sending to {second}"):
+        send(pack_outputs, env_for(smtp_server))
+    assert [(r.email, r.status) for r in log(pack_outputs) if r.status == "sent"] == [(first, "sent")]
+
+    smtp_server.handler_obj.hang_up.clear()
+    send(pack_outputs, env_for(smtp_server))
+    assert sorted(e for r in smtp_server.handler_obj.received for e in r.rcpt_tos) == sorted(g.email for g in ACTIVE)
+
+
+def test_a_dry_run_needs_no_password_but_a_real_send_does(pack_outputs):
+    env = {"TRACKER_SMTP_HOST": "smtp.example.org", "TRACKER_SMTP_USER": "governors-pack"}
+    assert send(pack_outputs, env, dry_run=True).count("written") == len(ACTIVE)
+    with pytest.raises(TrackerError, match="TRACKER_SMTP_PASSWORD is not: set it in the environment"):
+        send(pack_outputs, env)
+    assert log(pack_outputs) == []

@@ -1,0 +1,80 @@
+"""The governor's email: headers that cannot be injected, a body that cannot inject HTML."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from email import message_from_bytes, policy
+from email.headerregistry import Address
+
+import pytest
+
+from tests.mailhelpers import MEETING, NOW, make_pack
+from tracker.errors import TrackerError
+from tracker.governors import Governor
+from tracker.message import one_line, pack_message
+from tracker.packinfo import load_pack
+
+SENDER = Address("Alex Morgan", addr_spec="company.secretary@example.org")
+
+
+@pytest.fixture
+def pack(tmp_path):
+    make_pack(tmp_path / "packs")
+    return load_pack(tmp_path / "packs", MEETING)
+
+
+def build(pack, governor, fmt="docx"):
+    return pack_message(
+        pack, governor, sender=SENDER, attachment=b"PK\x03\x04 not really", attachment_name=pack.docx,
+        fmt=fmt, now=NOW, signature="Alex Morgan\nCompany secretary",
+    )  # fmt: skip
+
+
+def reparse(msg):
+    return message_from_bytes(msg.as_bytes(), policy=policy.default)
+
+
+def test_a_newline_in_a_governors_name_is_refused_not_turned_into_a_header(pack):
+    evil = Governor(name="Eve\r\nBcc: everyone@example.org", email="eve@example.org", type="public")
+    with pytest.raises(TrackerError, match="holds a line break"):
+        build(pack, evil)
+
+
+def test_a_newline_in_the_subject_is_folded_into_one_line_and_adds_no_header(pack):
+    pack = dataclasses.replace(pack, trust_name="Fernbrook\r\nBcc: spy@evil.example\nX-Injected: yes")
+    msg = reparse(build(pack, Governor("Priya Example", "priya@example.org", "public")))
+    assert msg["Bcc"] is None and msg["X-Injected"] is None
+    assert msg["Subject"].startswith("Fernbrook Bcc: spy@evil.example X-Injected: yes: council of governors")
+    assert [a.addr_spec for a in msg["To"].addresses] == ["priya@example.org"]
+
+
+def test_a_name_with_quotes_and_accents_is_encoded_not_broken(pack):
+    g = Governor('Siân "Jo" O\'Brien, MBE', "sian@example.org", "staff")
+    msg = reparse(build(pack, g))
+    (to,) = msg["To"].addresses
+    assert (to.display_name, to.addr_spec) == ('Siân "Jo" O\'Brien, MBE', "sian@example.org")
+    assert msg.get_body(("plain",)).get_content().startswith('Dear Siân "Jo" O\'Brien, MBE,')
+
+
+def test_html_in_a_name_or_change_is_escaped(tmp_path):
+    folder = make_pack(tmp_path / "packs")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["changes"] = [{"date": "2026-10-01", "text": "<script>alert(1)</script>", "url": None}]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    msg = build(load_pack(tmp_path / "packs", MEETING), Governor("<b>Bold</b>", "b@example.org", "public"))
+    html = msg.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Dear &lt;b&gt;Bold&lt;/b&gt;," in html
+
+
+def test_the_attachment_has_the_right_type_and_name(pack):
+    msg = build(pack, Governor("P", "p@example.org", "public"))
+    (part,) = msg.iter_attachments()
+    assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert part.get_filename() == "fernbrook-governors-briefing-2026-12-10.docx"
+    assert part.get_content() == b"PK\x03\x04 not really"
+
+
+def test_one_line_folds_every_kind_of_break():
+    assert one_line("a\r\nb\nc\rd\te\x00f") == "a b c d e f"

@@ -1,0 +1,65 @@
+"""`tracker status`: built? approved? sent to whom? failed for whom? not yet sent?"""
+
+from __future__ import annotations
+
+import json
+
+import docx
+
+from tests.conftest import CONFIG, run
+from tests.mailhelpers import MEETING, make_pack
+from tests.test_distribute import ACTIVE, env_for, send
+
+
+def status(pack_outputs, *extra):
+    return run(
+        "status", "--config", CONFIG, "--outputs", pack_outputs, "--meeting", MEETING,
+        "--governors", CONFIG / "governors.example.yaml", *extra,
+    )  # fmt: skip
+
+
+def test_before_the_pack_is_built(tmp_path):
+    result = status(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Pack: not built yet (run `make pack`)" in result.output
+    assert f"Not yet sent: {len(ACTIVE)} active governors" in result.output
+
+
+def test_a_draft_that_nobody_has_approved(tmp_path):
+    make_pack(tmp_path / "packs", status="DRAFT")
+    result = status(tmp_path)
+    assert "Pack: built, version 1, DRAFT" in result.output and "Approved: no" in result.output
+
+
+def test_after_a_partial_send_it_shows_sent_failed_and_not_yet_sent(smtp_server, pack_outputs):
+    bad, later = ACTIVE[0], ACTIVE[1]
+    smtp_server.handler_obj.permanent.add(bad.email)
+    send(pack_outputs, env_for(smtp_server), only=tuple(g.email for g in ACTIVE if g is not later))
+    result = status(pack_outputs, "--json")
+    data = json.loads(result.stdout)
+    assert (data["status"], data["approved_by"], data["approved_at"]) == (
+        "FINAL",
+        "Alex Morgan",
+        "2026-11-28T16:00:00Z",
+    )
+    assert sorted(s["email"] for s in data["sent"]) == sorted(g.email for g in ACTIVE[2:])
+    assert [(f["email"], f["answer"][:3]) for f in data["failed"]] == [(bad.email, "550")]
+    assert sorted(n["email"] for n in data["not_yet_sent"]) == sorted([bad.email, later.email])
+
+    text = status(pack_outputs).output
+    assert "Approved: by Alex Morgan at 2026-11-28T16:00:00Z" in text
+    assert f"Failed (1):\n  {bad.name} <{bad.email}> at 2026-11-30T09:00:00Z: 550 5.1.1" in text
+    assert "Not yet sent (2):" in text
+
+
+def test_a_new_version_shows_who_had_the_earlier_one_and_a_changed_file_is_flagged(smtp_server, pack_outputs):
+    send(pack_outputs, env_for(smtp_server), only=(ACTIVE[0].email,))
+    folder = make_pack(pack_outputs / "packs", version=2, text="Revised")
+    data = json.loads(status(pack_outputs, "--json").stdout)
+    assert data["version"] == 2 and data["sent"] == [] and data["older_versions"] == {"1": 1}
+
+    path = next(folder.glob("*.docx"))
+    document = docx.Document(path)
+    document.add_paragraph("edited by hand")
+    document.save(path)
+    assert "WARNING: the .docx has changed since it was built or approved" in status(pack_outputs).output
