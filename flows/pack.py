@@ -12,6 +12,7 @@ from prefect import flow
 
 from tracker.loading import load_config
 from tracker.pack import build_pack
+from tracker.schedule import pack_due
 from tracker.validate import ConfigPaths
 
 
@@ -23,14 +24,21 @@ def build_pack_flow(
     state_dir: str = "outputs/state",
     pdf: bool | None = None,
     now: str | None = None,
+    when_due: bool = False,
 ) -> dict:
     """Build the briefing pack for `meeting` (default: the next one); return the manifest and paths.
 
     `now` (ISO date-time) pins the clock, for tests and for rebuilding a past pack exactly.
+    `when_due` (for a daily schedule): build only once the next meeting is within the
+    trust's `pack.draft_days_before`; otherwise return {"skipped": reason}.
     """
     clock = dt.datetime.fromisoformat(now) if now else dt.datetime.now(dt.UTC)
     paths = ConfigPaths.in_dir(Path(config_dir))
     config = load_config(paths)
+    if when_due and not meeting and pack_due(config.trust, clock.date()) is None:
+        reason = f"no meeting within {config.trust.draft_days_before} days of {clock.date().isoformat()}"
+        print(f"Not building a pack: {reason}")
+        return {"skipped": reason}
     result = build_pack(
         config.trust,
         config.questions,
