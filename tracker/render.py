@@ -68,20 +68,16 @@ def render(
         status,
     )
     cover(doc, b, version, status)
-    bookmarks = iter(range(1, 100))
-    heading(doc, SECTIONS[0], next(bookmarks))
+    heading(doc, SECTIONS[0], 1)
     front_sheet(doc, b)
     page_break(doc)
     contents(doc, pages or {})
     page_break(doc)
-    for number, (title, write) in enumerate(
-        zip(SECTIONS[1:], (changes, tracker, system, questions, timeline, health, glossary, sources), strict=True), 2
-    ):
-        heading(doc, title, number)
-        if title == "The policy journey since 2014":
-            write(doc, b, picture, alt)
-        else:
-            write(doc, b)
+    writers = (changes, tracker, system, questions, lambda doc, b: timeline(doc, b, picture, alt), health, glossary,
+               sources)  # fmt: skip
+    for number, (title, write) in enumerate(zip(SECTIONS[1:], writers, strict=True), start=2):
+        heading(doc, title, number)  # bookmarked _Toc0002... for the contents' links
+        write(doc, b)
     properties(doc, b, version, now, status)
     return doc
 
@@ -118,7 +114,7 @@ def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
         ["Prepared by", f"{b.secretary}, Company Secretary"],
         ["Date prepared", f"{b.prepared.day} {b.prepared:%B %Y}"],
         ["Version", version],
-        ["Estimated reading time", f"{b.reading_minutes} minutes"],
+        ["Estimated reading time", f"{b.reading_minutes} minute{'s' if b.reading_minutes != 1 else ''}"],
         ["Protective marking", b.marking],
     ]
     d.table(doc, ["Document details", ""], rows, [6.0, 10.6])
