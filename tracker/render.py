@@ -117,7 +117,7 @@ def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
         ["Estimated reading time", f"{b.reading_minutes} minute{'s' if b.reading_minutes != 1 else ''}"],
         ["Protective marking", b.marking],
     ]
-    d.table(doc, ["Document details", ""], rows, [6.0, 10.6])
+    d.table(doc, ["Document detail", "Value"], rows, [6.0, 10.6])
     page_break(doc)
 
 
