@@ -81,3 +81,15 @@ def pack_outputs(tmp_path: Path) -> Path:
 
     make_pack(tmp_path / "outputs" / "packs", with_pdf=True)
     return tmp_path / "outputs"
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One temporary Prefect server for the whole session (it costs ~11 s to start).
+
+    Flow tests that submit tasks need a real API; `.fn()` alone cannot run them.
+    """
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 from tracker.config import load_trust
-from tracker.schedule import pack_due, trust_configs
+from tracker.schedule import is_multi_trust, pack_due, trust_configs
 
 
 def test_the_draft_is_due_draft_days_before_the_next_meeting(config_dir):
@@ -28,12 +29,20 @@ def test_single_trust_mode_uses_trust_yaml(config_dir):
     assert configs[0].questions == config_dir / "questions.yaml"
 
 
-def test_multi_trust_mode_reads_every_profile_in_config_trusts(config_dir):
+def add_trusts(config_dir, *names: str) -> Path:
+    """Multi-trust mode: one profile per trust in config/trusts/, made from the shipped one."""
     trusts = config_dir / "trusts"
-    trusts.mkdir()
-    for short in ("alder", "birch"):
+    trusts.mkdir(exist_ok=True)
+    for short in names:
         text = (config_dir / "trust.yaml").read_text().replace("short_name: fernbrook", f"short_name: {short}")
         (trusts / f"{short}.yaml").write_text(text.replace("../templates/", "../../templates/"))
+    return trusts
+
+
+def test_multi_trust_mode_reads_every_profile_in_config_trusts(config_dir):
+    assert not is_multi_trust(config_dir)
+    trusts = add_trusts(config_dir, "alder", "birch")
+    assert is_multi_trust(config_dir)
     shutil.copy(config_dir / "questions.yaml", trusts / "birch.questions.yaml")
     configs = trust_configs(config_dir)
     assert [c.trust.short_name for c in configs] == ["alder", "birch"]

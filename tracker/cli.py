@@ -337,5 +337,73 @@ def stop_cmd(home: Path) -> None:
     )
 
 
+# -- the briefing pack ---------------------------------------------------------
+
+
+@command(cli, "pack", "tracker pack --meeting 2026-12-10 --pdf")
+@click.option(
+    "--meeting", type=click.DateTime(formats=["%Y-%m-%d"]), help="Meeting date (default: the next one in trust.yaml)."
+)
+@click.option("--trust", type=click.Path(path_type=Path), default=CONFIG_DIR / "trust.yaml", show_default=True)
+@click.option("--register", type=click.Path(path_type=Path), default=CONFIG_DIR / "register.yaml", show_default=True)
+@click.option("--questions", type=click.Path(path_type=Path), default=CONFIG_DIR / "questions.yaml", show_default=True)
+@click.option("--sources", type=click.Path(path_type=Path), default=CONFIG_DIR / "sources.yaml", show_default=True)
+@click.option("--state-dir", type=click.Path(path_type=Path), default=Path("outputs/state"), show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("outputs/packs"), show_default=True)
+@click.option("--pdf", is_flag=True, default=None, help="Also write a PDF copy (needs LibreOffice).")
+@click.option(
+    "--force", is_flag=True, help="Rebuild over a pack already approved as FINAL (starts a new draft version)."
+)
+@click.option("--json", "as_json", is_flag=True, help='Print {"pack": ..., "manifest": ...}.')
+def pack_cmd(meeting, trust, register, questions, sources, state_dir, out, pdf, force, as_json) -> None:
+    """Build the council of governors briefing pack (.docx) and its manifest."""
+    import datetime as dt
+    import json
+
+    from tracker.loading import load_config
+    from tracker.pack import build_pack
+
+    config = load_config(ConfigPaths(register, trust, questions, sources))
+    result = build_pack(
+        config.trust,
+        config.questions,
+        config.sources,
+        register,
+        now=dt.datetime.now(dt.UTC),
+        state_dir=state_dir,
+        out_dir=out,
+        meeting=meeting.date() if meeting else None,
+        pdf=pdf,
+        force=force,
+        register=config.register,
+    )
+    for note in result.notes:
+        click.echo(note, err=True)
+    if as_json:
+        click.echo(json.dumps({"pack": str(result.docx), "manifest": str(result.manifest_path)}))
+    else:
+        click.echo(str(result.docx))
+
+
+@command(cli, "approve", "tracker approve outputs/packs/2026-12-10 --by 'Alex Morgan'")
+@click.argument("pack", type=click.Path(path_type=Path))
+@click.option("--by", required=True, help="Who approves the pack (usually the company secretary).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"pack": ..., "manifest": ...}.')
+def approve_cmd(pack: Path, by: str, as_json: bool) -> None:
+    """Mark a reviewed pack FINAL (PACK is the .docx or its meeting folder); nothing else in it changes."""
+    import datetime as dt
+    import json
+
+    from tracker.approval import approve
+
+    result = approve(pack, by, dt.datetime.now(dt.UTC))
+    for note in result.notes:
+        click.echo(note, err=True)
+    if as_json:
+        click.echo(json.dumps({"pack": str(result.docx), "manifest": str(result.manifest_path)}))
+    else:
+        click.echo(f"{result.docx}: approved as FINAL by {result.manifest['approved_by']}")
+
+
 def main() -> None:
     cli(prog_name="tracker")

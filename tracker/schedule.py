@@ -25,6 +25,17 @@ class TrustConfig:
     questions: Path
 
 
+def _profiles(config_dir: Path) -> list[Path]:
+    folder = Path(config_dir) / "trusts"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.endswith(".questions.yaml"))
+
+
+def is_multi_trust(config_dir: Path) -> bool:
+    return bool(_profiles(config_dir))
+
+
 def trust_configs(config_dir: Path) -> list[TrustConfig]:
     """Single-trust mode uses config/trust.yaml; multi-trust mode, config/trusts/*.yaml.
 

@@ -1,0 +1,178 @@
+"""What the pack says, computed from the register, the trust and the questions (no files written)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONFIG, FIXTURES
+from tracker.briefing import SECTIONS, compose
+from tracker.changes import changes_since
+from tracker.config import load_questions, load_trust
+from tracker.glossary import GLOSSARY
+from tracker.register import load_register
+
+NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
+MEETING = dt.date(2026, 12, 10)
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return (
+        load_register(FIXTURES / "register-pack.yaml"),
+        load_trust(CONFIG / "trust.yaml"),
+        load_questions(CONFIG / "questions.yaml"),
+    )
+
+
+@pytest.fixture(scope="module")
+def briefing(inputs):
+    register, trust, questions = inputs
+    return compose(register, trust, questions, [], MEETING, NOW)
+
+
+def test_changes_since_the_last_meeting_come_from_history_and_evidence_with_date_and_source(briefing):
+    assert briefing.previous_meeting == dt.date(2026, 9, 17)
+    assert [(str(c.date), c.url) for c in briefing.changes] == [
+        ("2026-10-06", "https://example.org/test/planning-framework-technical-guidance"),
+        ("2026-10-20", "https://example.org/test/planning-guidance-date"),
+    ]
+    assert briefing.changes[1].text == (
+        "Planning guidance for 2027/28: status changed from delayed to expected. TEST DATA: a new date was announced."
+    )
+    assert "Test feed item: planning framework technical guidance" in briefing.changes[0].text
+
+
+def test_changes_include_designations_and_publications_in_the_window_and_nothing_older(inputs):
+    register = inputs[0]
+    found = changes_since(register, dt.date(2022, 6, 1), dt.date(2022, 8, 1))
+    assert [c.text for c in found] == [
+        "Frimley Health and Care: Statutory integrated care board established.",
+        "Published: 42 integrated care boards established as statutory bodies.",
+    ]
+    assert changes_since(register, dt.date(2026, 11, 1), dt.date(2026, 11, 22)) == ()
+
+
+def test_without_a_previous_meeting_the_pack_covers_the_last_three_months(inputs):
+    register, trust, questions = inputs
+    first = trust.meetings[0]
+    b = compose(register, trust, questions, [], first, NOW)
+    assert b.previous_meeting is None
+    assert b.changes_from == first - dt.timedelta(days=91)
+    assert "in the last three months" in b.front["Context"]
+
+
+def test_tracker_is_grouped_by_category_with_delayed_and_expected_items_first(briefing):
+    labels = [g.label for g in briefing.groups]
+    assert labels == [
+        "Planning guidance",
+        "Long-term and ten-year plans",
+        "Integrated care systems",
+        "Legislation",
+        "Other milestones",
+    ]
+    ics = next(g for g in briefing.groups if g.label == "Integrated care systems")
+    assert [r.status for r in ics.rows] == ["expected", "published", "published"]
+    assert ics.rows[0].when == "Expected April 2026, a date now passed"  # easy to spot in the table
+    assert briefing.counts == {"expected": 2, "delayed": 1, "published": 6, "superseded": 0, "withdrawn": 0}
+
+
+def test_the_eight_questions_are_word_for_word_in_order_with_the_trusts_position(briefing, inputs):
+    questions = inputs[2]
+    assert [q.number for q in briefing.questions] == list(range(1, 9))
+    assert [q.text for q in briefing.questions] == [q.text for q in questions.questions]
+    q6 = briefing.questions[5]
+    assert q6.text.startswith("How is my trust's STP/ICS getting greater value – better health")
+    assert q6.status == "not started" and q6.owner == "Director of Finance"
+    assert q6.milestones == (
+        "Medium term planning framework – delivering change together 2026/27 to 2028/29 (published)",
+        "ICB running costs and boundary alignment (written statement) (published)",
+    )
+    assert "NHS Providers" in briefing.attribution and "May 2018" in briefing.attribution
+
+
+def test_front_sheet_has_context_question_conclusion_and_the_statutory_duties(briefing):
+    assert briefing.front["Purpose"] == "For information and assurance."
+    assert "2 changes were recorded since the last meeting on 17 September 2026" in briefing.front["Context"]
+    assert briefing.front["Conclusion"].startswith(
+        "Of the eight questions, 2 are assured, 5 in progress and 1 not started."
+    )
+    assert (
+        "3 milestones are still awaited: Social care green paper (was due November 2018);"
+        in briefing.front["Conclusion"]
+    )
+    assert "First ICB mergers (expected April 2026, a date now passed)" in briefing.front["Conclusion"]
+    duties = briefing.front["Statutory duties"]
+    assert "hold the non-executive directors" in duties and "members and of the public" in duties
+
+
+def test_our_system_shows_the_designation_history_and_partners(briefing):
+    s = briefing.system
+    assert s.name == "Frimley Health and Care"
+    assert [h.when for h in s.history] == ["2016", "June 2017", "2 February 2018", "1 July 2022"]
+    assert s.partners[0] == ("NHS Frimley Integrated Care Board", "Statutory integrated care board for the footprint")
+
+
+def test_timeline_events_start_in_2014_and_include_our_system(briefing):
+    assert briefing.events[0].date.year == 2014
+    assert any(e.lane == "Our system" for e in briefing.events)
+    assert all(e.date.year >= 2014 for e in briefing.events)
+
+
+def test_glossary_covers_every_term_the_issue_lists():
+    terms = " ".join(t.term for t in GLOSSARY)
+    for word in ("STP", "ICS", "ICB", "ICP", "ACS", "ACO", "CCG", "Vanguard", "MCP", "PACS",
+                 "System control total", "Place", "Neighbourhood", "Population health"):  # fmt: skip
+        assert word in terms
+    assert all(t.meaning and t.source for t in GLOSSARY)
+
+
+def test_sources_cite_everything_once_with_the_date_accessed(briefing):
+    urls = [c.url for c in briefing.sources]
+    assert len(urls) == len(set(urls))
+    assert "http://www.nhsproviders.org/stps-and-accountable-care" in urls
+    assert "https://example.org/test/planning-guidance-date" in urls
+    lt = next(c for c in briefing.sources if c.url.startswith("https://www.legislation.gov.uk/"))
+    assert lt.accessed == "22 November 2026"
+
+
+def test_reading_time_is_whole_minutes_and_grows_with_the_text(briefing, inputs):
+    register, trust, questions = inputs
+    assert isinstance(briefing.reading_minutes, int) and 3 <= briefing.reading_minutes <= 30
+    longer = type(questions)(
+        questions.attribution,
+        tuple(
+            type(q)(q.number, q.text, type(q.position)(**{**q.position.__dict__, "answer": "word " * 500}))
+            for q in questions.questions
+        ),
+    )
+    assert compose(register, trust, longer, [], MEETING, NOW).reading_minutes > briefing.reading_minutes + 15
+
+
+def test_same_inputs_and_clock_give_the_same_briefing(inputs):
+    register, trust, questions = inputs
+    assert compose(register, trust, questions, [], MEETING, NOW) == compose(
+        register, trust, questions, [], MEETING, NOW
+    )
+
+
+def test_sections_are_in_the_issues_order():
+    assert SECTIONS[1:] == (
+        "What has changed since the last meeting",
+        "Policy milestone tracker",
+        "Our system",
+        "The eight questions",
+        "The policy journey since 2014",
+        "Tracker health",
+        "Glossary",
+        "Sources",
+    )
+
+
+def test_a_question_linked_to_a_missing_milestone_says_so(inputs):
+    _, trust, questions = inputs
+    small = load_register(Path(FIXTURES / "register-small.yaml"))
+    b = compose(small, trust, questions, [], MEETING, NOW)
+    assert "ics-statutory-icbs-2022 (not in the register)" in b.questions[0].milestones

@@ -1,0 +1,89 @@
+"""The build-pack flow calls the same code as `tracker pack`, under a real temporary Prefect API."""
+
+from __future__ import annotations
+
+import json
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+
+from flows.pack import build_pack_flow
+from tests.test_schedule import add_trusts
+from tracker.register import Evidence, update
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]
+
+
+def test_build_pack_flow_writes_the_pack_and_returns_the_manifest(config_dir, tmp_path):
+    out = build_pack_flow(
+        config_dir=str(config_dir),
+        meeting="2026-12-10",
+        out_dir=str(tmp_path / "packs"),
+        state_dir=str(tmp_path / "state"),
+        now="2026-11-22T09:00:00+00:00",
+    )
+    assert build_pack_flow.name == "build-pack"
+    [manifest] = out["packs"]
+    pack = Path(manifest["pack"])
+    assert pack == tmp_path / "packs/2026-12-10/fernbrook-governors-briefing-2026-12-10.docx" and pack.is_file()
+    on_disk = json.loads(Path(manifest["manifest"]).read_text())
+    assert on_disk["sha256"] == manifest["sha256"] and on_disk["status"] == "DRAFT"
+    assert on_disk["generated_at"] == "2026-11-22T09:00:00Z"
+    assert out["digest"] is None  # send_digest is off by default
+
+
+def test_on_a_schedule_the_flow_builds_only_when_the_next_meeting_is_near(config_dir, tmp_path):
+    kw = dict(config_dir=str(config_dir), out_dir=str(tmp_path / "packs"), state_dir=str(tmp_path / "state"))
+    early = build_pack_flow(**kw, now="2026-11-01T06:00:00+00:00", when_due=True)  # 39 days before
+    assert early == {
+        "packs": [{"trust": "fernbrook", "skipped": "no meeting within 14 days of 2026-11-01"}],
+        "digest": None,
+    }
+    assert not (tmp_path / "packs").exists()
+    due = build_pack_flow(**kw, now="2026-11-26T06:00:00+00:00", when_due=True)  # 14 days before
+    assert due["packs"][0]["meeting"] == "2026-12-10" and Path(due["packs"][0]["pack"]).is_file()
+
+
+def test_when_the_draft_is_built_the_secretary_gets_the_digest(config_dir, tmp_path):
+    # The tracker found something the day before; no SMTP host is configured in the
+    # shipped trust.yaml, so the digest is a dry run written to the outbox.
+    with update(config_dir / "register.yaml") as reg:
+        found = Evidence(
+            "Medium term planning framework: update",
+            "https://www.england.nhs.uk/mtpf-update/",
+            "nhs-england-news",
+            "2026-11-25T07:00:00Z",
+        )
+        reg.add_evidence("planning-framework-2026-27-to-2028-29", found)
+    out = build_pack_flow(
+        config_dir=str(config_dir),
+        out_dir=str(tmp_path / "outputs/packs"),
+        state_dir=str(tmp_path / "outputs/state"),
+        now="2026-11-26T06:00:00+00:00",
+        when_due=True,
+        send_digest=True,
+    )
+    assert Path(out["packs"][0]["pack"]).is_file()
+    [eml] = (tmp_path / "outputs/outbox/digest").glob("*.eml")
+    msg = message_from_bytes(eml.read_bytes())
+    assert msg["To"] == '"Alex Morgan (fictional)" <company.secretary@example.org>'
+    assert "Medium term planning framework: update" in eml.read_text()
+    assert "outbox" in out["digest"], out["digest"]
+
+
+def test_multi_trust_mode_builds_one_pack_per_trust_in_its_own_folder(config_dir, tmp_path):
+    add_trusts(config_dir, "alder", "birch")
+    out = build_pack_flow(
+        config_dir=str(config_dir),
+        meeting="2026-12-10",
+        out_dir=str(tmp_path / "packs"),
+        state_dir=str(tmp_path / "state"),
+        now="2026-11-22T09:00:00+00:00",
+    )
+    packs = {p["trust"]: Path(p["pack"]) for p in out["packs"]}
+    assert packs == {
+        "alder": tmp_path / "packs/alder/2026-12-10/alder-governors-briefing-2026-12-10.docx",
+        "birch": tmp_path / "packs/birch/2026-12-10/birch-governors-briefing-2026-12-10.docx",
+    }
+    assert all(p.is_file() and (p.parent / "manifest.json").is_file() for p in packs.values())
