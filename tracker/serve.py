@@ -37,6 +37,7 @@ class LocalPrefect:
     pool: str = POOL
     api_url: str | None = None  # an existing server: start no server of our own
     extra_env: dict[str, str] = field(default_factory=dict)
+    _children: dict[str, subprocess.Popen] = field(default_factory=dict, repr=False)
 
     @property
     def url(self) -> str:
@@ -70,13 +71,15 @@ class LocalPrefect:
 
     def _spawn(self, name: str, args: list[str], cwd: Path | None = None) -> int:
         self.home.mkdir(parents=True, exist_ok=True)
-        log = open(self.home / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
         exe = Path(sys.executable).with_name("prefect")
         # A session of its own, so `stop` can end the process and every child it started.
-        proc = subprocess.Popen(
-            [str(exe), *args], env=self.env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        # The child keeps its own handle on the log; ours is closed at once.
+        with open(self.home / f"{name}.log", "ab") as log:
+            proc = subprocess.Popen(
+                [str(exe), *args], env=self.env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         (self.home / f"{name}.pid").write_text(str(proc.pid))
+        self._children[name] = proc  # reaped in stop() when this process started it
         return proc.pid
 
     def healthy(self) -> bool:
@@ -133,6 +136,8 @@ class LocalPrefect:
                 else:
                     os.killpg(pid, signal.SIGKILL)
                 stopped.append(name)
+            if name in self._children:
+                self._children.pop(name).wait(timeout=30)
             (self.home / f"{name}.pid").unlink(missing_ok=True)
         return stopped
 
