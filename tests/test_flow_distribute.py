@@ -28,16 +28,13 @@ def test_the_flow_sends_through_the_same_function_and_returns_the_report(tmp_pat
 
 
 @pytest.mark.slow
-def test_the_flow_runs_under_a_real_prefect_server(tmp_path):
+def test_the_flow_runs_under_a_real_prefect_server(tmp_path, prefect_api):
     """A real (temporary) Prefect API: parameters, run logger and the returned report all work."""
-    from prefect.testing.utilities import prefect_test_harness
-
     from flows.distribute import distribute_pack
 
     shutil.copytree(CONFIG, tmp_path / "config", ignore=shutil.ignore_patterns("governors.yaml"))
     make_pack(tmp_path / "outputs" / "packs", with_pdf=True)
-    with prefect_test_harness():
-        state = distribute_pack(meeting=MEETING.isoformat(), dry_run=True, project_dir=str(tmp_path), return_state=True)
+    state = distribute_pack(meeting=MEETING.isoformat(), dry_run=True, project_dir=str(tmp_path), return_state=True)
     assert state.is_completed()
     report = state.result()
     assert [r["status"] for r in report["results"]].count("written") == 4

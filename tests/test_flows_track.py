@@ -13,11 +13,10 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_flow_retries_a_busy_source_writes_the_register_once_and_publishes_a_summary(
-    feed_server, config_dir, tmp_path
+    feed_server, config_dir, tmp_path, prefect_api
 ):
     import httpx
     from prefect.settings import PREFECT_API_URL
-    from prefect.testing.utilities import prefect_test_harness
 
     from flows.track import track_policy
 
@@ -28,11 +27,10 @@ def test_the_flow_retries_a_busy_source_writes_the_register_once_and_publishes_a
     }
     write_sources(config_dir / "sources.yaml", urls)
     state = tmp_path / "state"
-    with prefect_test_harness():
-        summary = track_policy(str(config_dir), str(state), timeout=1.0, retry_delay=0.0)
-        # Read it back over the server's REST API, as the UI does.
-        query = {"artifacts": {"key": {"any_": ["track-policy-summary"]}}, "sort": "CREATED_DESC", "limit": 1}
-        (artifact,) = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", json=query).json()
+    summary = track_policy(str(config_dir), str(state), timeout=1.0, retry_delay=0.0)
+    # Read it back over the server's REST API, as the UI does.
+    query = {"artifacts": {"key": {"any_": ["track-policy-summary"]}}, "sort": "CREATED_DESC", "limit": 1}
+    (artifact,) = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", json=query).json()
     attempts = [path for path, _ in feed_server.requests]
     assert attempts.count("/busy.atom") == 2  # a 503, retried, then read
     assert attempts.count("/down.xml") == 3  # tried, retried twice, then reported

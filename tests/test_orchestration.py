@@ -57,14 +57,18 @@ def deployment_id(local: LocalPrefect, name: str) -> str:
 
 
 def run_and_wait(local: LocalPrefect, name: str, parameters: dict, timeout: float = 240) -> dict:
-    run = api(local, "POST", f"/deployments/{deployment_id(local, name)}/create_flow_run", json={"parameters": parameters})
+    run = api(
+        local, "POST", f"/deployments/{deployment_id(local, name)}/create_flow_run", json={"parameters": parameters}
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run = api(local, "GET", f"/flow_runs/{run['id']}")
         if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
             return run
         time.sleep(1)
-    pytest.fail(f"{name} did not finish within {timeout:.0f} s (state {run['state']['type']}); see {local.home}/worker.log")
+    pytest.fail(
+        f"{name} did not finish within {timeout:.0f} s (state {run['state']['type']}); see {local.home}/worker.log"
+    )
 
 
 def scheduled_runs(local: LocalPrefect, name: str, wait: float = 60) -> list[dt.datetime]:
@@ -94,8 +98,12 @@ def test_the_cron_schedules_really_create_scheduled_runs(prefect):
 
 
 def test_track_policy_then_build_pack_run_to_completion_on_the_worker(prefect, config_dir, feed_server, tmp_path):
-    gov = feed_server.add("/gov.atom", Route((FEEDS / "gov-uk-dhsc.atom").read_bytes(), content_type="application/atom+xml"))
-    nhse = feed_server.add("/nhse.xml", Route((FEEDS / "nhs-england.xml").read_bytes(), content_type="application/rss+xml"))
+    gov = feed_server.add(
+        "/gov.atom", Route((FEEDS / "gov-uk-dhsc.atom").read_bytes(), content_type="application/atom+xml")
+    )
+    nhse = feed_server.add(
+        "/nhse.xml", Route((FEEDS / "nhs-england.xml").read_bytes(), content_type="application/rss+xml")
+    )
     (config_dir / "sources.yaml").write_text(
         "sources:\n"
         f"  - {{name: gov-uk-dhsc, url: '{gov}', publisher: GOV.UK, period_days: 7}}\n"
@@ -111,7 +119,13 @@ def test_track_policy_then_build_pack_run_to_completion_on_the_worker(prefect, c
     assert sum(len(m.evidence) for m in register.milestones) > 0
     assert json.loads((state / "gov-uk-dhsc.json").read_text())["last_success"]
 
-    params = {"config_dir": str(config_dir), "out_dir": str(packs), "state_dir": str(state), "now": "2026-11-26T07:30:00+00:00", "when_due": True}
+    params = {
+        "config_dir": str(config_dir),
+        "out_dir": str(packs),
+        "state_dir": str(state),
+        "now": "2026-11-26T07:30:00+00:00",
+        "when_due": True,
+    }
     built = run_and_wait(prefect, "build-pack", params)
     assert built["state"]["type"] == "COMPLETED", built["state"]
     manifest = json.loads((packs / "2026-12-10" / "manifest.json").read_text())
