@@ -16,42 +16,26 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from tracker.digest import run_digest
-from tracker.loading import load_config
-from tracker.pack import build_pack
-from tracker.schedule import is_multi_trust, pack_due, trust_configs
-from tracker.validate import ConfigPaths
+from tracker.schedule import PackJob, is_multi_trust, pack_jobs, run_pack_job
 
 
-@task(cache_policy=NO_CACHE, task_run_name="pack-{name}")
+@task(cache_policy=NO_CACHE, task_run_name="pack-{job.name}")
 def build_trust_pack(
-    name: str,
-    paths: ConfigPaths,
-    clock: dt.datetime,
-    meeting: str | None,
-    out_dir: Path,
-    state_dir: Path,
-    pdf: bool | None,
-    when_due: bool,
+    job: PackJob, clock: dt.datetime, meeting: str | None, state_dir: Path, pdf: bool | None, when_due: bool
 ) -> dict:
-    config = load_config(paths)
-    if when_due and not meeting and pack_due(config.trust, clock.date()) is None:
-        reason = f"no meeting within {config.trust.draft_days_before} days of {clock.date().isoformat()}"
-        print(f"{name}: not building a pack: {reason}")
-        return {"trust": name, "skipped": reason}
-    result = build_pack(
-        config.trust,
-        config.questions,
-        config.sources,
-        paths.register,
+    result = run_pack_job(
+        job,
         now=clock,
         state_dir=state_dir,
-        out_dir=out_dir,
         meeting=dt.date.fromisoformat(meeting) if meeting else None,
         pdf=pdf,
-        register=config.register,
+        when_due=when_due,
     )
+    if isinstance(result, str):
+        print(f"{job.name}: not building a pack: {result}")
+        return {"trust": job.name, "skipped": result}
     for note in result.notes:
-        print(note)  # log_prints: a warning in the run's log, plain output when called directly
+        print(note)  # log_prints: a warning in the run's log
     print(f"Built {result.docx} (version {result.manifest['version']}, {result.manifest['status']})")
     # The manifest's fields, with `pack` and `manifest` as full paths (as `tracker pack --json` prints).
     return {**result.manifest, "pack": str(result.docx), "manifest": str(result.manifest_path)}
@@ -78,20 +62,8 @@ def build_pack_flow(
     clock = dt.datetime.fromisoformat(now) if now else dt.datetime.now(dt.UTC)
     config = Path(config_dir)
     multi = is_multi_trust(config)
-    futures = [
-        build_trust_pack.submit(
-            tc.trust.short_name,
-            ConfigPaths(config / "register.yaml", tc.trust.path, tc.questions, config / "sources.yaml"),
-            clock,
-            meeting,
-            # Each trust keeps its own packs folder, so two trusts meeting on one day never collide.
-            Path(out_dir) / tc.trust.short_name if multi else Path(out_dir),
-            Path(state_dir),
-            pdf,
-            when_due,
-        )
-        for tc in trust_configs(config)
-    ]
+    jobs = pack_jobs(config, Path(out_dir))
+    futures = [build_trust_pack.submit(job, clock, meeting, Path(state_dir), pdf, when_due) for job in jobs]
     packs = [f.result() for f in futures]
     digest = None
     if send_digest and any("pack" in p for p in packs):

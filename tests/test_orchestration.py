@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from tests.conftest import ROOT
@@ -46,45 +45,16 @@ def prefect(tmp_path_factory):
         assert not local.healthy()
 
 
-def api(local: LocalPrefect, method: str, path: str, **kw) -> dict | list:
-    response = httpx.request(method, f"{local.url}{path}", timeout=30, **kw)
-    response.raise_for_status()
-    return response.json()
-
-
-def deployment_id(local: LocalPrefect, name: str) -> str:
-    return api(local, "GET", f"/deployments/name/{name}/{name}")["id"]
-
-
-def run_and_wait(local: LocalPrefect, name: str, parameters: dict, timeout: float = 240) -> dict:
-    run = api(
-        local, "POST", f"/deployments/{deployment_id(local, name)}/create_flow_run", json={"parameters": parameters}
-    )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = api(local, "GET", f"/flow_runs/{run['id']}")
-        if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
-            return run
-        time.sleep(1)
-    pytest.fail(
-        f"{name} did not finish within {timeout:.0f} s (state {run['state']['type']}); see {local.home}/worker.log"
-    )
+def run_and_wait(local: LocalPrefect, name: str, parameters: dict) -> dict:
+    return local.run_deployment(name, parameters, timeout=240)
 
 
 def scheduled_runs(local: LocalPrefect, name: str, wait: float = 60) -> list[dt.datetime]:
-    query = {
-        "deployments": {"id": {"any_": [deployment_id(local, name)]}},
-        "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
-        "sort": "EXPECTED_START_TIME_ASC",
-        "limit": 50,
-        "offset": 0,
-    }
+    """Expected start times in London of the runs the scheduler created (it runs every few seconds)."""
     deadline = time.monotonic() + wait
-    while True:
-        runs = [r for r in api(local, "POST", "/flow_runs/filter", json=query) if r["auto_scheduled"]]
-        if runs or time.monotonic() > deadline:
-            return [dt.datetime.fromisoformat(r["expected_start_time"]).astimezone(LONDON) for r in runs]
+    while not (runs := local.scheduled_runs(name)) and time.monotonic() < deadline:
         time.sleep(1)
+    return [dt.datetime.fromisoformat(r["expected_start_time"]).astimezone(LONDON) for r in runs]
 
 
 def test_the_cron_schedules_really_create_scheduled_runs(prefect):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -49,3 +50,29 @@ def test_multi_trust_mode_reads_every_profile_in_config_trusts(config_dir):
     assert configs[0].questions == config_dir / "questions.yaml"
     assert configs[1].questions == trusts / "birch.questions.yaml"
     assert configs[0].trust.template == (config_dir.parent / "templates" / "governors-briefing.docx").resolve()
+
+
+def test_tracker_pack_all_trusts_builds_every_trust_in_one_process(config_dir, tmp_path):
+    from tests.conftest import run
+
+    add_trusts(config_dir, "alder", "birch")
+    result = run(
+        "pack",
+        "--all-trusts",
+        "--register",
+        config_dir / "register.yaml",
+        "--meeting",
+        "2026-12-10",
+        "--out",
+        tmp_path / "packs",
+        "--state-dir",
+        tmp_path / "state",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    packs = {p["trust"]: Path(p["pack"]) for p in json.loads(result.stdout)["packs"]}
+    assert packs == {
+        "alder": tmp_path / "packs/alder/2026-12-10/alder-governors-briefing-2026-12-10.docx",
+        "birch": tmp_path / "packs/birch/2026-12-10/birch-governors-briefing-2026-12-10.docx",
+    }
+    assert all(p.is_file() for p in packs.values())

@@ -355,13 +355,31 @@ def stop_cmd(home: Path) -> None:
     "--force", is_flag=True, help="Rebuild over a pack already approved as FINAL (starts a new draft version)."
 )
 @click.option("--json", "as_json", is_flag=True, help='Print {"pack": ..., "manifest": ...}.')
-def pack_cmd(meeting, trust, register, questions, sources, state_dir, out, pdf, force, as_json) -> None:
+@click.option(
+    "--all-trusts", is_flag=True, help="Build one pack per trust in config/trusts/*.yaml (each in <out>/<short name>/)."
+)
+def pack_cmd(meeting, trust, register, questions, sources, state_dir, out, pdf, force, as_json, all_trusts) -> None:
     """Build the council of governors briefing pack (.docx) and its manifest."""
     import datetime as dt
     import json
 
     from tracker.loading import load_config
     from tracker.pack import build_pack
+
+    if all_trusts:
+        from tracker.schedule import pack_jobs, run_pack_job
+
+        now = dt.datetime.now(dt.UTC)
+        built = []
+        for job in pack_jobs(Path(register).parent, out):
+            result = run_pack_job(
+                job, now=now, state_dir=state_dir, meeting=meeting.date() if meeting else None, pdf=pdf, force=force
+            )
+            for note in result.notes:
+                click.echo(f"{job.name}: {note}", err=True)
+            built.append({"trust": job.name, "pack": str(result.docx), "manifest": str(result.manifest_path)})
+        click.echo(json.dumps({"packs": built}) if as_json else "\n".join(b["pack"] for b in built))
+        return
 
     config = load_config(ConfigPaths(register, trust, questions, sources))
     result = build_pack(

@@ -141,6 +141,42 @@ class LocalPrefect:
             (self.home / f"{name}.pid").unlink(missing_ok=True)
         return stopped
 
+    # -- the server's REST API (what the UI uses), independent of in-process Prefect settings --
+
+    def api(self, method: str, path: str, **kw) -> dict | list:
+        response = httpx.request(method, f"{self.url}{path}", timeout=30, **kw)
+        response.raise_for_status()
+        return response.json()
+
+    def deployment_id(self, name: str, flow: str | None = None) -> str:
+        return self.api("GET", f"/deployments/name/{flow or name}/{name}")["id"]
+
+    def run_deployment(self, name: str, parameters: dict, timeout: float = 600) -> dict:
+        """Start a run of deployment `name` and wait (bounded) for a final state; return the run."""
+        run = self.api(
+            "POST", f"/deployments/{self.deployment_id(name)}/create_flow_run", json={"parameters": parameters}
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = self.api("GET", f"/flow_runs/{run['id']}")
+            if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+                return run
+            time.sleep(0.5)
+        raise TrackerError(
+            f"{name} did not finish within {timeout:.0f} s (state {run['state']['type']}); see {self.home}/worker.log"
+        )
+
+    def scheduled_runs(self, name: str) -> list[dict]:
+        """Runs the scheduler has created for deployment `name`, soonest first."""
+        query = {
+            "deployments": {"id": {"any_": [self.deployment_id(name)]}},
+            "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
+            "sort": "EXPECTED_START_TIME_ASC",
+            "limit": 50,
+            "offset": 0,
+        }
+        return [r for r in self.api("POST", "/flow_runs/filter", json=query) if r["auto_scheduled"]]
+
     def _pid(self, name: str) -> int | None:
         try:
             return int((self.home / f"{name}.pid").read_text())
