@@ -200,3 +200,28 @@ def test_match_cli_prints_text_and_writes_nothing(setup):
     assert "planning-guidance-2027-28 (rule planning-guidance-new-edition)" in result.output
     assert "4 entries read, 2 matched" in result.output
     assert register.read_bytes() == before
+
+
+def test_many_feeds_are_parsed_in_worker_processes_with_the_same_result(feed_server, tmp_path, monkeypatch):
+    import tracker.track as tracking
+    from tracker.config import FeedSource
+
+    bodies = [
+        (FEEDS / "gov-uk-dhsc.atom").read_bytes(),
+        (FEEDS / "nhs-england.xml").read_bytes(),
+        b"<html>not a feed</html>",
+    ]
+    sources = [
+        FeedSource(f"feed-{i}", f"Feed {i}", feed_server.add(f"/f{i}.xml", Route(bodies[i % 3])), "Test", 7)
+        for i in range(tracking.PARALLEL_PARSE_MIN + 2)
+    ]
+    now = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
+    pool = tracking._parse_pool(len(sources))
+    assert pool is not None, "this many feeds on a machine with 2 or more cores use the pool"
+    pool.shutdown()
+    pooled = tracking.read_all(sources, tmp_path / "a", now)
+    monkeypatch.setattr(tracking, "PARALLEL_PARSE_MIN", 10_000)  # the same feeds, parsed in this process
+    inline = tracking.read_all(sources, tmp_path / "b", now)
+    assert [(r.feed, r.error) for r in pooled] == [(r.feed, r.error) for r in inline]
+    assert sum(len(r.feed.items) for r in pooled) > 0
+    assert [r.ok for r in pooled].count(False) == len(sources) // 3  # the HTML pages, reported not raised

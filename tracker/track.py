@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -56,9 +58,21 @@ def read_one(
 ) -> SourceRun:
     """Fetch and parse one source; the returned state is what to save if the run completes."""
     fetched = fetch(client, source.url, state.etag, state.last_modified, max_bytes)
-    feed = Feed()
-    if fetched.error is None and not fetched.not_modified:
-        feed = read_feed(source.name, fetched.body or b"", fetched.headers)
+    return settle(
+        source,
+        state,
+        fetched,
+        read_feed(source.name, fetched.body or b"", fetched.headers) if _parsable(fetched) else Feed(),
+        now,
+    )
+
+
+def _parsable(fetched: FetchResult) -> bool:
+    return fetched.error is None and not fetched.not_modified
+
+
+def settle(source: FeedSource, state: SourceState, fetched: FetchResult, feed: Feed, now: dt.datetime) -> SourceRun:
+    """The source's new state from what was fetched and parsed."""
     stamp = iso(now)
     if fetched.error or feed.error:
         new = replace(
@@ -107,6 +121,20 @@ def save_states(runs: list[SourceRun], state_dir: Path, now: dt.datetime) -> int
     return len(todo)
 
 
+# Parsing is pure-Python CPU work: with many feeds, parse them in other processes
+# (one per core) while the threads go on fetching. Below this many feeds a pool costs
+# more to start than it saves.
+PARALLEL_PARSE_MIN = 16
+
+
+def _parse_pool(count: int) -> ProcessPoolExecutor | None:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if count < PARALLEL_PARSE_MIN or cores < 2:
+        return None
+    # forkserver, not fork: this process already runs threads (fetching, a progress bar).
+    return ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("forkserver"))
+
+
 def read_all(
     sources: Iterable[FeedSource],
     state_dir: Path,
@@ -119,18 +147,31 @@ def read_all(
 ) -> list[SourceRun]:
     """Read every source concurrently (network-bound), in the order given."""
     sources = list(sources)
-    with (
-        new_client(timeout=timeout) as client,
-        ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources) or 1))) as pool,
-    ):
+    pool = _parse_pool(len(sources))
 
-        def one(source: FeedSource) -> SourceRun:
-            run = read_one(client, source, load_state(state_dir, source.name), now, max_bytes)
-            if progress:
-                progress(run)
-            return run
+    def one(source: FeedSource) -> tuple[FeedSource, SourceState, FetchResult, Feed | Future]:
+        state = load_state(state_dir, source.name)
+        fetched = fetch(client, source.url, state.etag, state.last_modified, max_bytes)
+        if not _parsable(fetched):
+            return source, state, fetched, Feed()
+        args = (source.name, fetched.body or b"", fetched.headers)
+        return source, state, fetched, pool.submit(read_feed, *args) if pool else read_feed(*args)
 
-        return list(pool.map(one, sources))
+    runs = []
+    try:
+        with (
+            new_client(timeout=timeout) as client,
+            ThreadPoolExecutor(max_workers=max(1, min(workers, len(sources) or 1))) as threads,
+        ):
+            for source, state, fetched, feed in threads.map(one, sources):
+                run = settle(source, state, fetched, feed.result() if isinstance(feed, Future) else feed, now)
+                if progress:
+                    progress(run)
+                runs.append(run)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    return runs
 
 
 def matches_of(runs: Iterable[SourceRun], register: Register) -> list[tuple[Item, list[Match]]]:
