@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from docx.oxml.ns import qn
 
@@ -18,17 +16,8 @@ from tracker.document import save_deterministic
 from tracker.errors import TrackerError
 from tracker.files import atomic_write, write_json
 from tracker.marking import APPROVAL_TAG, STATUS_TAG, tagged_runs
-from tracker.pack import make_pdf, sha256
+from tracker.pack import PackResult, make_pdf, sha256
 from tracker.text import clean, display
-
-
-@dataclass(frozen=True)
-class Approved:
-    docx: Path
-    manifest_path: Path
-    pdf: Path | None
-    manifest: dict[str, Any]
-    notes: tuple[str, ...] = ()
 
 
 def locate(pack: Path) -> tuple[Path, Path]:
@@ -58,7 +47,7 @@ def _set_words(runs: list, words: str) -> None:
             first = False
 
 
-def approve(pack: Path, by: str, now: dt.datetime) -> Approved:
+def approve(pack: Path, by: str, now: dt.datetime) -> PackResult:
     """Mark the pack FINAL, approved by `by` at `now`; refuse a pack edited since it was built."""
     from docx import Document
 
@@ -117,4 +106,4 @@ def approve(pack: Path, by: str, now: dt.datetime) -> Approved:
         pdf_sha256=sha256(pdf_path.read_bytes()) if pdf_path else None,
     )
     write_json(manifest_path, manifest)
-    return Approved(docx_path, manifest_path, pdf_path, manifest, tuple(notes))
+    return PackResult(docx_path, manifest_path, pdf_path, manifest, tuple(notes))

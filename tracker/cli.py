@@ -37,6 +37,14 @@ class TrackerGroup(click.Group):
         super().format_epilog(ctx, formatter)
 
 
+meeting_option = click.option(
+    "--meeting",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Meeting date (default: the next one in trust.yaml on or after today).",
+)
+
+
 def command(group: click.Group, name: str, example: str, **kw):
     """Register a command with the example that `tracker --help` shows for it."""
 
@@ -184,12 +192,7 @@ def _warn(text: str) -> None:
 
 
 @command(cli, "send", "tracker send --dry-run")
-@click.option(
-    "--meeting",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Meeting date (default: the next one on or after today).",
-)
+@meeting_option
 @click.option("--dry-run", is_flag=True, help="Write .eml files to outputs/outbox/<meeting>/ instead of sending.")
 @click.option("--only", multiple=True, metavar="EMAIL", help="Send only to this governor (repeatable).")
 @click.option("--resend", is_flag=True, help="Send again to governors already sent this version.")
@@ -236,12 +239,7 @@ def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_j
 
 
 @command(cli, "status", "tracker status")
-@click.option(
-    "--meeting",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Meeting date (default: the next one on or after today).",
-)
+@meeting_option
 @click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: config/governors.yaml).")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @_outputs_options
@@ -341,9 +339,7 @@ def stop_cmd(home: Path) -> None:
 
 
 @command(cli, "pack", "tracker pack --meeting 2026-12-10 --pdf")
-@click.option(
-    "--meeting", type=click.DateTime(formats=["%Y-%m-%d"]), help="Meeting date (default: the next one in trust.yaml)."
-)
+@meeting_option
 @click.option("--trust", type=click.Path(path_type=Path), default=CONFIG_DIR / "trust.yaml", show_default=True)
 @click.option("--register", type=click.Path(path_type=Path), default=CONFIG_DIR / "register.yaml", show_default=True)
 @click.option("--questions", type=click.Path(path_type=Path), default=CONFIG_DIR / "questions.yaml", show_default=True)
