@@ -1,0 +1,49 @@
+"""`tracker serve` and `tracker stop` as commands (the full server run is in test_orchestration.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from tests.conftest import run
+from tracker.serve import LocalPrefect, free_port
+
+
+def test_stop_with_nothing_started_says_so(tmp_path):
+    result = run("stop", "--home", tmp_path)
+    assert result.exit_code == 0
+    assert "Nothing to stop" in result.output
+
+
+def test_stop_ends_a_process_it_started_and_everything_that_process_started(tmp_path):
+    # A stand-in "server" that starts a child of its own: stop must end both.
+    script = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    (tmp_path / "server.pid").write_text(str(proc.pid))
+    result = run("stop", "--home", tmp_path)
+    assert result.exit_code == 0 and "Stopped: server." in result.output
+    assert proc.wait(timeout=10) is not None
+    assert not (tmp_path / "server.pid").exists()
+    for _ in range(50):  # the grandchild got the same signal; give it a moment to go
+        alive = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.strip()
+        if not alive:
+            break
+        time.sleep(0.1)
+    assert alive == ""
+
+
+def test_serve_against_an_existing_server_that_does_not_answer_is_one_line(tmp_path, monkeypatch):
+    url = f"http://127.0.0.1:{free_port()}/api"
+    monkeypatch.setenv("PREFECT_API_URL", url)
+    result = run("serve", "--home", tmp_path)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == f"Error: the Prefect server at {url} does not answer"
+
+
+def test_children_get_a_private_prefect_home_and_api_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREFECT_API_KEY", "not-for-children")
+    env = LocalPrefect(home=tmp_path, port=4321).env()
+    assert env["PREFECT_HOME"] == str(tmp_path.resolve())
+    assert env["PREFECT_API_URL"] == "http://127.0.0.1:4321/api"
+    assert "PREFECT_API_KEY" not in env
