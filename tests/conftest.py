@@ -93,3 +93,20 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+# -- figures a test measures, shown at the end of every run ---------------------
+
+_REPORTS: list[str] = []
+
+
+def report(line: str) -> None:
+    """Show a measured figure (e.g. precision and recall) in the run's closing summary."""
+    _REPORTS.append(line)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _REPORTS:
+        terminalreporter.section("measured")
+        for line in _REPORTS:
+            terminalreporter.write_line(line)

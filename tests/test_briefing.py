@@ -176,3 +176,17 @@ def test_a_question_linked_to_a_missing_milestone_says_so(inputs):
     small = load_register(Path(FIXTURES / "register-small.yaml"))
     b = compose(small, trust, questions, [], MEETING, NOW)
     assert "ics-statutory-icbs-2022 (not in the register)" in b.questions[0].milestones
+
+
+def test_a_source_with_no_web_address_is_still_cited_by_publisher_and_date():
+    from tests.conftest import CONFIG
+    from tracker.briefing import citations
+    from tracker.config import load_questions
+    from tracker.register import load_register
+
+    cited = citations(load_register(CONFIG / "register.yaml"), load_questions(CONFIG / "questions.yaml"), ())
+    briefing = [c for c in cited if c.title.startswith("Questions on the future shape and role of STPs and ICSs")]
+    assert [(c.title, c.url) for c in briefing] == [
+        ("Questions on the future shape and role of STPs and ICSs (NHS Providers, 2018)", None)
+    ]
+    assert all(c.url is None or c.url.startswith(("http://", "https://")) for c in cited)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CONFIG, FIXTURES
+from tests.conftest import CONFIG, FIXTURES, report
 from tracker.files import load_yaml
 from tracker.match import Item, Matcher, phrase_pattern, slug
 from tracker.register import Rule, load_register
@@ -35,7 +35,7 @@ def test_precision_and_recall_on_the_labelled_corpus_are_at_least_95_percent(mat
             wrong.append(f"{row['title']!r}: expected {sorted(expected)}, got {sorted(got)}")
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
-    print(f"\nmatch corpus: {len(items)} items, precision {precision:.3f}, recall {recall:.3f}")
+    report(f"match corpus: {len(items)} items, precision {precision:.3f}, recall {recall:.3f}")
     print("\n".join(wrong))
     assert precision >= 0.95, "\n".join(wrong)
     assert recall >= 0.95, "\n".join(wrong)

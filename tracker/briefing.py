@@ -187,21 +187,29 @@ def citations(register: Register, questions: Questions, changes: tuple[Change, .
     found: dict[str, Citation] = {}
 
     def add(title: str, url: str | None, accessed: str) -> None:
-        if url and url not in found:
-            found[url] = Citation(clean(title), url, accessed)
+        key = url or title.casefold()
+        if key not in found:
+            found[key] = Citation(clean(title), url, accessed)
+
+    def named(s) -> str:
+        """A source with no web address is identified by its publisher and date."""
+        if s.url:
+            return s.title
+        about = ", ".join(x for x in (s.publisher, s.date.human() if s.date else None) if x)
+        return f"{s.title} ({about})" if about else s.title
 
     a = questions.attribution
     add(f"{a.publisher}: {a.title}", a.url, "")
     for m in register.milestones:
         for s in m.sources:
-            add(s.title, s.url, human(s.accessed) if s.accessed else "")
+            add(named(s), s.url, human(s.accessed) if s.accessed else "")
     for s in register.systems:
         for d in s.designations:
             if d.source:
-                add(d.source.title, d.source.url, human(d.source.accessed) if d.source.accessed else "")
+                add(named(d.source), d.source.url, human(d.source.accessed) if d.source.accessed else "")
     for c in changes:
         add(c.source or c.text, c.url, f"seen {c.date.human()}")
-    return tuple(sorted(found.values(), key=lambda c: (c.title.casefold(), c.url)))
+    return tuple(sorted(found.values(), key=lambda c: (c.title.casefold(), c.url or "")))
 
 
 def compose(

@@ -42,8 +42,10 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 @dataclass(frozen=True)
 class SourceRef:
     title: str
-    url: str | None
+    url: str | None  # None for a document with no web address: cite it by publisher and date
     accessed: PartialDate | None = None
+    publisher: str | None = None
+    date: PartialDate | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,8 @@ def source_ref(c: Checker, node: dict, path: str) -> SourceRef:
         title=c.text(node, "title", f"{path}.title") or "",
         url=c.url(node, "url", f"{path}.url", required=False),
         accessed=c.partial_date(node, "accessed", f"{path}.accessed", required=False),
+        publisher=c.text(node, "publisher", f"{path}.publisher", required=False),
+        date=c.partial_date(node, "date", f"{path}.date", required=False),
     )
 
 
@@ -338,8 +342,8 @@ def _check_ids(c: Checker, tree: dict, key: str, known: set[str], ref: str) -> N
             c.problem(node, ref, f"{p}.{ref}", f"{target!r} is not the id of any {key[:-1]} in the register")
 
 
-def load_register(path: Path) -> Register:
-    return read_register(path)[0]
+def load_register(path: Path | str) -> Register:
+    return read_register(Path(path))[0]
 
 
 def read_register(path: Path) -> tuple[Register, Parsed]:

@@ -269,8 +269,8 @@ def glossary(doc: DocumentObject, b: Briefing) -> None:
 
 def sources(doc: DocumentObject, b: Briefing) -> None:
     para(doc, "Everything this pack cites, with its address and the date it was accessed or seen.")
-    rows = [[c.title, c.url, c.accessed] for c in b.sources]
-    links = {(i, 1): c.url for i, c in enumerate(b.sources, start=1)}
+    rows = [[c.title, c.url or "No web address (a briefing document)", c.accessed] for c in b.sources]
+    links = {(i, 1): c.url for i, c in enumerate(b.sources, start=1) if c.url}
     d.table(doc, ["Title", "Address", "Accessed"], rows, [6.0, 8.0, 2.6], links=links)
 
 

@@ -65,5 +65,5 @@ class Event:
 @dataclass(frozen=True)
 class Citation:
     title: str
-    url: str
+    url: str | None  # None: a document with no web address, cited by publisher and date in the title
     accessed: str
