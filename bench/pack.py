@@ -60,7 +60,7 @@ def many_trusts(out: Path, count: int, trace: bool = False) -> tuple[float, floa
         trust = replace(config.trust, short_name=f"trust-{i:02d}", name=f"Benchmark Trust {i:02d}", system=system)
         build_pack(
             trust, config.questions, config.sources, paths.register,
-            now=now, state_dir=out / "state", out_dir=out / "packs", register=config.register,
+            now=now, state_dir=out / "state", out_dir=out / "packs",
         )  # fmt: skip
     per_pack = (time.perf_counter() - start) / count
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0.0

@@ -359,38 +359,21 @@ def pack_cmd(meeting, trust, register, questions, sources, state_dir, out, pdf, 
     import datetime as dt
     import json
 
-    from tracker.loading import load_config
-    from tracker.pack import build_pack
+    from tracker.schedule import PackJob, pack_jobs, run_pack_job
 
+    now = dt.datetime.now(dt.UTC)
+    options = dict(now=now, state_dir=state_dir, meeting=meeting.date() if meeting else None, pdf=pdf, force=force)
     if all_trusts:
-        from tracker.schedule import pack_jobs, run_pack_job
-
-        now = dt.datetime.now(dt.UTC)
         built = []
         for job in pack_jobs(Path(register).parent, out):
-            result = run_pack_job(
-                job, now=now, state_dir=state_dir, meeting=meeting.date() if meeting else None, pdf=pdf, force=force
-            )
+            result = run_pack_job(job, **options)
             for note in result.notes:
                 click.echo(f"{job.name}: {note}", err=True)
             built.append({"trust": job.name, "pack": str(result.docx), "manifest": str(result.manifest_path)})
         click.echo(json.dumps({"packs": built}) if as_json else "\n".join(b["pack"] for b in built))
         return
 
-    config = load_config(ConfigPaths(register, trust, questions, sources))
-    result = build_pack(
-        config.trust,
-        config.questions,
-        config.sources,
-        register,
-        now=dt.datetime.now(dt.UTC),
-        state_dir=state_dir,
-        out_dir=out,
-        meeting=meeting.date() if meeting else None,
-        pdf=pdf,
-        force=force,
-        register=config.register,
-    )
+    result = run_pack_job(PackJob(Path(trust).stem, ConfigPaths(register, trust, questions, sources), out), **options)
     for note in result.notes:
         click.echo(note, err=True)
     if as_json:

@@ -94,7 +94,7 @@ def _links(register: Register, trust: Trust, questions: Questions) -> None:
         raise _Invalid("questions")
 
 
-def read_register(path: Path) -> tuple[Register, bytes]:
+def read_register_bytes(path: Path) -> tuple[Register, bytes]:
     """The register and the exact bytes it was read from (their sha256 goes in the manifest)."""
     from tracker.register import load_register
 

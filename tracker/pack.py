@@ -17,8 +17,7 @@ from tracker.briefing import Briefing, compose
 from tracker.config import FeedSource, Questions, Trust
 from tracker.errors import TrackerError
 from tracker.files import atomic_write, write_json
-from tracker.loading import read_register
-from tracker.register import Register
+from tracker.loading import read_register_bytes
 from tracker.state import health_report
 
 
@@ -80,13 +79,13 @@ def build_pack(
     pdf: bool | None = None,
     template: Path | None = None,
     force: bool = False,
-    register: Register | None = None,
 ) -> PackResult:
     """Write `<out>/<meeting>/<short>-governors-briefing-<meeting>.docx` and manifest.json beside it.
 
     A pack already approved as FINAL is never overwritten silently: if what it would say
     has not changed it is left alone; if it has, pass `force=True` to start a new draft.
-    `register`, if given, must be what `register_path` holds (it saves parsing it twice).
+    The register is parsed from the very bytes whose sha256 goes in the manifest (once
+    per content in a process: loading the config first costs no second parse).
     """
     from tracker import render, timeline
     from tracker.document import save_deterministic
@@ -95,10 +94,7 @@ def build_pack(
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(dt.UTC).replace(microsecond=0)
     meeting = choose_meeting(trust, now.date(), meeting)
-    if register is None:
-        register, raw = read_register(register_path)
-    else:
-        raw = Path(register_path).read_bytes()
+    register, raw = read_register_bytes(register_path)
     health = health_report(sources, Path(state_dir), now)
     briefing = compose(register, trust, questions, health, meeting, now)
 

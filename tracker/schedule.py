@@ -114,5 +114,4 @@ def run_pack_job(
         meeting=meeting,
         pdf=pdf,
         force=force,
-        register=config.register,
     )
