@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
@@ -19,9 +20,8 @@ from prefect.tasks import exponential_backoff
 
 from tracker.config import FeedSource, load_sources
 from tracker.fetch import TIMEOUT, new_client
-from tracker.register import load_register
 from tracker.state import load_state
-from tracker.track import SourceRun, apply_runs, read_one
+from tracker.track import SourceRun, apply_runs, check_register, read_one, remember_checked
 
 RETRIES = 2
 
@@ -46,8 +46,12 @@ def fetch_source(source: FeedSource, state_dir: Path, now: dt.datetime, timeout:
 
 
 @task(cache_policy=NO_CACHE)
-def write_register(runs: list[SourceRun], register: Path, state_dir: Path, now: dt.datetime, dry_run: bool) -> dict:
-    summary = apply_runs(runs, register, state_dir, now, dry_run=dry_run)
+def write_register(
+    runs: list[SourceRun], register: Path, state_dir: Path, now: dt.datetime, dry_run: bool, checked: Any
+) -> dict:
+    summary = apply_runs(runs, register, state_dir, now, dry_run=dry_run, checked=checked)
+    if not dry_run:
+        remember_checked(register, state_dir)
     create_markdown_artifact(
         key="track-policy-summary",
         markdown=summary.to_markdown(),
@@ -67,12 +71,13 @@ def track_policy(
     """Read every source, update the register, publish the summary."""
     config = Path(config_dir)
     sources = load_sources(config / "sources.yaml")
-    load_register(config / "register.yaml")  # bad config fails the run before any fetch
+    # Bad config fails the run before any fetch; the parsed register is reused for the write.
+    checked = check_register(config / "register.yaml", Path(state_dir))
     now = dt.datetime.now(dt.UTC)
     fetch = fetch_source.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=retry_delay)(RETRIES))
     futures = [fetch.submit(s, Path(state_dir), now, timeout) for s in sources]
     runs = [f.result() for f in futures]
-    return write_register(runs, config / "register.yaml", Path(state_dir), now, dry_run)
+    return write_register(runs, config / "register.yaml", Path(state_dir), now, dry_run, checked)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ def test_the_flow_retries_a_busy_source_writes_the_register_once_and_publishes_a
     }
     write_sources(config_dir / "sources.yaml", urls)
     state = tmp_path / "state"
+    comments = [
+        line for line in (config_dir / "register.yaml").read_text().splitlines() if line.lstrip().startswith("#")
+    ]
     summary = track_policy(str(config_dir), str(state), timeout=1.0, retry_delay=0.0)
     # Read it back over the server's REST API, as the UI does.
     query = {"artifacts": {"key": {"any_": ["track-policy-summary"]}}, "sort": "CREATED_DESC", "limit": 1}
@@ -37,6 +40,10 @@ def test_the_flow_retries_a_busy_source_writes_the_register_once_and_publishes_a
     assert attempts.count("/gone.xml") == 1  # a 404 is not worth retrying
     assert [f["source"] for f in summary["failed"]] == ["down", "gone"]
     assert load_register(config_dir / "register.yaml").milestone("planning-guidance-2027-28") is not None
+    # The tree parsed before the fetches is the one written: every comment survives the trip through Prefect.
+    after = (config_dir / "register.yaml").read_text().splitlines()
+    assert comments and [line for line in after if line.lstrip().startswith("#")] == comments
+    assert (state / ".register-checked").is_file()  # the next run may skip parsing an unchanged register
     assert load_state(state, "down").last_error == "the server answered 500 Internal Server Error."
     assert "planning-guidance-2027-28" in artifact["data"]
     assert "## Failing sources" in artifact["data"]

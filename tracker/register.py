@@ -343,11 +343,12 @@ def _check_ids(c: Checker, tree: dict, key: str, known: set[str], ref: str) -> N
 
 
 def load_register(path: Path | str) -> Register:
-    return read_register(Path(path))[0]
+    return read_register(path)[0]
 
 
-def read_register(path: Path) -> tuple[Register, Parsed]:
+def read_register(path: Path | str) -> tuple[Register, Parsed]:
     """The typed register, and the text and tree it came from (for `update(reuse=...)`)."""
+    path = Path(path)
     text = read_text(path)
     tree = parse_yaml(text, str(path))
     c = Checker(str(path))
