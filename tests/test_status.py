@@ -63,3 +63,18 @@ def test_a_new_version_shows_who_had_the_earlier_one_and_a_changed_file_is_flagg
     document.add_paragraph("edited by hand")
     document.save(path)
     assert "WARNING: the .docx has changed since it was built or approved" in status(pack_outputs).output
+
+
+def test_with_no_future_meeting_status_and_send_say_how_to_pass_one(config_dir):
+    import re
+
+    trust = config_dir / "trust.yaml"
+    trust.write_text(re.sub(r"(  meetings:\n)(    - \d{4}-\d{2}-\d{2}\n)+", r"\1    - 2020-01-09\n", trust.read_text()))
+    for command in ("status", "send"):
+        result = run(command, "--config", config_dir, "--outputs", config_dir.parent / "outputs")
+        assert result.exit_code == 2, result.output
+        last = result.output.strip().splitlines()[-1]
+        assert re.fullmatch(
+            r"Error: .*trust\.yaml: no council of governors meeting on or after \d{4}-\d{2}-\d{2}; add one under council_of_governors\.meetings or pass --meeting YYYY-MM-DD",
+            last,
+        ), last

@@ -250,9 +250,7 @@ def status_cmd(meeting, governors, as_json, config_dir, outputs) -> None:
     from tracker.status import describe, load_status
 
     trust = load_trust(config_dir / "trust.yaml")
-    day = meeting.date() if meeting else trust.next_meeting(_now().date())
-    if day is None:
-        raise TrackerError(f"{trust.path}: no council of governors meeting on or after today; add the next one")
+    day = trust.meeting_for(_now().date(), meeting.date() if meeting else None)
     status = load_status(
         trust=trust, governors=load_governor_list(config_dir, governors, _warn), packs_dir=outputs / "packs",
         deliveries_dir=outputs / "deliveries", meeting=day,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.dates import PartialDate
+from tracker.errors import TrackerError
 from tracker.files import parse_yaml, read_text
 from tracker.schema import Checker
 
@@ -56,6 +57,18 @@ class Trust:
 
     def next_meeting(self, today: dt.date) -> dt.date | None:
         return next((m for m in self.meetings if m >= today), None)
+
+    def meeting_for(self, today: dt.date, given: dt.date | None = None) -> dt.date:
+        """The meeting asked for, or else the next one; no future meeting is a clear error."""
+        if given is not None:
+            return given
+        nxt = self.next_meeting(today)
+        if nxt is None:
+            raise TrackerError(
+                f"{self.path or 'trust.yaml'}: no council of governors meeting on or after {today.isoformat()}; "
+                "add one under council_of_governors.meetings or pass --meeting YYYY-MM-DD"
+            )
+        return nxt
 
     def previous_meeting(self, meeting: dt.date) -> dt.date | None:
         earlier = [m for m in self.meetings if m < meeting]

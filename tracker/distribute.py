@@ -198,9 +198,7 @@ def send_pack(
 ) -> Report:
     """Everything `tracker send` does, for the CLI and the flow alike (env is passed in, never read here)."""
     trust = load_trust(Path(config_dir) / "trust.yaml")
-    meeting = meeting or trust.next_meeting(now().date())
-    if meeting is None:
-        raise TrackerError(f"{trust.path}: no council of governors meeting on or after today; add the next one")
+    meeting = trust.meeting_for(now().date(), meeting)
     governors = load_governor_list(config_dir, governors_file, warn)
     pack = load_pack(packs_dir or Path(outputs) / "packs", meeting)
     settings = smtp_settings(trust.email, env, require_password=not dry_run)

@@ -38,19 +38,6 @@ def pack_name(trust: Trust, meeting: dt.date) -> str:
     return f"{trust.short_name}-governors-briefing-{meeting.isoformat()}.docx"
 
 
-def choose_meeting(trust: Trust, today: dt.date, meeting: dt.date | None) -> dt.date:
-    if meeting is not None:
-        return meeting
-    nxt = trust.next_meeting(today)
-    if nxt is None:
-        where = trust.path or "trust.yaml"
-        raise TrackerError(
-            f"{where}: no council of governors meeting on or after {today.isoformat()}; "
-            "add one under council_of_governors.meetings or pass --meeting YYYY-MM-DD"
-        )
-    return nxt
-
-
 def content_digest(b: Briefing) -> str:
     """What the pack says, apart from when it was prepared: decides whether the version moves on."""
     same_day = replace(b, prepared=dt.date(2000, 1, 1), health=())
@@ -93,7 +80,7 @@ def build_pack(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(dt.UTC).replace(microsecond=0)
-    meeting = choose_meeting(trust, now.date(), meeting)
+    meeting = trust.meeting_for(now.date(), meeting)
     register, raw = read_register_bytes(register_path)
     health = health_report(sources, Path(state_dir), now)
     briefing = compose(register, trust, questions, health, meeting, now)
