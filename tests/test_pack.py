@@ -445,3 +445,18 @@ def test_a_failing_libreoffice_costs_the_pdf_not_the_pack(config_dir, tmp_path, 
     assert result.notes[0].startswith("No PDF copy was made: ")
     assert "LibreOffice did not write a PDF" in result.notes[0]
     assert result.manifest["sha256"] == hashlib.sha256(result.docx.read_bytes()).hexdigest()
+
+
+def test_approval_refuses_a_manifest_that_points_outside_its_folder(config_dir, tmp_path):
+    result = build(config_dir, tmp_path)
+    outside = tmp_path / "elsewhere.docx"
+    shutil.copy(result.docx, outside)
+    manifest = json.loads(result.manifest_path.read_text())
+    manifest["pack"] = "../../elsewhere.docx"
+    result.manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(
+        TrackerError,
+        match=r"manifest\.json: the pack manifest is malformed \('\.\./\.\./elsewhere\.docx' is not a file name\)",
+    ):
+        approve(result.docx.parent, "Alex Morgan", NOW)
+    assert json.loads(result.manifest_path.read_text())["status"] == "DRAFT"

@@ -17,11 +17,12 @@ from tracker.errors import TrackerError
 from tracker.files import atomic_write, write_json
 from tracker.marking import APPROVAL_TAG, STATUS_TAG, tagged_runs
 from tracker.pack import PackResult, make_pdf, sha256
+from tracker.packinfo import file_name
 from tracker.text import clean, display
 
 
-def locate(pack: Path) -> tuple[Path, Path]:
-    """The .docx and manifest.json, given either the .docx or its meeting folder."""
+def locate(pack: Path) -> tuple[Path, Path, dict]:
+    """The .docx, manifest.json and its content, given either the .docx or its meeting folder."""
     pack = Path(pack)
     folder = pack if pack.is_dir() else pack.parent
     manifest_path = folder / "manifest.json"
@@ -31,12 +32,15 @@ def locate(pack: Path) -> tuple[Path, Path]:
         raise TrackerError(f"{manifest_path}: no manifest beside the pack; build it with `tracker pack`") from None
     except ValueError as exc:
         raise TrackerError(f"{manifest_path}: not valid JSON ({exc})") from None
-    docx = folder / str(manifest.get("pack") or "")
+    try:
+        docx = folder / file_name(manifest.get("pack") or "")
+    except ValueError as exc:
+        raise TrackerError(f"{manifest_path}: the pack manifest is malformed ({exc}); rebuild the pack") from None
     if not pack.is_dir() and pack.resolve() != docx.resolve():
         raise TrackerError(f"{pack}: manifest.json in this folder describes {docx.name}, not this file")
     if not docx.is_file():
         raise TrackerError(f"{docx}: the pack named in {manifest_path} is missing; rebuild it with `tracker pack`")
-    return docx, manifest_path
+    return docx, manifest_path, manifest
 
 
 def _set_words(runs: list, words: str) -> None:
@@ -54,8 +58,7 @@ def approve(pack: Path, by: str, now: dt.datetime) -> PackResult:
     by = clean(by)
     if not by:
         raise TrackerError("approve: say who approves the pack with --by NAME")
-    docx_path, manifest_path = locate(pack)
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    docx_path, manifest_path, manifest = locate(pack)
     if manifest.get("status") == "FINAL":
         raise TrackerError(
             f"{docx_path}: already approved by {manifest.get('approved_by')} at {manifest.get('approved_at')}"

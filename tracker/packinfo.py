@@ -88,8 +88,8 @@ def load_pack(packs_dir: Path, meeting: dt.date) -> BuiltPack:
             trust_name=str(data["trust_name"]),
             meeting=dt.date.fromisoformat(str(data["meeting"])),
             previous_meeting=dt.date.fromisoformat(data["previous_meeting"]) if data.get("previous_meeting") else None,
-            docx=_file_name(data["pack"]),
-            pdf=_file_name(data["pdf"]) if data.get("pdf") else None,
+            docx=file_name(data["pack"]),
+            pdf=file_name(data["pdf"]) if data.get("pdf") else None,
             sha256=str(data["sha256"]).lower(),
             pdf_sha256=str(data["pdf_sha256"]).lower() if data.get("pdf_sha256") else None,
             status=str(data["status"]).upper(),
@@ -111,7 +111,7 @@ def load_pack(packs_dir: Path, meeting: dt.date) -> BuiltPack:
         raise TrackerError(f"{path}: the pack manifest is malformed ({exc}); rebuild the pack") from None
 
 
-def _file_name(value: object) -> str:
+def file_name(value: object) -> str:
     # The manifest names files inside the pack folder, never a path elsewhere.
     name = str(value)
     if not name or Path(name).name != name or name in (".", ".."):
