@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import httpx
+import pytest
 
 from tests.conftest import run
 from tracker.serve import LocalPrefect, free_port
@@ -47,3 +51,15 @@ def test_children_get_a_private_prefect_home_and_api_url(tmp_path, monkeypatch):
     assert env["PREFECT_HOME"] == str(tmp_path.resolve())
     assert env["PREFECT_API_URL"] == "http://127.0.0.1:4321/api"
     assert "PREFECT_API_KEY" not in env
+
+
+def test_the_rest_helper_retries_a_busy_server_and_gives_up_after_a_bound(feed_server):
+    from tests.feedserver import Route
+
+    busy = feed_server.add("/api/busy", Route(b"[1, 2]", content_type="application/json", fail_first=2))
+    local = LocalPrefect(home=Path("/nonexistent"), api_url=busy.removesuffix("/busy"))
+    assert local.api("GET", "/busy") == [1, 2]  # two 503s, then the answer
+    feed_server.add("/api/down", Route(b"", status=503))
+    with pytest.raises(httpx.HTTPStatusError):
+        local.api("GET", "/down", attempts=2)
+    assert [p for p, _ in feed_server.requests].count("/api/down") == 2

@@ -143,8 +143,15 @@ class LocalPrefect:
 
     # -- the server's REST API (what the UI uses), independent of in-process Prefect settings --
 
-    def api(self, method: str, path: str, **kw) -> dict | list:
-        response = httpx.request(method, f"{self.url}{path}", timeout=30, **kw)
+    def api(self, method: str, path: str, attempts: int = 6, **kw) -> dict | list:
+        # Like Prefect's own client, retry what the server says is passing: 503 when its
+        # SQLite database is busy (the scheduler inserting runs, say) and 429.
+        for attempt in range(attempts):
+            response = httpx.request(method, f"{self.url}{path}", timeout=30, **kw)
+            if response.status_code not in (429, 503) or attempt == attempts - 1:
+                break
+            wait = response.headers.get("retry-after", "")
+            time.sleep(min(float(wait), 10.0) if wait.replace(".", "", 1).isdigit() else 0.5 * 2**attempt)
         response.raise_for_status()
         return response.json()
 
