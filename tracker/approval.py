@@ -12,6 +12,7 @@ from pathlib import Path
 
 from docx.oxml.ns import qn
 
+from tracker.dates import day_month_year
 from tracker.document import save_deterministic
 from tracker.errors import TrackerError
 from tracker.files import atomic_write, write_json
@@ -83,7 +84,7 @@ def approve(pack: Path, by: str, now: dt.datetime) -> PackResult:
             _set_words(runs, "FINAL")
             found += 1
         for runs in tagged_runs(root, APPROVAL_TAG):
-            _set_words(runs, f"Approved by {by} on {now.day} {now:%B %Y}.")
+            _set_words(runs, f"Approved by {by} on {day_month_year(now)}.")
     if not found:
         raise TrackerError(f"{docx_path}: no DRAFT marking found to replace; rebuild it with `tracker pack`")
     props = doc.core_properties

@@ -9,6 +9,16 @@ from dataclasses import dataclass
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+def day_month_year(day: dt.date) -> str:
+    """How governors read a date: 7 January 2019."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def weekday_date(day: dt.date) -> str:
+    """A meeting's date: Thursday 10 December 2026."""
+    return f"{day:%A} {day_month_year(day)}"
+
+
 @dataclass(frozen=True, order=True)
 class PartialDate:
     year: int
@@ -52,7 +62,7 @@ class PartialDate:
     def human(self) -> str:
         """How a governor reads it: 14 November 2018, November 2018, 2018."""
         if self.day:
-            return f"{self.day} {dt.date(self.year, self.month, 1):%B %Y}"
+            return day_month_year(self.first_day())
         if self.month:
             return f"{dt.date(self.year, self.month, 1):%B %Y}"
         return str(self.year)

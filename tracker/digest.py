@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from tracker.config import Trust, load_sources, load_trust
+from tracker.dates import day_month_year
 from tracker.errors import TrackerError
 from tracker.files import write_json
 from tracker.message import address, compose, one_line
@@ -91,11 +92,11 @@ def collect(
 
 def _when(ts: str) -> str:
     t = parse_time(ts)
-    return f"{t.day} {t:%B %Y}" if t else ts
+    return day_month_year(t) if t else ts
 
 
 def _stamp(t: dt.datetime) -> str:
-    return f"{t.day} {t:%B %Y %H:%M} UTC"
+    return f"{day_month_year(t)} {t:%H:%M} UTC"
 
 
 def _sections(d: Digest) -> list[tuple[str, list[tuple[str, str | None]]]]:

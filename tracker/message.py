@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
-from tracker.dates import PartialDate
+from tracker.dates import PartialDate, day_month_year, weekday_date
 from tracker.errors import TrackerError
 from tracker.governors import Governor, has_control_characters
 from tracker.packinfo import BuiltPack
@@ -57,10 +57,6 @@ def compose(
     return msg
 
 
-def human_date(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 def change_date(text: str) -> str:
     """'2026-10-02' as '2 October 2026'; a date the pack wrote less precisely stays as precise as it was."""
     try:
@@ -71,7 +67,7 @@ def change_date(text: str) -> str:
 
 def subject_for(pack: BuiltPack) -> str:
     draft = "" if pack.final else f"{pack.status}: "
-    return f"{draft}{pack.trust_name}: council of governors briefing pack for {pack.meeting.day} {pack.meeting:%B %Y}"
+    return f"{draft}{pack.trust_name}: council of governors briefing pack for {day_month_year(pack.meeting)}"
 
 
 def _summary_lines(pack: BuiltPack) -> list[str]:
@@ -97,8 +93,8 @@ def pack_message(
     signature: str,
 ) -> EmailMessage:
     """The message for one governor: what is in the pack, what changed, how long it takes to read."""
-    meeting = human_date(pack.meeting)
-    since = f" (on {human_date(pack.previous_meeting)})" if pack.previous_meeting else ""
+    meeting = weekday_date(pack.meeting)
+    since = f" (on {weekday_date(pack.previous_meeting)})" if pack.previous_meeting else ""
     minutes = f"about {pack.reading_minutes} minutes" if pack.reading_minutes else None
     status = (
         f"Version {pack.version}, approved by {pack.approved_by}."

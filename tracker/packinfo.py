@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker.dates import day_month_year
 from tracker.errors import TrackerError
 
 
@@ -77,7 +78,7 @@ def load_pack(packs_dir: Path, meeting: dt.date) -> BuiltPack:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PackNotBuilt(
-            f"no pack has been built for the meeting on {meeting:%-d %B %Y} ({path} not found): run `make pack` first"
+            f"no pack has been built for the meeting on {day_month_year(meeting)} ({path} not found): run `make pack` first"
         ) from None
     except (OSError, ValueError) as exc:
         raise TrackerError(f"{path}: cannot read the pack manifest ({exc})") from None
@@ -138,6 +139,6 @@ def check_sendable(pack: BuiltPack, allow_draft: bool) -> None:
     check_unchanged(pack)
     if not pack.final and not allow_draft:
         raise TrackerError(
-            f"the pack for {pack.meeting:%-d %B %Y} is a {pack.status} that nobody has approved, so it will not be sent:"
+            f"the pack for {day_month_year(pack.meeting)} is a {pack.status} that nobody has approved, so it will not be sent:"
             " approve it first (`tracker approve PACK --by NAME`) or send with --allow-draft"
         )

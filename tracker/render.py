@@ -14,6 +14,7 @@ from tracker import document as d
 from tracker import marking
 from tracker.briefing import SECTIONS, Briefing
 from tracker.config import QUESTION_STATUSES
+from tracker.dates import day_month_year, weekday_date
 from tracker.text import display
 
 # (fill, text) pairs: every one passes WCAG AA (4.5:1) for normal text; tests check.
@@ -32,10 +33,6 @@ RAG_COLOURS = {
 }
 HEALTH_COLOURS = {"OK": RAG_COLOURS["green"], "Stale": RAG_COLOURS["amber"], "Failing": RAG_COLOURS["red"]}
 NOT_READ = "Not read yet"
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def rag_word(status: str) -> str:
@@ -64,7 +61,7 @@ def render(
     d.set_language(doc)
     marking.fill_placeholders(
         doc,
-        {"trust_name": b.trust_name, "protective_marking": b.marking, "meeting": f"{b.meeting.day} {b.meeting:%B %Y}"},
+        {"trust_name": b.trust_name, "protective_marking": b.marking, "meeting": day_month_year(b.meeting)},
         status,
     )
     cover(doc, b, version, status)
@@ -105,14 +102,14 @@ def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
     para(doc, b.trust_name, "Subtitle")
     para(doc, "Council of Governors", "Subtitle")
     d.paragraph(doc, "Title").add_run(display(b.title))
-    para(doc, f"Meeting on {long_date(b.meeting)}", "Subtitle")
+    para(doc, f"Meeting on {weekday_date(b.meeting)}", "Subtitle")
     p = doc.add_paragraph()
     marking.tagged(p, marking.STATUS_TAG, status, 901, bold=True, size_pt=24)
     p = doc.add_paragraph()
     marking.tagged(p, marking.APPROVAL_TAG, "Draft for review: not yet approved by the company secretary.", 902)
     rows = [
         ["Prepared by", f"{b.secretary}, Company Secretary"],
-        ["Date prepared", f"{b.prepared.day} {b.prepared:%B %Y}"],
+        ["Date prepared", day_month_year(b.prepared)],
         ["Version", version],
         ["Estimated reading time", f"{b.reading_minutes} minute{'s' if b.reading_minutes != 1 else ''}"],
         ["Protective marking", b.marking],
@@ -161,9 +158,9 @@ def status_table(doc, header, rows, widths, column, colours) -> None:
 
 
 def changes(doc: DocumentObject, b: Briefing) -> None:
-    since = f"{b.changes_from.day} {b.changes_from:%B %Y}"
+    since = day_month_year(b.changes_from)
     if not b.changes:
-        para(doc, f"No changes were recorded in the register between {since} and {b.prepared.day} {b.prepared:%B %Y}.")
+        para(doc, f"No changes were recorded in the register between {since} and {day_month_year(b.prepared)}.")
         return
     para(doc, f"Changes recorded in the register since {since}, oldest first, each with the source that shows it.")
     rows = [[c.date.human(), c.text, c.url or "Recorded by hand"] for c in b.changes]
@@ -258,7 +255,7 @@ def _when(ts: str | None) -> str:
         day = dt.date.fromisoformat(ts[:10])
     except ValueError:
         return display(ts)
-    return f"{day.day} {day:%B %Y}"
+    return day_month_year(day)
 
 
 def glossary(doc: DocumentObject, b: Briefing) -> None:
@@ -276,7 +273,7 @@ def sources(doc: DocumentObject, b: Briefing) -> None:
 
 def properties(doc: DocumentObject, b: Briefing, version: str, now: dt.datetime, status: str) -> None:
     p = doc.core_properties
-    p.title = display(f"{b.title}: Council of Governors, {b.meeting.day} {b.meeting:%B %Y}")
+    p.title = display(f"{b.title}: Council of Governors, {day_month_year(b.meeting)}")
     p.subject = "Council of Governors briefing pack"
     p.author = display(f"Company Secretary, {b.trust_name}")
     p.last_modified_by = p.author

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracker.dates import day_month_year
 from tracker.delivery import FAILED, Record, log_path, read_log
 from tracker.errors import TrackerError
 from tracker.governors import Governor
@@ -75,7 +76,7 @@ def pack_status(
 
 def describe(s: PackStatus) -> list[str]:
     """The status as lines a company secretary can read at a glance."""
-    lines = [f"Meeting: {s.meeting.day} {s.meeting:%B %Y}"]
+    lines = [f"Meeting: {day_month_year(s.meeting)}"]
     if not s.built:
         lines.append("Pack: not built yet (run `make pack`)")
         lines.append(f"Not yet sent: {len(s.not_yet_sent)} active governors")

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
+from tracker.dates import day_month_year
 from tracker.views import Event
 
 START_YEAR = 2014
@@ -46,9 +47,9 @@ def alt_text(events: Sequence[Event], today: dt.date) -> str:
     lanes = [lane for lane in LANES if any(e.lane == lane for e in events)]
     first = events[0].date.human() if events else str(START_YEAR)
     return (
-        f"Timeline of {len(events)} national policy and system events from {first} to {today:%-d %B %Y}, "
+        f"Timeline of {len(events)} national policy and system events from {first} to {day_month_year(today)}, "
         f"in {len(lanes)} rows: {', '.join(lanes)}. Filled markers are published, hollow markers are expected "
-        f"or delayed. A vertical line marks today, {today:%-d %B %Y}. Each marker is numbered; the table after "
+        f"or delayed. A vertical line marks today, {day_month_year(today)}. Each marker is numbered; the table after "
         f"the picture lists every event by number."
     )
 
@@ -86,7 +87,13 @@ def draw(events: Sequence[Event], today: dt.date) -> bytes:
     t = year_fraction(today)
     ax.axvline(t, color="#DA291C", linewidth=1.2, linestyle="--", zorder=2)
     ax.text(
-        t - 0.08, len(lanes) + 0.75, f"Today, {today:%-d %B %Y}", color="#212B32", fontsize=6.5, ha="right", va="top"
+        t - 0.08,
+        len(lanes) + 0.75,
+        f"Today, {day_month_year(today)}",
+        color="#212B32",
+        fontsize=6.5,
+        ha="right",
+        va="top",
     )
     ax.set_yticks([y_of[lane] for lane in lanes], labels=lanes, fontsize=7)
     ticks = list(range(START_YEAR, int(end) + 1, 2))
