@@ -21,6 +21,7 @@ import httpx
 from tracker.errors import TrackerError
 
 POOL = "tracker-local"
+PREFECT = str(Path(sys.executable).with_name("prefect"))  # the CLI installed beside this Python
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -60,9 +61,8 @@ class LocalPrefect:
         return env
 
     def _prefect(self, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-        exe = Path(sys.executable).with_name("prefect")
         proc = subprocess.run(
-            [str(exe), "--no-prompt", *args], env=self.env(), cwd=cwd, capture_output=True, text=True, timeout=timeout
+            [PREFECT, "--no-prompt", *args], env=self.env(), cwd=cwd, capture_output=True, text=True, timeout=timeout
         )
         if proc.returncode != 0:
             lines = [ln.strip(" │") for ln in (proc.stderr + proc.stdout).strip().splitlines() if ln.strip(" │")]
@@ -71,12 +71,11 @@ class LocalPrefect:
 
     def _spawn(self, name: str, args: list[str], cwd: Path | None = None) -> int:
         self.home.mkdir(parents=True, exist_ok=True)
-        exe = Path(sys.executable).with_name("prefect")
         # A session of its own, so `stop` can end the process and every child it started.
         # The child keeps its own handle on the log; ours is closed at once.
         with open(self.home / f"{name}.log", "ab") as log:
             proc = subprocess.Popen(
-                [str(exe), *args], env=self.env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                [PREFECT, *args], env=self.env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         (self.home / f"{name}.pid").write_text(str(proc.pid))
         self._children[name] = proc  # reaped in stop() when this process started it
