@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from tests.mailhelpers import MEETING, clock, free_port, make_pack  # noqa: E402
-from tracker.distribute import send_pack  # noqa: E402
+from tracker.distribution.send import send_pack  # noqa: E402
 
 
 class Counter:

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.register import load_register  # noqa: E402
-from tracker.serve import LocalPrefect, free_port  # noqa: E402
+from tracker.orchestration.local import LocalPrefect, free_port  # noqa: E402
+from tracker.register.parse import load_register  # noqa: E402
 
 MEETING, NOW = "2026-12-10", "2026-11-22T09:00:00+00:00"
 

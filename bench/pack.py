@@ -42,9 +42,9 @@ def cli_run(out: Path) -> float:
 
 def many_trusts(out: Path, count: int, trace: bool = False) -> tuple[float, float]:
     """Seconds per pack for `count` trusts in this process, and the tracemalloc peak (MiB) if traced."""
-    from tracker.loading import load_config
-    from tracker.pack import build_pack
-    from tracker.validate import ConfigPaths
+    from tracker.config.loading import load_config
+    from tracker.config.validate import ConfigPaths
+    from tracker.pack.build import build_pack
 
     paths = ConfigPaths.in_dir(ROOT / "config")
     config = load_config(paths)

@@ -26,8 +26,8 @@ import feedparser
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.config import FeedSource  # noqa: E402
-from tracker.track import track  # noqa: E402
+from tracker.config.profiles import FeedSource  # noqa: E402
+from tracker.tracking.run import track  # noqa: E402
 
 TITLES = [
     "Record number of patients treated in A&E in {month}",

@@ -14,7 +14,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.exceptions import MissingContextError
 
-from tracker.distribute import send_pack
+from tracker.distribution.send import send_pack
 
 
 @flow(name="distribute-pack", log_prints=False)

@@ -15,8 +15,8 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from tracker.digest import run_digest
-from tracker.schedule import PackJob, is_multi_trust, pack_jobs, run_pack_job
+from tracker.distribution.digest import run_digest
+from tracker.orchestration.schedule import PackJob, is_multi_trust, pack_jobs, run_pack_job
 
 
 @task(cache_policy=NO_CACHE, task_run_name="pack-{job.name}")

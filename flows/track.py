@@ -18,10 +18,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 from prefect.tasks import exponential_backoff
 
-from tracker.config import FeedSource, load_sources
-from tracker.fetch import TIMEOUT, new_client
-from tracker.state import load_state
-from tracker.track import SourceRun, apply_runs, check_register, read_one, remember_checked
+from tracker.config.profiles import FeedSource, load_sources
+from tracker.tracking.feedstate import load_state
+from tracker.tracking.fetch import TIMEOUT, new_client
+from tracker.tracking.run import SourceRun, apply_runs, check_register, read_one, remember_checked
 
 RETRIES = 2
 

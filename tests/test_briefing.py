@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CONFIG, FIXTURES
-from tracker.briefing import SECTIONS, compose
-from tracker.changes import changes_since
-from tracker.config import load_questions, load_trust
-from tracker.glossary import GLOSSARY
-from tracker.register import load_register
+from tracker.config.profiles import load_questions, load_trust
+from tracker.pack.briefing import SECTIONS, compose
+from tracker.pack.changes import changes_since
+from tracker.pack.glossary import GLOSSARY
+from tracker.register.parse import load_register
 
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
 MEETING = dt.date(2026, 12, 10)
@@ -180,9 +180,9 @@ def test_a_question_linked_to_a_missing_milestone_says_so(inputs):
 
 def test_a_source_with_no_web_address_is_still_cited_by_publisher_and_date():
     from tests.conftest import CONFIG
-    from tracker.briefing import citations
-    from tracker.config import load_questions
-    from tracker.register import load_register
+    from tracker.config.profiles import load_questions
+    from tracker.pack.briefing import citations
+    from tracker.register.parse import load_register
 
     cited = citations(load_register(CONFIG / "register.yaml"), load_questions(CONFIG / "questions.yaml"), ())
     briefing = [c for c in cited if c.title.startswith("Questions on the future shape and role of STPs and ICSs")]

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tests.conftest import CONFIG, ROOT
-from tracker.config import load_questions
-from tracker.register import load_register
+from tracker.config.profiles import load_questions
+from tracker.register.parse import load_register
 
 REFERENCE = ROOT.parent / "shared" / "reference"
 BRIEFING = REFERENCE / "briefings" / "000_35ee5047fffc6a51.txt"  # "No trust is an island", May 2018

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from tracker.dates import PartialDate
+from tracker.core.dates import PartialDate
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tracker.delivery import already_sent, log_path, open_log, read_log
-from tracker.errors import RegisterLocked, TrackerError
+from tracker.core.errors import RegisterLocked, TrackerError
+from tracker.distribution.delivery import already_sent, log_path, open_log, read_log
 
 MEETING = dt.date(2026, 12, 10)
 AT = dt.datetime(2026, 11, 30, 9, 0, 5, 123, tzinfo=dt.UTC)

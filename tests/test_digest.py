@@ -9,11 +9,11 @@ from email import message_from_bytes, policy
 import pytest
 
 from tests.conftest import FIXTURES, run
-from tracker.digest import run_digest
-from tracker.errors import TrackerError
-from tracker.files import write_json
-from tracker.register import Evidence, update
-from tracker.state import SourceState, save_state
+from tracker.core.errors import TrackerError
+from tracker.core.files import write_json
+from tracker.distribution.digest import run_digest
+from tracker.register.parse import Evidence, update
+from tracker.tracking.feedstate import SourceState, save_state
 
 LAST = dt.datetime(2026, 11, 15, 7, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)

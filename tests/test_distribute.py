@@ -14,10 +14,10 @@ import pytest
 
 from tests.conftest import CONFIG
 from tests.mailhelpers import MEETING, clock, make_pack, sha256
-from tracker.delivery import log_path, read_log
-from tracker.distribute import send_pack
-from tracker.errors import TrackerError
-from tracker.governors import load_governors
+from tracker.config.governors import load_governors
+from tracker.core.errors import TrackerError
+from tracker.distribution.delivery import log_path, read_log
+from tracker.distribution.send import send_pack
 
 GOVERNORS = load_governors(CONFIG / "governors.example.yaml")
 ACTIVE = [g for g in GOVERNORS if g.active]

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import FEEDS
 from tests.feedserver import Route
-from tracker.fetch import USER_AGENT, fetch, new_client, read_feed, read_source
+from tracker.tracking.fetch import USER_AGENT, fetch, new_client, read_feed, read_source
 
 GOV = (FEEDS / "gov-uk-dhsc.atom").read_bytes()
 

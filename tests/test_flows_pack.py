@@ -10,7 +10,7 @@ import pytest
 
 from flows.pack import build_pack_flow
 from tests.test_schedule import add_trusts
-from tracker.register import Evidence, update
+from tracker.register.parse import Evidence, update
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]
 

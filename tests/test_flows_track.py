@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import FEEDS, write_sources
 from tests.feedserver import Route
-from tracker.register import load_register
-from tracker.state import load_state
+from tracker.register.parse import load_register
+from tracker.tracking.feedstate import load_state
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import CONFIG, run
-from tracker.governors import governors_path, load_governors
+from tracker.config.governors import governors_path, load_governors
 
 
 def governors_file(config_dir, body: str):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import CONFIG, FIXTURES, report
-from tracker.files import load_yaml
-from tracker.match import Item, Matcher, phrase_pattern, slug
-from tracker.register import Rule, load_register
+from tracker.core.files import load_yaml
+from tracker.register.parse import Rule, load_register
+from tracker.tracking.match import Item, Matcher, phrase_pattern, slug
 
 CORPUS = FIXTURES / "match-corpus.yaml"
 
@@ -86,8 +86,8 @@ def test_a_rule_that_sets_a_status_wins_over_an_evidence_only_rule(matcher):
 def test_summary_is_searched_only_by_text_rules():
     rule_title = Rule(id="t", all=("long term plan",))
     rule_text = Rule(id="x", all=("long term plan",), field="text")
-    from tracker.match import rule_values
-    from tracker.normalise import normalise
+    from tracker.tracking.match import rule_values
+    from tracker.tracking.normalise import normalise
 
     title, text = normalise("Update"), normalise("Update the long term plan")
     assert rule_values(rule_title, title, text) is None

@@ -10,10 +10,10 @@ from email.headerregistry import Address
 import pytest
 
 from tests.mailhelpers import MEETING, NOW, make_pack
-from tracker.errors import TrackerError
-from tracker.governors import Governor
-from tracker.message import one_line, pack_message
-from tracker.packinfo import load_pack
+from tracker.config.governors import Governor
+from tracker.core.errors import TrackerError
+from tracker.distribution.message import one_line, pack_message
+from tracker.pack.manifest import load_pack
 
 SENDER = Address("Alex Morgan", addr_spec="company.secretary@example.org")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.normalise import clean_text, normalise, safe_link
+from tracker.tracking.normalise import clean_text, normalise, safe_link
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.feedserver import Route
-from tracker.register import load_register
-from tracker.serve import LocalPrefect, free_port
+from tracker.orchestration.local import LocalPrefect, free_port
+from tracker.register.parse import load_register
 
 pytestmark = pytest.mark.slow
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"

@@ -14,12 +14,12 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from tests.conftest import FIXTURES, ROOT, run
-from tracker.approval import approve
-from tracker.briefing import SECTIONS
-from tracker.config import load_questions, load_sources, load_trust
-from tracker.errors import TrackerError
-from tracker.pack import build_pack
-from tracker.render import MILESTONE_COLOURS, RAG_COLOURS
+from tracker.config.profiles import load_questions, load_sources, load_trust
+from tracker.core.errors import TrackerError
+from tracker.pack.approve import approve
+from tracker.pack.briefing import SECTIONS
+from tracker.pack.build import build_pack
+from tracker.pack.render import MILESTONE_COLOURS, RAG_COLOURS
 
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
 MANIFEST_KEYS = {

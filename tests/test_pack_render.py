@@ -13,10 +13,10 @@ from PIL import Image
 
 from tests.conftest import FIXTURES, run
 from tests.test_pack import build, pack_args
-from tracker.approval import approve
-from tracker.briefing import SECTIONS
-from tracker.config import load_questions
-from tracker.pdf import to_pdf
+from tracker.config.profiles import load_questions
+from tracker.pack.approve import approve
+from tracker.pack.briefing import SECTIONS
+from tracker.pack.pdf import to_pdf
 
 pytestmark = pytest.mark.slow
 

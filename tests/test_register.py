@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CONFIG, ROOT
-from tracker.dates import PartialDate
-from tracker.errors import RegisterLocked
-from tracker.files import dump_yaml, load_yaml, locked
-from tracker.register import Evidence, load_register, update
+from tracker.core.dates import PartialDate
+from tracker.core.errors import RegisterLocked
+from tracker.core.files import dump_yaml, load_yaml, locked
+from tracker.register.parse import Evidence, load_register, update
 
 WHEN = "2026-11-22T07:00:00Z"
 
@@ -163,7 +163,7 @@ def test_a_held_lock_is_a_clear_error(small_register):
 WRITER = textwrap.dedent(
     """
     import sys
-    from tracker.register import Evidence, update
+    from tracker.register.parse import Evidence, update
     path, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     for i in range(n):
         with update(path) as reg:

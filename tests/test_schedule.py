@@ -7,8 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
-from tracker.config import load_trust
-from tracker.schedule import is_multi_trust, pack_due, trust_configs
+from tracker.config.profiles import load_trust
+from tracker.orchestration.schedule import is_multi_trust, pack_due, trust_configs
 
 
 def test_the_draft_is_due_draft_days_before_the_next_meeting(config_dir):

@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.mailhelpers import Handler, free_port, start_server
-from tracker.config import EmailSettings
-from tracker.errors import TrackerError
-from tracker.send import SmtpSettings, SmtpTransport, smtp_settings
+from tracker.config.profiles import EmailSettings
+from tracker.core.errors import TrackerError
+from tracker.distribution.transport import SmtpSettings, SmtpTransport, smtp_settings
 
 
 @pytest.fixture(scope="module")

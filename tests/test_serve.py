@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import run
-from tracker.serve import LocalPrefect, free_port
+from tracker.orchestration.local import LocalPrefect, free_port
 
 
 def test_stop_with_nothing_started_says_so(tmp_path):

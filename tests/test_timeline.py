@@ -7,9 +7,9 @@ import io
 
 from PIL import Image
 
-from tracker.dates import PartialDate
-from tracker.timeline import alt_text, draw, year_fraction
-from tracker.views import Event
+from tracker.core.dates import PartialDate
+from tracker.pack.timeline import alt_text, draw, year_fraction
+from tracker.pack.views import Event
 
 EVENTS = (
     Event(PartialDate(2014, 10), "Long-term and ten-year plans", "NHS Five Year Forward View", "published"),

@@ -10,12 +10,12 @@ import pytest
 
 from tests.conftest import FEEDS, run, write_sources
 from tests.feedserver import Route
-from tracker.config import load_sources
-from tracker.errors import RegisterLocked
-from tracker.files import locked
-from tracker.register import load_register
-from tracker.state import load_state
-from tracker.track import track
+from tracker.config.profiles import load_sources
+from tracker.core.errors import RegisterLocked
+from tracker.core.files import locked
+from tracker.register.parse import load_register
+from tracker.tracking.feedstate import load_state
+from tracker.tracking.run import track
 
 NOW = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
 GOV = (FEEDS / "gov-uk-dhsc.atom").read_bytes()
@@ -114,20 +114,20 @@ def test_a_source_failing_three_runs_in_a_row_is_stale(setup, feed_server):
 def test_a_run_that_dies_half_way_loses_nothing(setup, monkeypatch):
     _, register, state = setup
     before = register.read_bytes()
-    import tracker.track
+    import tracker.tracking.run as tracker_run
 
-    real = tracker.track.apply_matches
+    real = tracker_run.apply_matches
 
     def dies_after_editing(editor, *args):
         real(editor, *args)
         raise KeyboardInterrupt  # killed between editing and writing
 
-    monkeypatch.setattr(tracker.track, "apply_matches", dies_after_editing)
+    monkeypatch.setattr(tracker_run, "apply_matches", dies_after_editing)
     with pytest.raises(KeyboardInterrupt):
         go(setup)
     assert register.read_bytes() == before
     assert not list(state.glob("*.json"))  # no ETag saved, so the next run reads everything again
-    monkeypatch.setattr(tracker.track, "apply_matches", real)
+    monkeypatch.setattr(tracker_run, "apply_matches", real)
     assert go(setup).register_written
 
 
@@ -203,8 +203,8 @@ def test_match_cli_prints_text_and_writes_nothing(setup):
 
 
 def test_many_feeds_are_parsed_in_worker_processes_with_the_same_result(feed_server, tmp_path, monkeypatch):
-    import tracker.track as tracking
-    from tracker.config import FeedSource
+    import tracker.tracking.run as tracking
+    from tracker.config.profiles import FeedSource
 
     bodies = [
         (FEEDS / "gov-uk-dhsc.atom").read_bytes(),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import CONFIG
-from tracker.files import dump_yaml, load_yaml
-from tracker.match import Item, Matcher
-from tracker.register import RegisterEditor, load_register
-from tracker.updates import apply_matches
+from tracker.core.files import dump_yaml, load_yaml
+from tracker.register.parse import RegisterEditor, load_register
+from tracker.tracking.apply import apply_matches
+from tracker.tracking.match import Item, Matcher
 
 WHEN = "2026-11-22T07:00:00Z"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from tracker.errors import TrackerError
-from tracker.validate import ConfigPaths, validate
+from tracker.config.validate import ConfigPaths, validate
+from tracker.core.errors import TrackerError
 
 CONFIG_DIR = Path("config")
 
@@ -105,9 +105,9 @@ def match_cmd(register: Path, as_json: bool, sources: tuple[str, ...]) -> None:
     """Show which milestones each entry of SOURCE (a feed file or http(s) URL) matches; writes nothing."""
     import json
 
-    from tracker.fetch import read_source
-    from tracker.match import Matcher
-    from tracker.register import load_register
+    from tracker.register.parse import load_register
+    from tracker.tracking.fetch import read_source
+    from tracker.tracking.match import Matcher
 
     matcher = Matcher(load_register(register))
     entries, errors = [], []
@@ -152,8 +152,8 @@ def track_cmd(sources_path: Path, register: Path, state_dir: Path, dry_run: bool
     import json
     import sys
 
-    from tracker.config import load_sources
-    from tracker.track import track
+    from tracker.config.profiles import load_sources
+    from tracker.tracking.run import track
 
     sources = load_sources(sources_path)
     now = dt.datetime.now(dt.UTC)
@@ -209,7 +209,7 @@ def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_j
     TRACKER_SMTP_USER, TRACKER_SMTP_SECURITY (starttls|tls|none), TRACKER_SMTP_FROM;
     the password only from TRACKER_SMTP_PASSWORD. Without a host, this is a dry run.
     """
-    from tracker.distribute import send_pack
+    from tracker.distribution.send import send_pack
 
     report = send_pack(
         config_dir=config_dir, outputs=outputs, env=os.environ, now=_now, packs_dir=packs, governors_file=governors,
@@ -245,9 +245,9 @@ def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_j
 @_outputs_options
 def status_cmd(meeting, governors, as_json, config_dir, outputs) -> None:
     """Show whether the next meeting's pack is built, approved and sent, and to whom."""
-    from tracker.config import load_trust
-    from tracker.distribute import load_governor_list
-    from tracker.status import describe, load_status
+    from tracker.config.profiles import load_trust
+    from tracker.distribution.send import load_governor_list
+    from tracker.distribution.status import describe, load_status
 
     trust = load_trust(config_dir / "trust.yaml")
     day = trust.meeting_for(_now().date(), meeting.date() if meeting else None)
@@ -270,7 +270,7 @@ def status_cmd(meeting, governors, as_json, config_dir, outputs) -> None:
 @_outputs_options
 def digest_cmd(dry_run, always, since, config_dir, outputs) -> None:
     """Send the company secretary one message: what the tracker found since the last digest."""
-    from tracker.digest import run_digest
+    from tracker.distribution.digest import run_digest
 
     result = run_digest(
         config_dir=config_dir, outputs=outputs, env=os.environ, now=_now(), dry_run=dry_run, always=always,
@@ -299,7 +299,7 @@ def serve_cmd(port: int, home: Path, ui: bool) -> None:
 
     With PREFECT_API_URL set, no server is started: the worker and the deployments use that one.
     """
-    from tracker.serve import LocalPrefect
+    from tracker.orchestration.local import LocalPrefect
 
     local = LocalPrefect(home=home, port=port, api_url=os.environ.get("PREFECT_API_URL"))
     click.echo(
@@ -323,7 +323,7 @@ def serve_cmd(port: int, home: Path, ui: bool) -> None:
 @click.option("--home", type=click.Path(path_type=Path), default=PREFECT_HOME, show_default=True)
 def stop_cmd(home: Path) -> None:
     """Stop the Prefect server and worker that `tracker serve` started."""
-    from tracker.serve import LocalPrefect
+    from tracker.orchestration.local import LocalPrefect
 
     stopped = LocalPrefect(home=home).stop()
     click.echo(
@@ -357,7 +357,7 @@ def pack_cmd(meeting, trust, register, questions, sources, state_dir, out, pdf, 
     import datetime as dt
     import json
 
-    from tracker.schedule import PackJob, pack_jobs, run_pack_job
+    from tracker.orchestration.schedule import PackJob, pack_jobs, run_pack_job
 
     now = dt.datetime.now(dt.UTC)
     options = dict(now=now, state_dir=state_dir, meeting=meeting.date() if meeting else None, pdf=pdf, force=force)
@@ -389,7 +389,7 @@ def approve_cmd(pack: Path, by: str, as_json: bool) -> None:
     import datetime as dt
     import json
 
-    from tracker.approval import approve
+    from tracker.pack.approve import approve
 
     result = approve(pack, by, dt.datetime.now(dt.UTC))
     for note in result.notes:

@@ -1,0 +1,132 @@
+"""YAML that keeps a person's comments and layout, and writes that never leave half a file."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from tracker.core.errors import Problem, RegisterLocked, TrackerError
+
+
+class _Constructor(RoundTripConstructor):
+    """Keeps an impossible date such as 2019-02-30 as text, so validation can name its line."""
+
+    def construct_yaml_timestamp(self, node, values=None):
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return str(self.construct_scalar(node))
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
+def _yaml() -> YAML:
+    # Round-trip mode keeps comments, key order, quoting and block scalars, so an
+    # automated change to a hand-edited file is a small, readable diff.
+    y = YAML(typ="rt")
+    y.Constructor = _Constructor
+    y.preserve_quotes = True
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.width = 4096
+    return y
+
+
+class YAMLSyntaxError(TrackerError):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """Parse YAML text; a syntax error becomes one sentence with file and line."""
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        what = (exc.problem or exc.context or "invalid YAML").strip()
+        raise YAMLSyntaxError(Problem(file, line, "", f"YAML syntax error: {what}")) from None
+    except YAMLError as exc:  # errors without a position, e.g. a bad character
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
+        raise YAMLSyntaxError(Problem(file, 0, "", f"YAML syntax error: {first}")) from None
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TrackerError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise TrackerError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise TrackerError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def load_yaml(path: Path) -> Any:
+    return parse_yaml(read_text(path), str(path))
+
+
+def dump_yaml(data: Any) -> str:
+    buf = io.StringIO()
+    _yaml().dump(data, buf)
+    return buf.getvalue()
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file beside `path`, fsync, then rename over it.
+
+    A reader (or a crash) sees the old file or the new one, never a mixture.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.chmod(tmp, os.stat(path).st_mode & 0o777)
+        except FileNotFoundError:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+@contextmanager
+def locked(path: Path, timeout: float = 30.0) -> Iterator[None]:
+    """Hold `.<name>.lock` beside `path` so only one writer changes it at a time."""
+    path = Path(path)
+    lock = FileLock(str(path.parent / f".{path.name}.lock"), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise RegisterLocked(f"{path}: another tracker run is updating this file; try again when it finishes") from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,107 @@
+"""The delivery log: who has been sent which version of the pack, and what the server said.
+
+One record per (pack sha256, governor email), in `outputs/deliveries/<meeting>.json`,
+written atomically under a lock. Each success is recorded the moment the server accepts
+it, so a crash or a re-run never sends the same version to the same person twice by
+accident. A new version (a different sha256) starts a fresh set of records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tracker.core.errors import TrackerError
+from tracker.core.files import locked, write_json
+
+SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class Record:
+    sha256: str
+    version: int
+    email: str
+    name: str
+    status: str  # the latest outcome: sent, failed or skipped
+    at: str  # ISO date-time, UTC
+    answer: str  # the server's reply, or the reason
+    format: str = "docx"
+    attempts: int = 1
+    sends: int = 0  # how many times this version was accepted for this person (more than 1 only via --resend)
+
+
+def log_path(deliveries_dir: Path, meeting: dt.date) -> Path:
+    return Path(deliveries_dir) / f"{meeting.isoformat()}.json"
+
+
+def read_log(path: Path) -> list[Record]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        raise TrackerError(f"{path}: the delivery log cannot be read ({exc}); fix or move it before sending") from None
+    try:
+        return [Record(**r) for r in data.get("records", [])]
+    except (TypeError, AttributeError) as exc:
+        raise TrackerError(f"{path}: the delivery log is malformed ({exc}); fix or move it before sending") from None
+
+
+def find(records: list[Record], sha256: str, email: str) -> Record | None:
+    key = email.lower()
+    return next((r for r in records if r.sha256 == sha256 and r.email.lower() == key), None)
+
+
+def already_sent(records: list[Record], sha256: str, email: str) -> bool:
+    r = find(records, sha256, email)
+    return r is not None and r.sends > 0
+
+
+class DeliveryLog:
+    """The open log of one meeting; only one run holds it at a time (see `open_log`)."""
+
+    def __init__(self, path: Path, meeting: dt.date):
+        self.path = Path(path)
+        self.meeting = meeting
+        self.records = read_log(self.path)
+
+    def record(
+        self,
+        *,
+        sha256: str,
+        version: int,
+        email: str,
+        name: str,
+        status: str,
+        answer: str,
+        at: dt.datetime,
+        fmt: str = "docx",
+        attempts: int = 1,
+    ) -> Record:
+        """Add or update the record for (sha256, email) and write the log to disk at once."""
+        old = find(self.records, sha256, email)
+        sends = (old.sends if old else 0) + (1 if status == SENT else 0)
+        new = Record(sha256, version, email, name, status, _iso(at), answer, fmt, attempts, sends)
+        self.records = [r for r in self.records if r is not old] + [new]
+        write_json(self.path, {"meeting": self.meeting.isoformat(), "records": [asdict(r) for r in self.records]})
+        return new
+
+    def for_version(self, sha256: str) -> list[Record]:
+        return [r for r in self.records if r.sha256 == sha256]
+
+
+@contextmanager
+def open_log(path: Path, meeting: dt.date, timeout: float = 10.0) -> Iterator[DeliveryLog]:
+    """Hold the log's lock for a whole run, so two sends at once cannot both reach a governor."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with locked(path, timeout):
+        yield DeliveryLog(path, meeting)
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,225 @@
+"""One message to the company secretary: what the tracker found since the last digest.
+
+`collect` and `digest_message` are pure; `run_digest` reads the register, the source
+health and `outputs/state/digest.json`, sends (or writes the .eml in a dry run), and
+moves the digest time forward only after the server has accepted the message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from tracker.config.profiles import Trust, load_sources, load_trust
+from tracker.core.dates import day_month_year
+from tracker.core.errors import TrackerError
+from tracker.core.files import write_json
+from tracker.core.schema import is_web_url
+from tracker.distribution.message import address, compose, one_line
+from tracker.distribution.transport import OutboxTransport, SmtpTransport, smtp_settings
+from tracker.register.parse import Evidence, HistoryEntry, Milestone, Register, load_register
+from tracker.tracking.feedstate import Health, health_report
+
+FIRST_LOOKBACK = dt.timedelta(days=7)  # what the very first digest covers
+
+
+def parse_time(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@dataclass
+class Digest:
+    since: dt.datetime
+    until: dt.datetime
+    new_milestones: list[Milestone] = field(default_factory=list)
+    evidence: list[tuple[Milestone, Evidence]] = field(default_factory=list)
+    history: list[tuple[Milestone, HistoryEntry]] = field(default_factory=list)
+    unhealthy: list[Health] = field(default_factory=list)
+    newly_unhealthy: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+
+    @property
+    def has_news(self) -> bool:
+        return bool(self.new_milestones or self.evidence or self.history or self.newly_unhealthy or self.recovered)
+
+    @property
+    def count(self) -> int:
+        return len(self.new_milestones) + len(self.evidence) + len(self.history)
+
+
+def _after(ts: str | None, since: dt.datetime, until: dt.datetime) -> bool:
+    when = parse_time(ts)
+    return when is not None and since < when <= until
+
+
+def collect(
+    register: Register,
+    health: list[Health],
+    since: dt.datetime,
+    now: dt.datetime,
+    previously_unhealthy: set[str],
+    known_milestones: set[str] | None,
+) -> Digest:
+    """Everything dated after `since`: new milestones, evidence, history, and sources that went wrong or recovered.
+
+    A milestone is new when its id was not in the register at the last digest; the very
+    first digest has no such list, so it reports only evidence and history.
+    """
+    d = Digest(since, now)
+    for m in register.milestones:
+        d.evidence += [(m, e) for e in m.evidence if _after(e.first_seen, since, now)]
+        d.history += [(m, h) for h in m.history if _after(h.when, since, now)]
+        if known_milestones is not None and m.id not in known_milestones:
+            d.new_milestones.append(m)
+    d.unhealthy = [h for h in health if not h.ok]
+    names = {h.name for h in d.unhealthy}
+    d.newly_unhealthy = sorted(names - previously_unhealthy)
+    d.recovered = sorted(previously_unhealthy - names)
+    return d
+
+
+def _when(ts: str) -> str:
+    t = parse_time(ts)
+    return day_month_year(t) if t else ts
+
+
+def _stamp(t: dt.datetime) -> str:
+    return f"{day_month_year(t)} {t:%H:%M} UTC"
+
+
+def _sections(d: Digest) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """(heading, [(line, link)]) in the order the secretary reads them."""
+    out = []
+    if d.new_milestones:
+        out.append(
+            ("New milestones", [(f"{one_line(m.title)} ({m.category}, {m.status})", None) for m in d.new_milestones])
+        )
+    if d.history:
+        rows = []
+        for m, h in d.history:
+            line = f"{one_line(m.title)}: {h.field} changed from {h.old or 'nothing'} to {h.new} ({_when(h.when)})"
+            rows.append((line + (f": {one_line(h.why)}" if h.why else ""), h.evidence))
+        out.append(("Changes to milestones", rows))
+    if d.evidence:
+        rows = [
+            (f"{one_line(m.title)}: “{one_line(e.title)}” from {e.source}, first seen {_when(e.first_seen)}", e.url)
+            for m, e in d.evidence
+        ]
+        out.append(("New evidence", rows))
+    if d.unhealthy:
+        rows = [
+            (f"{one_line(h.title)}: {one_line(h.reason or h.last_error or 'failing')}"
+             + (" (new since the last digest)" if h.name in d.newly_unhealthy else ""), None)
+            for h in d.unhealthy
+        ]  # fmt: skip
+        out.append(("Sources needing attention", rows))
+    if d.recovered:
+        out.append(("Sources working again", [(name, None) for name in d.recovered]))
+    return out
+
+
+def digest_message(d: Digest, trust: Trust, sender_email: str, now: dt.datetime) -> EmailMessage:
+    period = f"between {_stamp(d.since)} and {_stamp(d.until)}"
+    if d.has_news:
+        subject = f"{trust.name}: policy tracker digest, {d.count} new finding{'s' if d.count != 1 else ''}"
+        intro = f"What the policy tracker found {period}:"
+    else:
+        subject = f"{trust.name}: policy tracker digest, nothing new"
+        intro = f"The policy tracker found nothing new {period}."
+    text = [f"Dear {trust.secretary_name},", "", intro]
+    body = [f"<p>Dear {html.escape(trust.secretary_name)},</p>", f"<p>{html.escape(intro)}</p>"]
+    for heading, rows in _sections(d):
+        text += ["", f"{heading} ({len(rows)}):"]
+        text += [f"  - {line}" + (f" <{link}>" if link and is_web_url(link) else "") for line, link in rows]
+        items = "".join(
+            f"<li>{html.escape(line)}"
+            + (f' (<a href="{html.escape(link, quote=True)}">link</a>)' if link and is_web_url(link) else "")
+            + "</li>"
+            for line, link in rows
+        )
+        body.append(f"<h3>{html.escape(heading)} ({len(rows)})</h3><ul>{items}</ul>")
+    footer = "One digest covers everything since the previous one; the register (config/register.yaml) has the detail."
+    text += ["", footer]
+    body.append(f"<p>{html.escape(footer)}</p>")
+    return compose(
+        sender=address("NHS governors' policy tracker", sender_email),
+        to=address(trust.secretary_name, trust.secretary_email),
+        subject=subject,
+        text="\n".join(text) + "\n",
+        html_body="<!DOCTYPE html>\n<html><body>\n" + "\n".join(body) + "\n</body></html>\n",
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    sent: bool
+    dry_run: bool
+    digest: Digest
+    detail: str  # what happened, one sentence
+
+
+def read_digest_state(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise TrackerError(f"{path}: cannot read the digest state ({exc}); fix or delete it") from None
+
+
+def run_digest(
+    *,
+    config_dir: Path,
+    outputs: Path,
+    env: Mapping[str, str],
+    now: dt.datetime,
+    dry_run: bool = False,
+    always: bool = False,
+    since: dt.datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    ssl_context=None,
+) -> DigestResult:
+    trust = load_trust(Path(config_dir) / "trust.yaml")
+    register = load_register(Path(config_dir) / "register.yaml")
+    sources_file = Path(config_dir) / "sources.yaml"
+    sources = load_sources(sources_file) if sources_file.exists() else ()
+    state_dir = Path(outputs) / "state"
+    state_file = state_dir / "digest.json"
+    state = read_digest_state(state_file)
+    since = since or parse_time(state.get("last_sent")) or now - FIRST_LOOKBACK
+    known = set(state["milestones"]) if isinstance(state.get("milestones"), list) else None
+    d = collect(register, health_report(sources, state_dir, now), since, now, set(state.get("unhealthy", [])), known)
+    if not d.has_news and not always:
+        return DigestResult(False, dry_run, d, f"nothing new since {_stamp(since)}: no digest sent")
+    settings = smtp_settings(trust.email, env, require_password=not dry_run)
+    dry_run = dry_run or settings is None
+    sender = (settings.from_address if settings else None) or trust.secretary_email
+    msg = digest_message(d, trust, sender, now)
+    if dry_run:
+        outbox = OutboxTransport(Path(outputs) / "outbox" / "digest", name=now.strftime("digest-%Y-%m-%dT%H%M%SZ"))
+        outcome = outbox.deliver(msg, sender, trust.secretary_email)
+        why = "" if settings else " (SMTP is not configured)"
+        return DigestResult(False, True, d, f"dry run{why}: {outcome.answer}; the digest time was not moved")
+    with SmtpTransport(settings, sleep=sleep, ssl_context=ssl_context) as transport:
+        outcome = transport.deliver(msg, sender, trust.secretary_email)
+    if not outcome.ok:
+        raise TrackerError(f"the SMTP server refused the digest for {trust.secretary_email}: {outcome.answer}")
+    write_json(state_file, {
+        "last_sent": now.isoformat(),
+        "unhealthy": sorted(h.name for h in d.unhealthy),
+        "milestones": sorted(m.id for m in register.milestones),
+    })  # fmt: skip
+    return DigestResult(True, False, d, f"digest sent to {trust.secretary_email}: {outcome.answer}")

@@ -1,0 +1,156 @@
+"""The emails themselves: one per governor, plain text with an HTML twin, the pack attached.
+
+Pure: takes the pack, the governor and the clock, returns an EmailMessage. Every
+address goes through email.headerregistry.Address and every header value is one
+line, so a name or a subject can never smuggle in a header of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+
+from tracker.config.governors import Governor, has_control_characters
+from tracker.core.dates import PartialDate, day_month_year, weekday_date
+from tracker.core.errors import TrackerError
+from tracker.core.schema import is_web_url
+from tracker.pack.manifest import BuiltPack
+
+MIME_TYPES = {
+    "docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": ("application", "pdf"),
+}
+
+
+def one_line(text: str) -> str:
+    """Fold any line breaks and control characters into single spaces."""
+    return " ".join("".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text).split())
+
+
+def address(name: str, email: str) -> Address:
+    if has_control_characters(name) or has_control_characters(email):
+        raise TrackerError(f"the name or address {one_line(name)!r} <{one_line(email)}> holds a line break; fix it")
+    try:
+        return Address(display_name=name, addr_spec=email)
+    except (ValueError, IndexError) as exc:
+        raise TrackerError(f"{email!r} is not an address an email can be sent to ({exc})") from None
+
+
+def compose(
+    *, sender: Address, to: Address, subject: str, text: str, html_body: str, now: dt.datetime, reply_to=None
+) -> EmailMessage:
+    """A standard multipart/alternative message addressed to exactly one person."""
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = one_line(subject)
+    msg["From"] = sender
+    msg["To"] = to
+    if reply_to is not None:
+        msg["Reply-To"] = reply_to
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain=sender.domain or None)
+    msg.set_content(text)
+    msg.add_alternative(html_body, subtype="html")
+    return msg
+
+
+def change_date(text: str) -> str:
+    """'2026-10-02' as '2 October 2026'; a date the pack wrote less precisely stays as precise as it was."""
+    try:
+        return PartialDate.parse(text).human()
+    except ValueError:
+        return one_line(text)
+
+
+def subject_for(pack: BuiltPack) -> str:
+    draft = "" if pack.final else f"{pack.status}: "
+    return f"{draft}{pack.trust_name}: council of governors briefing pack for {day_month_year(pack.meeting)}"
+
+
+def _summary_lines(pack: BuiltPack) -> list[str]:
+    lines = []
+    if pack.counts:
+        total = sum(pack.counts.values())
+        parts = ", ".join(f"{n} {status}" for status, n in pack.counts.items() if n)
+        lines.append(f"{total} national policy milestones tracked ({parts}).")
+    lines.append("The status of each milestone, what changed since the last meeting, our integrated care system,")
+    lines.append("and the trust's current position on the eight questions for governors.")
+    return lines
+
+
+def pack_message(
+    pack: BuiltPack,
+    governor: Governor,
+    *,
+    sender: Address,
+    attachment: bytes,
+    attachment_name: str,
+    fmt: str,
+    now: dt.datetime,
+    signature: str,
+) -> EmailMessage:
+    """The message for one governor: what is in the pack, what changed, how long it takes to read."""
+    meeting = weekday_date(pack.meeting)
+    since = f" (on {weekday_date(pack.previous_meeting)})" if pack.previous_meeting else ""
+    minutes = f"about {pack.reading_minutes} minutes" if pack.reading_minutes else None
+    status = (
+        f"Version {pack.version}, approved by {pack.approved_by}."
+        if pack.final and pack.approved_by
+        else f"This is a {pack.status} (version {pack.version}), not yet approved."
+    )
+    to = address(governor.name, governor.email)
+
+    text = [f"Dear {governor.name},", "", f"The briefing pack for the council of governors meeting on {meeting} is"]
+    text += [f"attached as {attachment_name}. {status}", "", "In the pack:"]
+    text += [f"  {line}" for line in _summary_lines(pack)]
+    text += ["", f"Main changes since the last meeting{since}:"]
+    text += [
+        f"  - {change_date(c.date)}: {one_line(c.text)}" + (f" <{c.url}>" if c.url and is_web_url(c.url) else "")
+        for c in pack.changes
+    ]
+    if not pack.changes:
+        text.append("  - none recorded.")
+    if minutes:
+        text += ["", f"Reading time: {minutes}."]
+    if pack.stale_sources:
+        text += ["", "Some sources could not be checked recently: " + ", ".join(pack.stale_sources) + "."]
+    text += ["", f"The meeting is on {meeting}.", "", signature]
+
+    e = html.escape
+    items = "".join(_html_change(c) for c in pack.changes) or "<li>None recorded.</li>"
+    body = [
+        f"<p>Dear {e(governor.name)},</p>",
+        f"<p>The briefing pack for the council of governors meeting on <strong>{e(meeting)}</strong> is attached as"
+        f" <code>{e(attachment_name)}</code>. {e(status)}</p>",
+        "<p>In the pack:</p><ul>" + "".join(f"<li>{e(line)}</li>" for line in _summary_lines(pack)) + "</ul>",
+        f"<p>Main changes since the last meeting{e(since)}:</p><ul>{items}</ul>",
+    ]
+    if minutes:
+        body.append(f"<p>Reading time: {e(minutes)}.</p>")
+    if pack.stale_sources:
+        body.append(f"<p>Some sources could not be checked recently: {e(', '.join(pack.stale_sources))}.</p>")
+    body.append(f"<p>The meeting is on {e(meeting)}.</p>")
+    body.append("<p>" + "<br>".join(e(line) for line in signature.splitlines()) + "</p>")
+
+    msg = compose(
+        sender=sender,
+        to=to,
+        subject=subject_for(pack),
+        text="\n".join(text) + "\n",
+        html_body="<!DOCTYPE html>\n<html><body>\n" + "\n".join(body) + "\n</body></html>\n",
+        now=now,
+        reply_to=sender,
+    )
+    maintype, subtype = MIME_TYPES[fmt]
+    msg.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=attachment_name)
+    return msg
+
+
+def _html_change(change) -> str:
+    text = html.escape(f"{change_date(change.date)}: {one_line(change.text)}")
+    if change.url and is_web_url(change.url):
+        return f'<li>{text} (<a href="{html.escape(change.url, quote=True)}">source</a>)</li>'
+    return f"<li>{text}</li>"

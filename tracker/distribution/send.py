@@ -1,0 +1,240 @@
+"""Send the approved pack to every active governor, once, and record what happened.
+
+`distribute` is the core: given the pack, the governors, a transport and the delivery
+log, it checks the pack may go, sends one message per governor not yet sent this
+version, and records each answer as it comes. `send_pack` is the entry used by both
+`tracker send` and the `distribute-pack` flow: it loads config and picks the transport.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from email.headerregistry import Address
+from pathlib import Path
+
+from tracker.config.governors import Governor, governors_path, load_governors
+from tracker.config.profiles import Trust, load_trust
+from tracker.core.errors import TrackerError
+from tracker.distribution.delivery import (
+    FAILED,
+    SENT,
+    SKIPPED,
+    DeliveryLog,
+    already_sent,
+    find,
+    log_path,
+    open_log,
+    read_log,
+)
+from tracker.distribution.message import address, pack_message
+from tracker.distribution.transport import OutboxTransport, SmtpTransport, smtp_settings
+from tracker.pack.manifest import BuiltPack, check_sendable, load_pack, sha256_of
+from tracker.pack.pdf import to_pdf
+
+Clock = Callable[[], dt.datetime]
+ALREADY = "already sent"
+WRITTEN = "written"
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    email: str
+    status: str  # sent, failed, skipped, already sent, or written (dry run)
+    detail: str
+    format: str
+
+
+@dataclass
+class Report:
+    meeting: dt.date
+    version: int
+    sha256: str
+    pack_status: str
+    dry_run: bool
+    results: list[Result] = field(default_factory=list)
+    outbox: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.status == FAILED]
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    def to_json(self) -> dict:
+        return {
+            "meeting": self.meeting.isoformat(),
+            "version": self.version,
+            "sha256": self.sha256,
+            "pack_status": self.pack_status,
+            "dry_run": self.dry_run,
+            "outbox": str(self.outbox) if self.outbox else None,
+            "notes": self.notes,
+            "results": [asdict(r) for r in self.results],
+        }
+
+
+def choose(governors: tuple[Governor, ...], only: tuple[str, ...]) -> list[Governor]:
+    """The governors this run is about: everyone, or those named with --only."""
+    if not only:
+        return list(governors)
+    by_email = {g.email.lower(): g for g in governors}
+    unknown = [e for e in only if e.lower() not in by_email]
+    if unknown:
+        raise TrackerError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the governors file")
+    return list({e.lower(): by_email[e.lower()] for e in only}.values())
+
+
+class Attachments:
+    """The pack's bytes in each format, making the PDF once, only if a governor needs it."""
+
+    def __init__(self, pack: BuiltPack, make_pdf: Callable[..., Path]):
+        self.pack, self.make_pdf = pack, make_pdf
+        self.cache: dict[str, tuple[str, bytes] | TrackerError] = {}
+
+    def get(self, fmt: str) -> tuple[str, bytes]:
+        if fmt not in self.cache:
+            try:
+                self.cache[fmt] = self._load(fmt)
+            except TrackerError as exc:
+                self.cache[fmt] = exc
+        found = self.cache[fmt]
+        if isinstance(found, TrackerError):
+            raise found
+        return found
+
+    def _load(self, fmt: str) -> tuple[str, bytes]:
+        pack = self.pack
+        if fmt == "docx":
+            return pack.docx, pack.docx_path.read_bytes()
+        if pack.pdf:
+            return pack.pdf, (pack.folder / pack.pdf).read_bytes()
+        pdf = self.make_pdf(pack.docx_path, pack.folder)
+        if sha256_of(pack.docx_path) != pack.sha256:  # the PDF must show the approved .docx
+            raise TrackerError(f"{pack.docx_path} changed while its PDF was being made")
+        return pdf.name, pdf.read_bytes()
+
+
+def distribute(
+    pack: BuiltPack,
+    governors: tuple[Governor, ...],
+    *,
+    trust: Trust,
+    transport,
+    log_file: Path,
+    now: Clock,
+    sender: Address,
+    only: tuple[str, ...] = (),
+    resend: bool = False,
+    allow_draft: bool = False,
+    dry_run: bool = False,
+    make_pdf: Callable[..., Path] = to_pdf,
+) -> Report:
+    check_sendable(pack, allow_draft)
+    report = Report(pack.meeting, pack.version, pack.sha256, pack.status, dry_run)
+    targets = choose(governors, only)
+    attachments = Attachments(pack, make_pdf)
+    signature = f"{trust.secretary_name}\nCompany secretary, {trust.name}"
+
+    def run(log: DeliveryLog | None) -> None:
+        records = log.records if log else read_log(log_file)
+        outgoing, early = [], []
+        for g in targets:
+            if not g.active:
+                early.append((g, SKIPPED, "inactive in the governors file", 1))
+            elif already_sent(records, pack.sha256, g.email) and not resend:
+                done = find(records, pack.sha256, g.email)
+                report.results.append(Result(g.name, g.email, ALREADY, f"sent {done.at}", g.format))
+            else:
+                try:
+                    address(g.name, g.email)  # a bad name or address fails here, before anyone is sent anything
+                    outgoing.append((g, *attachments.get(g.format)))
+                except TrackerError as exc:
+                    early.append((g, FAILED, f"not sent: {exc}", 0))
+        # Connecting can fail; until it has worked, nothing is written to the log.
+        with transport if outgoing else nullcontext():
+            for g, status, why, attempts in early:
+                _note(report, log, pack, g, status, why, attempts, now)
+            for g, name, data in outgoing:
+                # Built one at a time, so a large pack is held once, not once per governor.
+                msg = pack_message(
+                    pack, g, sender=sender, attachment=data, attachment_name=name,
+                    fmt=g.format, now=now(), signature=signature,
+                )  # fmt: skip
+                outcome = transport.deliver(msg, sender.addr_spec, g.email)
+                status = (WRITTEN if dry_run else SENT) if outcome.ok else FAILED
+                _note(report, log, pack, g, status, outcome.answer, outcome.attempts, now)
+
+    if dry_run:
+        run(None)
+    else:
+        with open_log(log_file, pack.meeting) as log:
+            run(log)
+    return report
+
+
+def _note(report: Report, log: DeliveryLog | None, pack: BuiltPack, g: Governor, status, answer, attempts, now) -> None:
+    if log is not None:
+        log.record(
+            sha256=pack.sha256, version=pack.version, email=g.email, name=g.name, status=status,
+            answer=answer, at=now(), fmt=g.format, attempts=attempts,
+        )  # fmt: skip
+    report.results.append(Result(g.name, g.email, status, answer, g.format))
+
+
+def send_pack(
+    *,
+    config_dir: Path,
+    outputs: Path,
+    env: Mapping[str, str],
+    now: Clock,
+    packs_dir: Path | None = None,
+    governors_file: Path | None = None,
+    meeting: dt.date | None = None,
+    dry_run: bool = False,
+    only: tuple[str, ...] = (),
+    resend: bool = False,
+    allow_draft: bool = False,
+    warn: Callable[[str], None] = lambda _: None,
+    sleep: Callable[[float], None] = time.sleep,
+    ssl_context=None,
+    make_pdf: Callable[..., Path] = to_pdf,
+) -> Report:
+    """Everything `tracker send` does, for the CLI and the flow alike (env is passed in, never read here)."""
+    trust = load_trust(Path(config_dir) / "trust.yaml")
+    meeting = trust.meeting_for(now().date(), meeting)
+    governors = load_governor_list(config_dir, governors_file, warn)
+    pack = load_pack(packs_dir or Path(outputs) / "packs", meeting)
+    settings = smtp_settings(trust.email, env, require_password=not dry_run)
+    notes = []
+    if settings is None and not dry_run:
+        dry_run = True
+        notes.append("SMTP is not configured (email.host in trust.yaml or TRACKER_SMTP_HOST): this was a dry run")
+    sender = address(trust.secretary_name, (settings.from_address if settings else None) or trust.secretary_email)
+    outbox = Path(outputs) / "outbox" / meeting.isoformat()
+    if dry_run:
+        for old in outbox.glob("*.eml"):
+            old.unlink()
+        transport = OutboxTransport(outbox)
+    else:
+        transport = SmtpTransport(settings, sleep=sleep, ssl_context=ssl_context)
+    report = distribute(
+        pack, governors, trust=trust, transport=transport, log_file=log_path(Path(outputs) / "deliveries", meeting),
+        now=now, sender=sender, only=only, resend=resend, allow_draft=allow_draft, dry_run=dry_run, make_pdf=make_pdf,
+    )  # fmt: skip
+    report.notes[:0] = notes
+    report.outbox = outbox if dry_run else None
+    return report
+
+
+def load_governor_list(config_dir: Path, governors_file: Path | None, warn: Callable[[str], None]):
+    path, example = (Path(governors_file), False) if governors_file else governors_path(config_dir)
+    if example:
+        warn(f"{path.parent / 'governors.yaml'} not found: using the fictional {path} (copy it and add your governors)")
+    return load_governors(path)

@@ -1,0 +1,121 @@
+"""Where the next meeting's pack stands: built, approved, sent to whom, failed for whom."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.config.governors import Governor
+from tracker.core.dates import day_month_year
+from tracker.core.errors import TrackerError
+from tracker.distribution.delivery import FAILED, Record, log_path, read_log
+from tracker.pack.manifest import BuiltPack, PackNotBuilt, check_unchanged, load_pack
+
+
+@dataclass
+class PackStatus:
+    meeting: dt.date
+    built: bool
+    pack_status: str | None = None  # DRAFT or FINAL
+    version: int | None = None
+    approved_by: str | None = None
+    approved_at: str | None = None
+    changed_since_built: bool = False
+    sent: list[Record] = field(default_factory=list)
+    failed: list[Record] = field(default_factory=list)
+    not_yet_sent: list[Governor] = field(default_factory=list)
+    older_versions: dict[int, int] = field(default_factory=dict)  # version -> people sent it
+
+    def to_json(self) -> dict:
+        return {
+            "meeting": self.meeting.isoformat(),
+            "built": self.built,
+            "status": self.pack_status,
+            "version": self.version,
+            "approved_by": self.approved_by,
+            "approved_at": self.approved_at,
+            "changed_since_built": self.changed_since_built,
+            "sent": [{"name": r.name, "email": r.email, "at": r.at, "sends": r.sends} for r in self.sent],
+            "failed": [{"name": r.name, "email": r.email, "at": r.at, "answer": r.answer} for r in self.failed],
+            "not_yet_sent": [{"name": g.name, "email": g.email} for g in self.not_yet_sent],
+            "older_versions": {str(v): n for v, n in sorted(self.older_versions.items())},
+        }
+
+
+def pack_status(
+    meeting: dt.date,
+    pack: BuiltPack | None,
+    records: list[Record],
+    governors: tuple[Governor, ...],
+    changed: bool = False,
+) -> PackStatus:
+    if pack is None:
+        return PackStatus(meeting, built=False, not_yet_sent=[g for g in governors if g.active])
+    mine = [r for r in records if r.sha256 == pack.sha256]
+    sent = [r for r in mine if r.sends > 0]
+    sent_to = {r.email.lower() for r in sent}
+    older: dict[int, int] = {}
+    for r in records:
+        if r.sha256 != pack.sha256 and r.sends > 0:
+            older[r.version] = older.get(r.version, 0) + 1
+    return PackStatus(
+        meeting=meeting,
+        built=True,
+        pack_status=pack.status,
+        version=pack.version,
+        approved_by=pack.approved_by,
+        approved_at=pack.approved_at,
+        changed_since_built=changed,
+        sent=sent,
+        failed=[r for r in mine if r.status == FAILED and r.email.lower() not in sent_to],
+        not_yet_sent=[g for g in governors if g.active and g.email.lower() not in sent_to],
+        older_versions=older,
+    )
+
+
+def describe(s: PackStatus) -> list[str]:
+    """The status as lines a company secretary can read at a glance."""
+    lines = [f"Meeting: {day_month_year(s.meeting)}"]
+    if not s.built:
+        lines.append("Pack: not built yet (run `make pack`)")
+        lines.append(f"Not yet sent: {len(s.not_yet_sent)} active governors")
+        return lines
+    lines.append(f"Pack: built, version {s.version}, {s.pack_status}")
+    if s.changed_since_built:
+        lines.append("WARNING: the .docx has changed since it was built or approved; it will not be sent")
+    if s.approved_by:
+        lines.append(f"Approved: by {s.approved_by}" + (f" at {s.approved_at}" if s.approved_at else ""))
+    else:
+        lines.append("Approved: no")
+    lines.append(f"Sent ({len(s.sent)}):")
+    lines += [f"  {r.name} <{r.email}> at {r.at}" + (f" ({r.sends} times)" if r.sends > 1 else "") for r in s.sent]
+    lines.append(f"Failed ({len(s.failed)}):")
+    lines += [f"  {r.name} <{r.email}> at {r.at}: {r.answer}" for r in s.failed]
+    lines.append(f"Not yet sent ({len(s.not_yet_sent)}):")
+    lines += [f"  {g.name} <{g.email}>" for g in s.not_yet_sent]
+    for version, n in sorted(s.older_versions.items()):
+        lines.append(f"Earlier version {version} was sent to {n} governor{'s' if n != 1 else ''}")
+    return lines
+
+
+def load_status(
+    *,
+    trust,
+    governors: tuple[Governor, ...],
+    packs_dir: Path,
+    deliveries_dir: Path,
+    meeting: dt.date,
+) -> PackStatus:
+    """Read the pack manifest (if built) and the delivery log for `meeting`."""
+    try:
+        pack = load_pack(packs_dir, meeting)
+    except PackNotBuilt:
+        pack = None
+    changed = False
+    if pack is not None:
+        try:
+            check_unchanged(pack)
+        except TrackerError:
+            changed = True
+    return pack_status(meeting, pack, read_log(log_path(deliveries_dir, meeting)), governors, changed)

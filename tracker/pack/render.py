@@ -1,0 +1,288 @@
+"""Write a Briefing into the Word template, section by section, in the issue's order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from docx.document import Document as DocumentObject
+from docx.enum.text import WD_BREAK
+from docx.shared import Cm
+
+from tracker.config.profiles import QUESTION_STATUSES
+from tracker.core.dates import day_month_year, weekday_date
+from tracker.core.text import display
+from tracker.pack import marking
+from tracker.pack import word as d
+from tracker.pack.briefing import SECTIONS, Briefing
+
+# (fill, text) pairs: every one passes WCAG AA (4.5:1) for normal text; tests check.
+MILESTONE_COLOURS = {
+    "published": ("007F3B", "FFFFFF"),
+    "expected": ("005EB8", "FFFFFF"),
+    "delayed": ("FFB81C", "212B32"),
+    "superseded": ("425563", "FFFFFF"),
+    "withdrawn": ("E8EDEE", "212B32"),
+}
+RAG_COLOURS = {
+    "red": ("C8102E", "FFFFFF"),
+    "amber": ("FFB81C", "212B32"),
+    "green": ("007F3B", "FFFFFF"),
+    "grey": ("E8EDEE", "212B32"),
+}
+HEALTH_COLOURS = {"OK": RAG_COLOURS["green"], "Stale": RAG_COLOURS["amber"], "Failing": RAG_COLOURS["red"]}
+NOT_READ = "Not read yet"
+
+
+def rag_word(status: str) -> str:
+    return f"{status.capitalize()} ({QUESTION_STATUSES[status]})"
+
+
+def health_word(h) -> str:
+    if h.stale:
+        return "Failing" if h.consecutive_failures else "Stale"
+    if h.last_error:
+        return "Failing"
+    return "OK" if h.last_success else NOT_READ
+
+
+def render(
+    b: Briefing,
+    template: Path,
+    picture: bytes,
+    alt: str,
+    version: str,
+    now: dt.datetime,
+    status: str = "DRAFT",
+    pages: dict[str, int] | None = None,
+):
+    doc = d.open_template(template)
+    d.set_language(doc)
+    marking.fill_placeholders(
+        doc,
+        {"trust_name": b.trust_name, "protective_marking": b.marking, "meeting": day_month_year(b.meeting)},
+        status,
+    )
+    cover(doc, b, version, status)
+    heading(doc, SECTIONS[0], 1)
+    front_sheet(doc, b)
+    page_break(doc)
+    contents(doc, pages or {})
+    page_break(doc)
+    writers = (changes, tracker, system, questions, lambda doc, b: timeline(doc, b, picture, alt), health, glossary,
+               sources)  # fmt: skip
+    for number, (title, write) in enumerate(zip(SECTIONS[1:], writers, strict=True), start=2):
+        heading(doc, title, number)  # bookmarked _Toc0002... for the contents' links
+        write(doc, b)
+    properties(doc, b, version, now, status)
+    return doc
+
+
+def page_break(doc: DocumentObject) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def heading(doc: DocumentObject, title: str, number: int, level: int = 1) -> None:
+    p = d.paragraph(doc, f"Heading {level}")
+    d.text(p, title)
+    if level == 1:
+        d.bookmark(p, f"_Toc{number:04d}", number)
+
+
+def para(doc: DocumentObject, value: str, style: str | None = None, lead: str | None = None):
+    p = d.paragraph(doc, style)
+    if lead:
+        p.add_run(display(lead) + ": ").bold = True
+    d.text(p, value)
+    return p
+
+
+def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
+    para(doc, b.trust_name, "Subtitle")
+    para(doc, "Council of Governors", "Subtitle")
+    d.paragraph(doc, "Title").add_run(display(b.title))
+    para(doc, f"Meeting on {weekday_date(b.meeting)}", "Subtitle")
+    p = doc.add_paragraph()
+    marking.tagged(p, marking.STATUS_TAG, status, 901, bold=True, size_pt=24)
+    p = doc.add_paragraph()
+    marking.tagged(p, marking.APPROVAL_TAG, "Draft for review: not yet approved by the company secretary.", 902)
+    rows = [
+        ["Prepared by", f"{b.secretary}, Company Secretary"],
+        ["Date prepared", day_month_year(b.prepared)],
+        ["Version", version],
+        ["Estimated reading time", f"{b.reading_minutes} minute{'s' if b.reading_minutes != 1 else ''}"],
+        ["Protective marking", b.marking],
+    ]
+    d.table(doc, ["Document detail", "Value"], rows, [6.0, 10.6])
+    page_break(doc)
+
+
+def front_sheet(doc: DocumentObject, b: Briefing) -> None:
+    heading(doc, "Purpose", 0, level=2)
+    para(doc, b.front["Purpose"])
+    heading(doc, "Executive summary", 0, level=2)
+    for key in ("Context", "Question", "Conclusion"):
+        para(doc, b.front[key], lead=key)
+    heading(doc, "What governors are asked to do", 0, level=2)
+    for item in b.asked:
+        para(doc, item, "List Bullet")
+    heading(doc, "How this relates to governors' statutory duties", 0, level=2)
+    para(doc, b.front["Statutory duties"])
+
+
+def contents(doc: DocumentObject, pages: dict[str, int]) -> None:
+    """Contents as a TOC field whose result we write ourselves: never empty, never a prompt.
+
+    The entries link to the headings. Page numbers appear when they are known from a
+    LibreOffice render (`pages`); otherwise Word's References > Update Table adds them.
+    """
+    d.paragraph(doc, "TOC Heading").add_run("Contents")
+    for i, title in enumerate(SECTIONS, 1):
+        p = d.paragraph(doc, "TOC 1")
+        if i == 1:
+            d.field_chars(p, "begin")
+            d.field_chars(p, "", 'TOC \\o "1-1" \\h \\z \\u')
+            d.field_chars(p, "separate")
+        d.internal_link(p, title, f"_Toc{i:04d}")
+        if title in pages:
+            p.add_run(f"\t{pages[title]}")
+        if i == len(SECTIONS):
+            d.field_chars(p, "end")
+
+
+def status_table(doc, header, rows, widths, column, colours) -> None:
+    """Rows of (values, status key); the status cell is filled with that key's colours."""
+    fills = {(i, column): colours[key] for i, (_, key) in enumerate(rows, start=1)}
+    d.table(doc, header, [values for values, _ in rows], widths, colours=fills)
+
+
+def changes(doc: DocumentObject, b: Briefing) -> None:
+    since = day_month_year(b.changes_from)
+    if not b.changes:
+        para(doc, f"No changes were recorded in the register between {since} and {day_month_year(b.prepared)}.")
+        return
+    para(doc, f"Changes recorded in the register since {since}, oldest first, each with the source that shows it.")
+    rows = [[c.date.human(), c.text, c.url or "Recorded by hand"] for c in b.changes]
+    d.table(doc, ["Date", "What changed", "Source"], rows, [3.0, 8.6, 5.0])
+
+
+def tracker(doc: DocumentObject, b: Briefing) -> None:
+    counts = ", ".join(f"{n} {s}" for s, n in b.counts.items() if n)
+    para(doc, f"The register holds {sum(b.counts.values())} milestones: {counts}. Delayed and expected items are "
+         "listed first in each group; the status is always given in words as well as colour.")  # fmt: skip
+    for g in b.groups:
+        heading(doc, g.label, 0, level=2)
+        rows = [
+            ([r.title + (f" ({r.note})" if r.note else ""), r.status.capitalize(), r.when, r.source], r.status)
+            for r in g.rows
+        ]
+        status_table(doc, ["Milestone", "Status", "Date", "Source"], rows, [6.0, 2.9, 3.4, 4.3], 1, MILESTONE_COLOURS)
+
+
+def system(doc: DocumentObject, b: Briefing) -> None:
+    s = b.system
+    para(doc, s.name, lead="Our integrated care system")
+    para(doc, s.stage, lead="Current status")
+    para(doc, s.icb, lead="Integrated care board")
+    if s.description:
+        para(doc, s.description)
+    if s.note:
+        para(doc, s.note, lead="Note")
+    heading(doc, "Designation history", 0, level=2)
+    rows = [[h.when, h.stage, h.what, h.source] for h in s.history] or [["", "", "No designations recorded", ""]]
+    d.table(doc, ["Date", "Stage", "What happened", "Source"], rows, [2.8, 4.2, 5.4, 4.2])
+    heading(doc, "Key partners", 0, level=2)
+    d.table(doc, ["Partner", "Role"], [[n, r] for n, r in s.partners], [7.6, 9.0])
+
+
+def questions(doc: DocumentObject, b: Briefing) -> None:
+    para(doc, f"The eight helpful questions for governors to ask, word for word, from {b.attribution}.")
+    rows = [([str(q.number), q.text, rag_word(q.status), q.owner], QUESTION_STATUSES[q.status]) for q in b.questions]
+    status_table(doc, ["No.", "Question", "Status", "Owner"], rows, [1.2, 9.4, 2.8, 3.2], 2, RAG_COLOURS)
+    for q in b.questions:
+        heading(doc, f"Question {q.number}", 0, level=2)
+        para(doc, q.text, "Intense Quote")
+        para(doc, b.attribution, "Caption")
+        para(doc, q.answer, lead="Our current position")
+        linked = "; ".join(q.milestones) or "None"
+        rows = [
+            (["Status", rag_word(q.status)], QUESTION_STATUSES[q.status]),
+            (["Owner", q.owner], None),
+            (["Last reviewed", q.last_reviewed], None),
+            (["Next step", q.next_step], None),
+            (["Linked milestones", linked], None),
+        ]
+        fills = {(1, 1): RAG_COLOURS[QUESTION_STATUSES[q.status]]}
+        d.table(doc, ["Item", "Detail"], [r for r, _ in rows], [4.0, 12.6], colours=fills)
+
+
+def timeline(doc: DocumentObject, b: Briefing, picture: bytes, alt: str) -> None:
+    intro = para(doc, "National policy and our system's designations since 2014. Today is marked with a dashed line.")
+    intro.paragraph_format.keep_with_next = True
+    doc.add_picture(io.BytesIO(picture), width=Cm(16.6))
+    d.picture_alt_text(doc, alt, "Timeline of the policy journey since 2014")
+    para(doc, "Figure 1: the policy journey since 2014. Filled markers are published, hollow markers expected "
+         "or delayed; numbers refer to the table below.", "Caption")  # fmt: skip
+    heading(doc, "The timeline as a table", 0, level=2)
+    rows = [[str(n), e.date.human(), e.lane, e.label, e.status.capitalize()] for n, e in enumerate(b.events, 1)]
+    d.table(doc, ["No.", "Date", "Row", "Event", "Status"], rows or [["", "", "", "No dated events", ""]],
+            [1.1, 2.8, 3.4, 6.4, 2.9])  # fmt: skip
+
+
+def health(doc: DocumentObject, b: Briefing) -> None:
+    stale = [h.title for h in b.health if h.stale]
+    para(doc, "When the tracker last read each public feed. "
+         + (f"Needs attention: {'; '.join(stale)}." if stale else "No source is failing or stale."))  # fmt: skip
+    rows = []
+    for h in b.health:
+        word = health_word(h)
+        note = h.reason or h.last_error or ("Not read yet by the tracker." if word == NOT_READ else "")
+        rows.append(([h.title, _when(h.last_success), _when(h.newest_item), word, note], word))
+    colours = {**HEALTH_COLOURS, NOT_READ: RAG_COLOURS["grey"]}
+    if not rows:
+        para(doc, "No feed sources are configured.")
+        return
+    status_table(
+        doc, ["Source", "Last read", "Newest item", "State", "Notes"], rows, [4.4, 2.8, 2.8, 2.2, 4.4], 3, colours
+    )
+
+
+def _when(ts: str | None) -> str:
+    if not ts:
+        return "Never"
+    try:
+        day = dt.date.fromisoformat(ts[:10])
+    except ValueError:
+        return display(ts)
+    return day_month_year(day)
+
+
+def glossary(doc: DocumentObject, b: Briefing) -> None:
+    para(doc, "The terms used in this pack, in plain words.")
+    d.table(doc, ["Term", "In plain words", "Written from"], [[t.term, t.meaning, t.source] for t in b.glossary],
+            [4.0, 8.6, 4.0])  # fmt: skip
+
+
+def sources(doc: DocumentObject, b: Briefing) -> None:
+    para(doc, "Everything this pack cites, with its address and the date it was accessed or seen.")
+    rows = [[c.title, c.url or "No web address (a briefing document)", c.accessed] for c in b.sources]
+    links = {(i, 1): c.url for i, c in enumerate(b.sources, start=1) if c.url}
+    d.table(doc, ["Title", "Address", "Accessed"], rows, [6.0, 8.0, 2.6], links=links)
+
+
+def properties(doc: DocumentObject, b: Briefing, version: str, now: dt.datetime, status: str) -> None:
+    p = doc.core_properties
+    p.title = display(f"{b.title}: Council of Governors, {day_month_year(b.meeting)}")
+    p.subject = "Council of Governors briefing pack"
+    p.author = display(f"Company Secretary, {b.trust_name}")
+    p.last_modified_by = p.author
+    p.language = "en-GB"
+    p.category = "Council of Governors"
+    p.keywords = "integrated care system; policy tracker; governors"
+    p.content_status = status.capitalize()
+    p.version = version
+    p.revision = 1
+    p.comments = f"Generated by the NHS governors' policy tracker for {b.short_name}, meeting {b.meeting}."
+    moment = now.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)  # python-docx writes naive as UTC
+    p.created = p.modified = moment

@@ -1,0 +1,69 @@
+"""The pieces a Briefing is made of: plain frozen records, ready to print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.core.dates import PartialDate
+
+
+@dataclass(frozen=True)
+class Row:
+    title: str
+    status: str
+    when: str
+    source: str
+    url: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    number: int
+    text: str
+    status: str
+    answer: str
+    owner: str
+    last_reviewed: str
+    next_step: str
+    milestones: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Stage:
+    when: str
+    stage: str
+    what: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SystemView:
+    name: str
+    stage: str
+    icb: str
+    description: str
+    history: tuple[Stage, ...]
+    partners: tuple[tuple[str, str], ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Event:
+    date: PartialDate
+    lane: str
+    label: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    title: str
+    url: str | None  # None: a document with no web address, cited by publisher and date in the title
+    accessed: str
