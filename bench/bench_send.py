@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from tests.mailhelpers import MEETING, clock, free_port, make_pack  # noqa: E402
+from tracker.config.workspace import Workspace  # noqa: E402
 from tracker.distribution.send import send_pack  # noqa: E402
 
 
@@ -83,10 +84,8 @@ def main() -> None:
         }
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
-        report = send_pack(
-            config_dir=work / "config", outputs=work / "outputs", env=env, now=clock, meeting=MEETING,
-            governors_file=governors,
-        )  # fmt: skip
+        ws = Workspace(work / "config", work / "outputs", env=env, clock=clock).with_overrides(governors=governors)
+        report = send_pack(ws, meeting=MEETING)
         elapsed = time.perf_counter() - started
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         controller.stop()

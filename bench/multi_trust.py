@@ -69,8 +69,7 @@ def main() -> None:
             params = {
                 "config_dir": str(config),
                 "meeting": MEETING,
-                "out_dir": str(work / "flow-packs"),
-                "state_dir": str(work / "state"),
+                "outputs_dir": str(work / "flow"),
                 "now": NOW,
             }
             local.run_deployment("build-pack", params)  # warm-up: the worker's first run imports everything
@@ -89,14 +88,12 @@ def main() -> None:
             "tracker",
             "pack",
             "--all-trusts",
-            "--register",
-            str(config / "register.yaml"),
+            "--config",
+            str(config),
             "--meeting",
             MEETING,
-            "--out",
-            str(work / "cli-packs"),
-            "--state-dir",
-            str(work / "state"),
+            "--outputs",
+            str(work / "cli"),
         ]
         t = time.perf_counter()
         subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)

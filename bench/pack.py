@@ -12,7 +12,6 @@ Run from the repository root: `.venv/bin/python bench/pack.py`. Prints:
 
 from __future__ import annotations
 
-import datetime as dt
 import resource
 import shutil
 import statistics
@@ -34,7 +33,7 @@ TRUSTS = 50
 def cli_run(out: Path) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-m", "tracker", "pack", "--out", str(out), "--state-dir", str(out / "state")],
+        [str(ROOT / ".venv/bin/python"), "-m", "tracker", "pack", "--outputs", str(out)],
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     return time.perf_counter() - start
@@ -43,12 +42,12 @@ def cli_run(out: Path) -> float:
 def many_trusts(out: Path, count: int, trace: bool = False) -> tuple[float, float]:
     """Seconds per pack for `count` trusts in this process, and the tracemalloc peak (MiB) if traced."""
     from tracker.config.loading import load_config
-    from tracker.config.validate import ConfigPaths
+    from tracker.config.workspace import Workspace
+    from tracker.core.dates import utc_now
     from tracker.pack.build import build_pack
 
-    paths = ConfigPaths.in_dir(ROOT / "config")
-    config = load_config(paths)
-    now = dt.datetime.now(dt.UTC)
+    ws = Workspace(ROOT / "config", out, clock=utc_now)
+    config = load_config(ws)
     systems = [s.id for s in config.register.systems]
     if trace:  # tracemalloc slows Python down, so it gets a run of its own
         tracemalloc.start()
@@ -58,10 +57,7 @@ def many_trusts(out: Path, count: int, trace: bool = False) -> tuple[float, floa
         # timeline differs, so pictures are drawn, not just reused from the cache.
         system = systems[i % len(systems)]
         trust = replace(config.trust, short_name=f"trust-{i:02d}", name=f"Benchmark Trust {i:02d}", system=system)
-        build_pack(
-            trust, config.questions, config.sources, paths.register,
-            now=now, state_dir=out / "state", out_dir=out / "packs",
-        )  # fmt: skip
+        build_pack(replace(config, trust=trust), ws.with_overrides(packs=out / "packs" / trust.short_name))
     per_pack = (time.perf_counter() - start) / count
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0.0
     tracemalloc.stop()
@@ -75,7 +71,7 @@ def main() -> None:
         warm = [cli_run(out / "warm") for _ in range(RUNS)]
         cold = []
         for _ in range(RUNS):
-            shutil.rmtree(out / "warm" / ".timeline-cache", ignore_errors=True)
+            shutil.rmtree(out / "warm" / "packs" / ".timeline-cache", ignore_errors=True)
             cold.append(cli_run(out / "warm"))
         per_pack, _ = many_trusts(out / "many", TRUSTS)
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024

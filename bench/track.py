@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tracker.config.profiles import FeedSource  # noqa: E402
+from tracker.config.workspace import Workspace  # noqa: E402
+from tracker.core.dates import FixedClock  # noqa: E402
 from tracker.tracking.run import track  # noqa: E402
 
 TITLES = [
@@ -155,7 +157,7 @@ def main() -> None:
                 shutil.rmtree(state, ignore_errors=True)
                 shutil.copy(ROOT / "config" / "register.yaml", register)
                 start = time.perf_counter()
-                first = track(sources, register, state, now)
+                first = track(Workspace(register.parent, state.parent, clock=FixedClock(now)), sources)
                 firsts.append(time.perf_counter() - start)
             plain, first_s = min(plains), min(firsts)
             before, mtime = register.read_bytes(), register.stat().st_mtime_ns
@@ -163,7 +165,8 @@ def main() -> None:
             reruns = []
             for i in range(args.repeat):
                 start = time.perf_counter()
-                again = track(sources, register, state, now + dt.timedelta(hours=1, minutes=i))
+                later = FixedClock(now + dt.timedelta(hours=1, minutes=i))
+                again = track(Workspace(register.parent, state.parent, clock=later), sources)
                 reruns.append(time.perf_counter() - start)
             rerun_s = min(reruns)
         finally:

@@ -14,6 +14,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.exceptions import MissingContextError
 
+from tracker.config.workspace import Workspace
+from tracker.core.dates import utc_now
+from tracker.distribution.delivery import DeliveryStatus
 from tracker.distribution.send import send_pack
 
 
@@ -30,14 +33,12 @@ def distribute_pack(
     try:
         logger = get_run_logger()
     except MissingContextError:  # called as distribute_pack.fn(...)
-        logger = logging.getLogger("tracker.distribute")
-    # Entry point: the environment is read here and handed to the core as a mapping.
+        logger = logging.getLogger("tracker.distribution")
+    # Entry point: the environment is read here and handed to the core in the workspace.
     root = Path(project_dir or os.environ.get("TRACKER_PROJECT_DIR") or Path.cwd())
+    ws = Workspace(root / "config", root / "outputs", env=dict(os.environ), clock=utc_now)
     report = send_pack(
-        config_dir=root / "config",
-        outputs=root / "outputs",
-        env=dict(os.environ),
-        now=lambda: dt.datetime.now(dt.UTC),
+        ws,
         meeting=dt.date.fromisoformat(meeting) if meeting else None,
         dry_run=dry_run,
         only=tuple(only or ()),
@@ -48,5 +49,6 @@ def distribute_pack(
     for note in report.notes:
         logger.warning(note)
     for r in report.results:
-        (logger.error if r.status == "failed" else logger.info)("%s %s <%s>: %s", r.status, r.name, r.email, r.detail)
+        log = logger.error if r.status == DeliveryStatus.FAILED else logger.info
+        log("%s %s <%s>: %s", r.status, r.name, r.email, r.detail)
     return report.to_json()

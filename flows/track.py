@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
@@ -19,9 +18,11 @@ from prefect.runtime import task_run
 from prefect.tasks import exponential_backoff
 
 from tracker.config.profiles import FeedSource, load_sources
+from tracker.config.workspace import Workspace
+from tracker.core.dates import utc_now
 from tracker.tracking.feedstate import load_state
 from tracker.tracking.fetch import TIMEOUT, new_client
-from tracker.tracking.run import SourceRun, apply_runs, check_register, read_one, remember_checked
+from tracker.tracking.run import RegisterFile, SourceRun, apply_runs, open_register, read_one, remember_checked
 
 RETRIES = 2
 
@@ -46,38 +47,35 @@ def fetch_source(source: FeedSource, state_dir: Path, now: dt.datetime, timeout:
 
 
 @task(cache_policy=NO_CACHE)
-def write_register(
-    runs: list[SourceRun], register: Path, state_dir: Path, now: dt.datetime, dry_run: bool, checked: Any
-) -> dict:
-    summary = apply_runs(runs, register, state_dir, now, dry_run=dry_run, checked=checked)
+def write_register(runs: list[SourceRun], ws: Workspace, file: RegisterFile, now: dt.datetime, dry_run: bool) -> dict:
+    applied = apply_runs(runs, ws, file, now, dry_run=dry_run)
     if not dry_run:
-        remember_checked(register, state_dir)
+        remember_checked(ws, applied.sha256)
     create_markdown_artifact(
         key="track-policy-summary",
-        markdown=summary.to_markdown(),
+        markdown=applied.summary.to_markdown(),
         description="What the policy tracker found and changed in this run",
     )
-    return summary.to_dict()
+    return applied.summary.to_dict()
 
 
 @flow(name="track-policy", log_prints=True)
 def track_policy(
     config_dir: str = "config",
-    state_dir: str = "outputs/state",
+    outputs_dir: str = "outputs",
     dry_run: bool = False,
     timeout: float = TIMEOUT,
     retry_delay: float = 10.0,
 ) -> dict:
     """Read every source, update the register, publish the summary."""
-    config = Path(config_dir)
-    sources = load_sources(config / "sources.yaml")
-    # Bad config fails the run before any fetch; the parsed register is reused for the write.
-    checked = check_register(config / "register.yaml", Path(state_dir))
-    now = dt.datetime.now(dt.UTC)
+    ws = Workspace(Path(config_dir), Path(outputs_dir), clock=utc_now)
+    sources = load_sources(ws.sources)
+    file = open_register(ws)  # bad config fails the run before any fetch; read once, reused for the write
+    now = ws.now()
     fetch = fetch_source.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=retry_delay)(RETRIES))
-    futures = [fetch.submit(s, Path(state_dir), now, timeout) for s in sources]
+    futures = [fetch.submit(s, ws.state_dir, now, timeout) for s in sources]
     runs = [f.result() for f in futures]
-    return write_register(runs, config / "register.yaml", Path(state_dir), now, dry_run, checked)
+    return write_register(runs, ws, file, now, dry_run)
 
 
 if __name__ == "__main__":

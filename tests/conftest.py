@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tracker.cli import cli
+from tracker.config.workspace import Workspace
+from tracker.core.dates import FixedClock
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -29,6 +32,13 @@ def small_register(tmp_path: Path) -> Path:
     path = tmp_path / "register.yaml"
     shutil.copy(FIXTURES / "register-small.yaml", path)
     return path
+
+
+def workspace(
+    config: Path, outputs: Path, now: dt.datetime, env: dict[str, str] | None = None, **paths: Path
+) -> Workspace:
+    """The Workspace a command would build, with the clock stopped at `now`."""
+    return Workspace(Path(config), Path(outputs), env=env or {}, clock=FixedClock(now)).with_overrides(**paths)
 
 
 def run(*args: str) -> Result:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -13,6 +11,9 @@ from pathlib import Path
 
 import docx
 from aiosmtpd.controller import Controller
+
+from tracker.core.files import sha256_file
+from tracker.pack.manifest import ChangeNote, Manifest, PackStatus
 
 MEETING = dt.date(2026, 12, 10)
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
@@ -43,39 +44,31 @@ def make_pack(
     if with_pdf:
         (folder / f"{name}.pdf").write_bytes(b"%PDF-1.4\n% a tiny stand-in PDF made by the test\n%%EOF\n")
         pdf = f"{name}.pdf"
-    manifest = {
-        "trust": "fernbrook",
-        "trust_name": "Fernbrook NHS Foundation Trust (fictional example)",
-        "meeting": meeting.isoformat(),
-        "previous_meeting": "2026-09-17",
-        "pack": f"{name}.docx",
-        "pdf": pdf,
-        "generated_at": "2026-11-26T07:00:00Z",
-        "sha256": sha256(folder / f"{name}.docx"),
-        "pdf_sha256": sha256(folder / pdf) if pdf else None,
-        "register_digest": "0" * 64,
-        "counts": {"published": 30, "expected": 8, "delayed": 3},
-        "status": status,
-        "version": version,
-        "approved_by": "Alex Morgan" if status == "FINAL" else None,
-        "approved_at": "2026-11-28T16:00:00Z" if status == "FINAL" else None,
-        "reading_minutes": 25,
-        "changes": [
-            {
-                "date": "2026-10-02",
-                "text": "Planning guidance <2027/28> published",
-                "url": "https://www.england.nhs.uk/x/",
-            },
-            {"date": "2026-11-01", "text": "A change with a bad link", "url": "javascript:alert(1)"},
-        ],
-        "stale_sources": ["dhsc-news"],
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    Manifest(
+        trust="fernbrook",
+        trust_name="Fernbrook NHS Foundation Trust (fictional example)",
+        meeting=meeting,
+        previous_meeting=dt.date(2026, 9, 17),
+        pack=f"{name}.docx",
+        pdf=pdf,
+        generated_at="2026-11-26T07:00:00Z",
+        sha256=sha256_file(folder / f"{name}.docx"),
+        pdf_sha256=sha256_file(folder / pdf) if pdf else None,
+        register_digest="0" * 64,
+        counts={"published": 30, "expected": 8, "delayed": 3},
+        status=PackStatus(status),
+        version=version,
+        approved_by="Alex Morgan" if status == "FINAL" else None,
+        approved_at="2026-11-28T16:00:00Z" if status == "FINAL" else None,
+        reading_minutes=25,
+        changes=(
+            ChangeNote("2026-10-02", "Planning guidance <2027/28> published", "https://www.england.nhs.uk/x/"),
+            ChangeNote("2026-11-01", "A change with a bad link", "javascript:alert(1)"),
+        ),
+        stale_sources=("dhsc-news",),
+        folder=folder,
+    ).write()
     return folder
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def free_port() -> int:

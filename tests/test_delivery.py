@@ -8,14 +8,14 @@ import json
 import pytest
 
 from tracker.core.errors import RegisterLocked, TrackerError
-from tracker.distribution.delivery import already_sent, log_path, open_log, read_log
+from tracker.distribution.delivery import already_sent, open_log, read_log
 
 MEETING = dt.date(2026, 12, 10)
 AT = dt.datetime(2026, 11, 30, 9, 0, 5, 123, tzinfo=dt.UTC)
 
 
 def test_each_record_is_on_disk_as_soon_as_it_is_made(tmp_path):
-    path = log_path(tmp_path, MEETING)
+    path = tmp_path / f"{MEETING.isoformat()}.json"
     with open_log(path, MEETING) as log:
         log.record(sha256="a" * 64, version=1, email="p@example.org", name="P", status="sent", answer="250 ok", at=AT)
         on_disk = json.loads(path.read_text())  # before the run ends
@@ -25,7 +25,7 @@ def test_each_record_is_on_disk_as_soon_as_it_is_made(tmp_path):
 
 
 def test_a_failure_after_a_success_keeps_the_count_so_nobody_is_sent_twice(tmp_path):
-    path = log_path(tmp_path, MEETING)
+    path = tmp_path / f"{MEETING.isoformat()}.json"
     with open_log(path, MEETING) as log:
         log.record(sha256="a" * 64, version=1, email="p@example.org", name="P", status="sent", answer="250", at=AT)
         log.record(sha256="a" * 64, version=1, email="P@example.org", name="P", status="failed", answer="451", at=AT)
@@ -37,7 +37,7 @@ def test_a_failure_after_a_success_keeps_the_count_so_nobody_is_sent_twice(tmp_p
 
 
 def test_only_one_run_holds_the_log(tmp_path):
-    path = log_path(tmp_path, MEETING)
+    path = tmp_path / f"{MEETING.isoformat()}.json"
     with (
         open_log(path, MEETING),
         pytest.raises(RegisterLocked, match="another tracker run"),
@@ -47,7 +47,7 @@ def test_only_one_run_holds_the_log(tmp_path):
 
 
 def test_a_damaged_log_stops_the_send_with_one_sentence(tmp_path):
-    path = log_path(tmp_path, MEETING)
+    path = tmp_path / f"{MEETING.isoformat()}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{not json")
     with pytest.raises(TrackerError, match="the delivery log cannot be read"):

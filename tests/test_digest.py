@@ -8,11 +8,12 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from tests.conftest import FIXTURES, run
+from tests.conftest import FIXTURES, run, workspace
 from tracker.core.errors import TrackerError
 from tracker.core.files import write_json
 from tracker.distribution.digest import run_digest
-from tracker.register.parse import Evidence, update
+from tracker.register.edit import update
+from tracker.register.model import Evidence
 from tracker.tracking.feedstate import SourceState, save_state
 
 LAST = dt.datetime(2026, 11, 15, 7, 0, tzinfo=dt.UTC)
@@ -68,7 +69,7 @@ def env_for(server):
 
 
 def digest(config, outputs, env, **kw):
-    return run_digest(config_dir=config, outputs=outputs, env=env, now=NOW, sleep=lambda s: None, **kw)
+    return run_digest(workspace(config, outputs, NOW, env), sleep=lambda s: None, **kw)
 
 
 def test_nothing_new_sends_nothing_and_says_so(config, outputs, smtp_server):

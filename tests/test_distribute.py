@@ -13,10 +13,13 @@ import docx
 import pytest
 
 from tests.conftest import CONFIG
-from tests.mailhelpers import MEETING, clock, make_pack, sha256
+from tests.mailhelpers import MEETING, NOW, make_pack
 from tracker.config.governors import load_governors
+from tracker.config.workspace import Workspace
+from tracker.core.dates import FixedClock
 from tracker.core.errors import TrackerError
-from tracker.distribution.delivery import log_path, read_log
+from tracker.core.files import sha256_file
+from tracker.distribution.delivery import read_log
 from tracker.distribution.send import send_pack
 
 GOVERNORS = load_governors(CONFIG / "governors.example.yaml")
@@ -33,14 +36,14 @@ def env_for(server, **extra) -> dict[str, str]:
     }
 
 
-def send(pack_outputs, env, **kw):
+def send(pack_outputs, env, governors_file=CONFIG / "governors.example.yaml", **kw):
     kw.setdefault("sleep", lambda seconds: None)
-    kw.setdefault("governors_file", CONFIG / "governors.example.yaml")
-    return send_pack(config_dir=CONFIG, outputs=pack_outputs, env=env, now=clock, meeting=MEETING, **kw)
+    ws = Workspace(CONFIG, pack_outputs, env=env, clock=FixedClock(NOW)).with_overrides(governors=governors_file)
+    return send_pack(ws, meeting=MEETING, **kw)
 
 
 def log(pack_outputs):
-    return read_log(log_path(pack_outputs / "deliveries", MEETING))
+    return read_log(Workspace(CONFIG, pack_outputs).delivery_log(MEETING))
 
 
 def attachment(message):
@@ -69,7 +72,7 @@ def test_every_active_governor_gets_exactly_one_message_addressed_only_to_them(s
             assert part.get_content_type() == "application/pdf"
             assert part.get_content().startswith(b"%PDF")
     assert not handler.to(INACTIVE[0].email)
-    sha = sha256(next(pack.glob("*.docx")))
+    sha = sha256_file(next(pack.glob("*.docx")))
     assert {(r.email, r.status) for r in log(pack_outputs)} == {(g.email, "sent") for g in ACTIVE} | {
         (INACTIVE[0].email, "skipped")
     }
@@ -84,7 +87,7 @@ def test_the_body_says_what_is_in_the_pack_what_changed_and_how_long_it_takes(sm
     assert f"Dear {ACTIVE[0].name}," in text
     assert "Thursday 10 December 2026" in text
     assert "Thursday 17 September 2026" in text  # since the last meeting
-    assert "41 national policy milestones tracked (30 published, 8 expected, 3 delayed)" in text
+    assert "41 national policy milestones tracked (8 expected, 3 delayed, 30 published)" in text
     assert "2 October 2026: Planning guidance <2027/28> published <https://www.england.nhs.uk/x/>" in text
     assert "Reading time: about 25 minutes." in text
     assert "dhsc-news" in text

@@ -10,7 +10,8 @@ import pytest
 
 from flows.pack import build_pack_flow
 from tests.test_schedule import add_trusts
-from tracker.register.parse import Evidence, update
+from tracker.register.edit import update
+from tracker.register.model import Evidence
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]
 
@@ -19,8 +20,7 @@ def test_build_pack_flow_writes_the_pack_and_returns_the_manifest(config_dir, tm
     out = build_pack_flow(
         config_dir=str(config_dir),
         meeting="2026-12-10",
-        out_dir=str(tmp_path / "packs"),
-        state_dir=str(tmp_path / "state"),
+        outputs_dir=str(tmp_path),
         now="2026-11-22T09:00:00+00:00",
     )
     assert build_pack_flow.name == "build-pack"
@@ -34,7 +34,7 @@ def test_build_pack_flow_writes_the_pack_and_returns_the_manifest(config_dir, tm
 
 
 def test_on_a_schedule_the_flow_builds_only_when_the_next_meeting_is_near(config_dir, tmp_path):
-    kw = dict(config_dir=str(config_dir), out_dir=str(tmp_path / "packs"), state_dir=str(tmp_path / "state"))
+    kw = dict(config_dir=str(config_dir), outputs_dir=str(tmp_path))
     early = build_pack_flow(**kw, now="2026-11-01T06:00:00+00:00", when_due=True)  # 39 days before
     assert early == {
         "packs": [{"trust": "fernbrook", "skipped": "no meeting within 14 days of 2026-11-01"}],
@@ -58,8 +58,7 @@ def test_when_the_draft_is_built_the_secretary_gets_the_digest(config_dir, tmp_p
         reg.add_evidence("planning-framework-2026-27-to-2028-29", found)
     out = build_pack_flow(
         config_dir=str(config_dir),
-        out_dir=str(tmp_path / "outputs/packs"),
-        state_dir=str(tmp_path / "outputs/state"),
+        outputs_dir=str(tmp_path / "outputs"),
         now="2026-11-26T06:00:00+00:00",
         when_due=True,
         send_digest=True,
@@ -77,8 +76,7 @@ def test_multi_trust_mode_builds_one_pack_per_trust_in_its_own_folder(config_dir
     out = build_pack_flow(
         config_dir=str(config_dir),
         meeting="2026-12-10",
-        out_dir=str(tmp_path / "packs"),
-        state_dir=str(tmp_path / "state"),
+        outputs_dir=str(tmp_path),
         now="2026-11-22T09:00:00+00:00",
     )
     packs = {p["trust"]: Path(p["pack"]) for p in out["packs"]}

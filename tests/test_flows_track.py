@@ -30,7 +30,7 @@ def test_the_flow_retries_a_busy_source_writes_the_register_once_and_publishes_a
     comments = [
         line for line in (config_dir / "register.yaml").read_text().splitlines() if line.lstrip().startswith("#")
     ]
-    summary = track_policy(str(config_dir), str(state), timeout=1.0, retry_delay=0.0)
+    summary = track_policy(str(config_dir), str(tmp_path), timeout=1.0, retry_delay=0.0)
     # Read it back over the server's REST API, as the UI does.
     query = {"artifacts": {"key": {"any_": ["track-policy-summary"]}}, "sort": "CREATED_DESC", "limit": 1}
     (artifact,) = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", json=query).json()

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from tests.conftest import CONFIG, run
-from tracker.config.governors import governors_path, load_governors
+from tracker.config.governors import load_governors
+from tracker.config.workspace import Workspace
 
 
 def governors_file(config_dir, body: str):
@@ -33,9 +34,10 @@ def test_the_shipped_example_covers_every_type_both_formats_and_an_inactive_gove
 
 
 def test_the_example_is_used_only_when_governors_yaml_is_absent(config_dir):
-    assert governors_path(config_dir) == (config_dir / "governors.example.yaml", True)
+    ws = Workspace(config_dir)
+    assert (ws.governors, ws.governors_is_example) == (config_dir / "governors.example.yaml", True)
     governors_file(config_dir, GOOD)
-    assert governors_path(config_dir) == (config_dir / "governors.yaml", False)
+    assert (ws.governors, ws.governors_is_example) == (config_dir / "governors.yaml", False)
 
 
 def test_governors_yaml_is_git_ignored():

@@ -6,7 +6,8 @@ import pytest
 
 from tests.conftest import CONFIG, FIXTURES, report
 from tracker.core.files import load_yaml
-from tracker.register.parse import Rule, load_register
+from tracker.register.model import Rule
+from tracker.register.parse import load_register
 from tracker.tracking.match import Item, Matcher, phrase_pattern, slug
 
 CORPUS = FIXTURES / "match-corpus.yaml"

@@ -12,8 +12,9 @@ import pytest
 from tests.mailhelpers import MEETING, NOW, make_pack
 from tracker.config.governors import Governor
 from tracker.core.errors import TrackerError
-from tracker.distribution.message import one_line, pack_message
-from tracker.pack.manifest import load_pack
+from tracker.core.text import one_line
+from tracker.distribution.message import pack_message
+from tracker.pack.manifest import Manifest
 
 SENDER = Address("Alex Morgan", addr_spec="company.secretary@example.org")
 
@@ -21,12 +22,12 @@ SENDER = Address("Alex Morgan", addr_spec="company.secretary@example.org")
 @pytest.fixture
 def pack(tmp_path):
     make_pack(tmp_path / "packs")
-    return load_pack(tmp_path / "packs", MEETING)
+    return Manifest.for_meeting(tmp_path / "packs", MEETING)
 
 
 def build(pack, governor, fmt="docx"):
     return pack_message(
-        pack, governor, sender=SENDER, attachment=b"PK\x03\x04 not really", attachment_name=pack.docx,
+        pack, governor, sender=SENDER, attachment=b"PK\x03\x04 not really", attachment_name=pack.pack,
         fmt=fmt, now=NOW, signature="Alex Morgan\nCompany secretary",
     )  # fmt: skip
 
@@ -62,7 +63,7 @@ def test_html_in_a_name_or_change_is_escaped(tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["changes"] = [{"date": "2026-10-01", "text": "<script>alert(1)</script>", "url": None}]
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    msg = build(load_pack(tmp_path / "packs", MEETING), Governor("<b>Bold</b>", "b@example.org", "public"))
+    msg = build(Manifest.for_meeting(tmp_path / "packs", MEETING), Governor("<b>Bold</b>", "b@example.org", "public"))
     html = msg.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Dear &lt;b&gt;Bold&lt;/b&gt;," in html

@@ -81,7 +81,8 @@ def test_track_policy_then_build_pack_run_to_completion_on_the_worker(prefect, c
     )
     state, packs = tmp_path / "outputs/state", tmp_path / "outputs/packs"
 
-    track = run_and_wait(prefect, "track-policy", {"config_dir": str(config_dir), "state_dir": str(state)})
+    outputs = str(tmp_path / "outputs")
+    track = run_and_wait(prefect, "track-policy", {"config_dir": str(config_dir), "outputs_dir": outputs})
     assert track["state"]["type"] == "COMPLETED", track["state"]
     assert {path for path, _ in feed_server.requests} == {"/gov.atom", "/nhse.xml"}
     register = load_register(config_dir / "register.yaml")
@@ -91,8 +92,7 @@ def test_track_policy_then_build_pack_run_to_completion_on_the_worker(prefect, c
 
     params = {
         "config_dir": str(config_dir),
-        "out_dir": str(packs),
-        "state_dir": str(state),
+        "outputs_dir": outputs,
         "now": "2026-11-26T07:30:00+00:00",
         "when_due": True,
     }

@@ -13,9 +13,11 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from tests.conftest import FIXTURES, ROOT, run
-from tracker.config.profiles import load_questions, load_sources, load_trust
+from tests.conftest import FIXTURES, ROOT, run, workspace
+from tracker.config.loading import load_config
+from tracker.config.profiles import load_questions
 from tracker.core.errors import TrackerError
+from tracker.core.files import dump_yaml, load_yaml
 from tracker.pack.approve import approve
 from tracker.pack.briefing import SECTIONS
 from tracker.pack.build import build_pack
@@ -30,24 +32,12 @@ MANIFEST_KEYS = {
 
 
 def pack_args(config: Path, tmp: Path, *extra: str) -> list[str]:
-    return [
-        "pack", "--trust", config / "trust.yaml", "--register", config / "register.yaml",
-        "--questions", config / "questions.yaml", "--sources", config / "sources.yaml",
-        "--state-dir", tmp / "state", "--out", tmp / "packs", *extra,
-    ]  # fmt: skip
+    return ["pack", "--config", config, "--outputs", tmp, *extra]
 
 
 def build(config: Path, out: Path, register: Path | None = None, now: dt.datetime = NOW, **kw):
-    return build_pack(
-        load_trust(config / "trust.yaml"),
-        load_questions(config / "questions.yaml"),
-        load_sources(config / "sources.yaml"),
-        register or FIXTURES / "register-pack.yaml",
-        now=now,
-        state_dir=out / "state",
-        out_dir=out / "packs",
-        **kw,
-    )
+    ws = workspace(config, out, now, register=register or FIXTURES / "register-pack.yaml")
+    return build_pack(load_config(ws), ws, **kw)
 
 
 def body_text(path: Path) -> list[str]:
@@ -116,8 +106,8 @@ def test_the_manifest_describes_the_pack_exactly(config_dir, tmp_path):
 
 def test_the_shipped_config_builds_for_the_next_meeting(config_dir, tmp_path):
     result = build(config_dir, tmp_path, register=config_dir / "register.yaml")
-    assert result.manifest["meeting"] == "2026-12-10"
-    assert sum(result.manifest["counts"].values()) > 20
+    assert result.manifest.meeting == dt.date(2026, 12, 10)
+    assert sum(result.manifest.counts.values()) > 20
 
 
 # -- the Word file --------------------------------------------------------------
@@ -223,16 +213,16 @@ def test_same_inputs_and_clock_give_the_same_document(config_dir, tmp_path):
     a = build(config_dir, tmp_path / "a")
     b = build(config_dir, tmp_path / "b")
     assert body_text(a.docx) == body_text(b.docx)
-    assert a.manifest["sha256"] == b.manifest["sha256"]
+    assert a.manifest.sha256 == b.manifest.sha256
 
 
 def test_rebuilding_keeps_the_version_until_the_content_changes(config_dir, tmp_path):
-    assert build(config_dir, tmp_path).manifest["version"] == "1"
+    assert build(config_dir, tmp_path).manifest.version == 1
     later = NOW + dt.timedelta(hours=3)
-    assert build(config_dir, tmp_path, now=later).manifest["version"] == "1"
+    assert build(config_dir, tmp_path, now=later).manifest.version == 1
     q = config_dir / "questions.yaml"
     q.write_text(q.read_text().replace("Confirm any change to the footprint", "Confirm every change to the footprint"))
-    assert build(config_dir, tmp_path, now=later).manifest["version"] == "2"
+    assert build(config_dir, tmp_path, now=later).manifest.version == 2
 
 
 # -- approval -------------------------------------------------------------------------
@@ -255,7 +245,7 @@ def test_approval_stamps_final_and_changes_nothing_else(config_dir, tmp_path):
     m = json.loads(draft.manifest_path.read_text())
     assert (m["status"], m["approved_by"]) == ("FINAL", "Alex Morgan")
     assert m["approved_at"].endswith("Z")
-    assert m["draft_sha256"] == draft.manifest["sha256"]
+    assert m["draft_sha256"] == draft.manifest.sha256
     assert m["sha256"] == hashlib.sha256(draft.docx.read_bytes()).hexdigest() != m["draft_sha256"]
 
 
@@ -286,20 +276,29 @@ def test_approval_twice_and_rebuilding_a_final_pack_are_refused(config_dir, tmp_
     with pytest.raises(TrackerError, match="already approved by Alex Morgan"):
         approve(draft.docx, "Someone Else", NOW)
     again = build(config_dir, tmp_path)  # nothing changed: the approved pack stands
-    assert again.manifest["status"] == "FINAL"
+    assert again.manifest.status == "FINAL"
     q = config_dir / "questions.yaml"
     q.write_text(q.read_text().replace("Confirm any change", "Confirm each change"))
     with pytest.raises(TrackerError, match="approved as FINAL by Alex Morgan .* rebuild with --force"):
         build(config_dir, tmp_path)
     fresh = build(config_dir, tmp_path, force=True)
-    assert (fresh.manifest["status"], fresh.manifest["version"]) == ("DRAFT", "2")
+    assert (fresh.manifest.status, fresh.manifest.version) == ("DRAFT", 2)
 
 
 # -- robust text -------------------------------------------------------------------------
 
 
+def build_hostile(config: Path, out: Path):
+    """The pack of a register of hostile text (which holds none of the questions' linked milestones)."""
+    questions = load_yaml(config / "questions.yaml")
+    for q in questions["questions"]:
+        q["position"]["milestones"] = []
+    (config / "questions.yaml").write_text(dump_yaml(questions))
+    return build(config, out, register=FIXTURES / "register-hostile.yaml")
+
+
 def test_hostile_feed_text_never_breaks_the_file(config_dir, tmp_path):
-    result = build(config_dir, tmp_path, register=FIXTURES / "register-hostile.yaml")
+    result = build_hostile(config_dir, tmp_path)
     with zipfile.ZipFile(result.docx) as z:
         xml = z.read("word/document.xml").decode("utf-8")
     assert "\x07" not in xml and "\x1b" not in xml and "\x00" not in xml
@@ -426,7 +425,7 @@ def test_failing_feeds_are_reported_in_the_pack_and_the_manifest(config_dir, tmp
                     "last_success": "2026-11-22T07:00:00Z", "newest_item": "2026-11-21T10:00:00Z"})
     )  # fmt: skip
     result = build(config_dir, tmp_path)
-    assert result.manifest["stale_sources"] == ["nhs-england-news"]
+    assert result.manifest.stale_sources == ("nhs-england-news",)
     rows = {r.cells[0].text: [c.text for c in r.cells] for t in Document(str(result.docx)).tables for r in t.rows}
     nhse = rows["NHS England news"]
     assert nhse[1:4] == ["1 October 2026", "Never", "Failing"]
@@ -441,10 +440,10 @@ def test_a_failing_libreoffice_costs_the_pdf_not_the_pack(config_dir, tmp_path, 
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake.parent))
     result = build(config_dir, tmp_path, pdf=True)
-    assert result.pdf is None and result.manifest["pdf"] is None
+    assert result.pdf is None and result.manifest.pdf is None
     assert result.notes[0].startswith("No PDF copy was made: ")
     assert "LibreOffice did not write a PDF" in result.notes[0]
-    assert result.manifest["sha256"] == hashlib.sha256(result.docx.read_bytes()).hexdigest()
+    assert result.manifest.sha256 == hashlib.sha256(result.docx.read_bytes()).hexdigest()
 
 
 def test_approval_refuses_a_manifest_that_points_outside_its_folder(config_dir, tmp_path):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import FIXTURES, run
-from tests.test_pack import build, pack_args
+from tests.conftest import run
+from tests.test_pack import build, build_hostile, pack_args
 from tracker.config.profiles import load_questions
 from tracker.pack.approve import approve
 from tracker.pack.briefing import SECTIONS
@@ -76,7 +76,7 @@ def test_page_x_of_y_and_the_marking_are_on_every_page(rendered):
 
 
 def test_hostile_feed_text_renders(config_dir, tmp_path):
-    result = build(config_dir, tmp_path, register=FIXTURES / "register-hostile.yaml")
+    result = build_hostile(config_dir, tmp_path)
     text = pdf_text(to_pdf(result.docx))
     assert '<b>bold</b> & "quotes"' in text
     assert "Frimley <Health> & Care" in text

@@ -18,7 +18,9 @@ from tests.conftest import CONFIG, ROOT
 from tracker.core.dates import PartialDate
 from tracker.core.errors import RegisterLocked
 from tracker.core.files import dump_yaml, load_yaml, locked
-from tracker.register.parse import Evidence, load_register, update
+from tracker.register.edit import update
+from tracker.register.model import Evidence
+from tracker.register.parse import load_register
 
 WHEN = "2026-11-22T07:00:00Z"
 
@@ -163,7 +165,8 @@ def test_a_held_lock_is_a_clear_error(small_register):
 WRITER = textwrap.dedent(
     """
     import sys
-    from tracker.register.parse import Evidence, update
+    from tracker.register.edit import update
+    from tracker.register.model import Evidence
     path, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     for i in range(n):
         with update(path) as reg:

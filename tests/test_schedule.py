@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 from tracker.config.profiles import load_trust
-from tracker.orchestration.schedule import is_multi_trust, pack_due, trust_configs
+from tracker.config.workspace import Workspace
+from tracker.orchestration.schedule import is_multi_trust, pack_due, pack_jobs
 
 
 def test_the_draft_is_due_draft_days_before_the_next_meeting(config_dir):
@@ -24,10 +25,12 @@ def test_no_future_meeting_means_nothing_is_due(config_dir):
     assert pack_due(load_trust(config_dir / "trust.yaml"), dt.date(2031, 1, 1)) is None
 
 
-def test_single_trust_mode_uses_trust_yaml(config_dir):
-    configs = trust_configs(config_dir)
-    assert [c.trust.short_name for c in configs] == ["fernbrook"]
-    assert configs[0].questions == config_dir / "questions.yaml"
+def test_single_trust_mode_uses_trust_yaml(config_dir, tmp_path):
+    jobs = pack_jobs(Workspace(config_dir, tmp_path))
+    assert [j.name for j in jobs] == ["fernbrook"]
+    assert jobs[0].ws.trust == config_dir / "trust.yaml"
+    assert jobs[0].ws.questions == config_dir / "questions.yaml"
+    assert jobs[0].ws.packs_dir == tmp_path / "packs"
 
 
 def add_trusts(config_dir, *names: str) -> Path:
@@ -40,16 +43,19 @@ def add_trusts(config_dir, *names: str) -> Path:
     return trusts
 
 
-def test_multi_trust_mode_reads_every_profile_in_config_trusts(config_dir):
-    assert not is_multi_trust(config_dir)
+def test_multi_trust_mode_reads_every_profile_in_config_trusts(config_dir, tmp_path):
+    ws = Workspace(config_dir, tmp_path)
+    assert not is_multi_trust(ws)
     trusts = add_trusts(config_dir, "alder", "birch")
-    assert is_multi_trust(config_dir)
+    assert is_multi_trust(ws)
     shutil.copy(config_dir / "questions.yaml", trusts / "birch.questions.yaml")
-    configs = trust_configs(config_dir)
-    assert [c.trust.short_name for c in configs] == ["alder", "birch"]
-    assert configs[0].questions == config_dir / "questions.yaml"
-    assert configs[1].questions == trusts / "birch.questions.yaml"
-    assert configs[0].trust.template == (config_dir.parent / "templates" / "governors-briefing.docx").resolve()
+    jobs = pack_jobs(ws)
+    assert [j.name for j in jobs] == ["alder", "birch"]
+    assert jobs[0].ws.questions == config_dir / "questions.yaml"
+    assert jobs[1].ws.questions == trusts / "birch.questions.yaml"
+    assert [j.ws.packs_dir for j in jobs] == [tmp_path / "packs/alder", tmp_path / "packs/birch"]
+    alder = load_trust(jobs[0].ws.trust)
+    assert alder.template == (config_dir.parent / "templates" / "governors-briefing.docx").resolve()
 
 
 def test_tracker_pack_all_trusts_builds_every_trust_in_one_process(config_dir, tmp_path):
@@ -57,17 +63,7 @@ def test_tracker_pack_all_trusts_builds_every_trust_in_one_process(config_dir, t
 
     add_trusts(config_dir, "alder", "birch")
     result = run(
-        "pack",
-        "--all-trusts",
-        "--register",
-        config_dir / "register.yaml",
-        "--meeting",
-        "2026-12-10",
-        "--out",
-        tmp_path / "packs",
-        "--state-dir",
-        tmp_path / "state",
-        "--json",
+        "pack", "--all-trusts", "--config", config_dir, "--outputs", tmp_path, "--meeting", "2026-12-10", "--json"
     )
     assert result.exit_code == 0, result.output
     packs = {p["trust"]: Path(p["pack"]) for p in json.loads(result.stdout)["packs"]}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FEEDS, run, write_sources
+from tests.conftest import FEEDS, run, workspace, write_sources
 from tests.feedserver import Route
 from tracker.config.profiles import load_sources
 from tracker.core.errors import RegisterLocked
@@ -35,7 +35,7 @@ def setup(feed_server, config_dir, tmp_path):
 
 def go(setup, now=NOW, **kw):
     sources, register, state = setup
-    return track(sources, register, state, now, timeout=1.0, **kw)
+    return track(workspace(register.parent, state.parent, now, state=state), sources, timeout=1.0, **kw)
 
 
 def milestone(path: Path, mid: str):
@@ -141,7 +141,7 @@ def test_a_dry_run_reports_but_writes_nothing(setup):
     _, register, state = setup
     before = register.read_bytes()
     summary = go(setup, dry_run=True)
-    assert {m["milestone"] for m in summary.new_milestones} == {
+    assert {m.milestone for m in summary.new_milestones} == {
         "planning-guidance-2027-28",
         "icb-merger-frimley-surrey-heartlands-icbs-merge",
     }
@@ -152,21 +152,22 @@ def test_a_dry_run_reports_but_writes_nothing(setup):
 def test_track_cli_prints_a_json_summary_and_exits_0_with_a_failing_source(setup, feed_server, tmp_path):
     _, register, state = setup
     urls = {"good": feed_server.url("/gov.atom"), "broken": feed_server.url("/missing")}
-    sources = write_sources(tmp_path / "two.yaml", urls)
-    result = run("track", "--sources", sources, "--register", register, "--state-dir", state, "--json")
+    write_sources(register.parent / "sources.yaml", urls)
+    assert state == tmp_path / "state"
+    result = run("track", "--config", register.parent, "--outputs", tmp_path, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["failed"] == [{"source": "broken", "error": "the server answered 404 Not Found."}]
     assert {m["milestone"] for m in data["new_milestones"]} == {"planning-guidance-2027-28"}
-    text = run("track", "--sources", sources, "--register", register, "--state-dir", state).output
+    text = run("track", "--config", register.parent, "--outputs", tmp_path).output
     assert "Failing sources: 1" in text and "was not changed" in text
 
 
 def test_track_cli_with_bad_config_exits_2(setup, tmp_path):
     _, register, state = setup
-    bad = tmp_path / "bad.yaml"
+    bad = register.parent / "sources.yaml"
     bad.write_text("sources:\n  - name: x\n    url: javascript:alert(1)\n    publisher: X\n", encoding="utf-8")
-    result = run("track", "--sources", bad, "--register", register, "--state-dir", state)
+    result = run("track", "--config", register.parent, "--outputs", tmp_path)
     assert result.exit_code == 2
     assert "is not an http(s) web address" in result.output
 

@@ -6,7 +6,8 @@ import pytest
 
 from tests.conftest import CONFIG
 from tracker.core.files import dump_yaml, load_yaml
-from tracker.register.parse import RegisterEditor, load_register
+from tracker.register.edit import RegisterEditor
+from tracker.register.parse import load_register
 from tracker.tracking.apply import apply_matches
 from tracker.tracking.match import Item, Matcher
 
@@ -41,7 +42,7 @@ def test_the_same_item_from_two_feeds_is_evidence_once(edit):
     a = Item("gov", "2025/26 priorities and operational planning guidance", link="https://x.org/pg", guid="g1")
     b = Item("nhse", "2025/26 priorities and operational planning guidance", link="https://y.org/other", guid="g1")
     changes, _ = edit(a, b)
-    assert [e["source"] for e in changes.evidence] == ["gov"]
+    assert [e.source for e in changes.evidence] == ["gov"]
 
 
 def test_a_status_never_moves_backwards(edit):
@@ -65,5 +66,5 @@ def test_the_earliest_item_sets_the_publication_date(edit):
     )
     changes, editor = edit(late, early)
     assert str(editor.get("social-care-green-paper", "published")) == "2026-11-18"
-    assert [c["field"] for c in changes.fields] == ["published", "status"]
+    assert [c.field for c in changes.fields] == ["published", "status"]
     assert len(changes.evidence) == 2

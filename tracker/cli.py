@@ -1,24 +1,33 @@
-"""The `tracker` command. Entry point: reads the environment, turns errors into exit codes."""
+"""The `tracker` command: the one place that reads the environment and the clock.
+
+Every command takes `--config` and `--outputs`, builds one Workspace from them, and
+passes it down. Any TrackerError becomes one line on stderr and exit status 2.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from tracker.config.validate import ConfigPaths, validate
+from tracker.config.workspace import Workspace
+from tracker.core.dates import utc_now
 from tracker.core.errors import TrackerError
 
 CONFIG_DIR = Path("config")
+OUTPUTS_DIR = Path("outputs")
 
 
 class TrackerGroup(click.Group):
     """Lists each command with an example, and turns TrackerError into one line and exit 2."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except TrackerError as exc:
@@ -37,23 +46,60 @@ class TrackerGroup(click.Group):
         super().format_epilog(ctx, formatter)
 
 
+def command(group: click.Group, name: str, example: str, **kw: Any) -> Callable:
+    """Register a command with the example that `tracker --help` shows for it."""
+
+    def wrap(fn: Callable) -> click.Command:
+        cmd = group.command(name, **kw)(fn)
+        cmd.example = example  # type: ignore[attr-defined]
+        return cmd
+
+    return wrap
+
+
+def _warn(text: str) -> None:
+    click.secho(f"Warning: {text}", err=True, fg="yellow")
+
+
+def workspace_options(fn: Callable) -> Callable:
+    """--config and --outputs, the same on every command."""
+    fn = click.option(
+        "--outputs", "outputs_dir", type=click.Path(path_type=Path), default=OUTPUTS_DIR, show_default=True,
+        help="Folder for generated files (packs/, outbox/, deliveries/, state/, prefect/).",
+    )(fn)  # fmt: skip
+    return click.option(
+        "--config", "config_dir", type=click.Path(path_type=Path), default=CONFIG_DIR, show_default=True,
+        help="Folder holding register.yaml, trust.yaml, questions.yaml, sources.yaml and the governors file.",
+    )(fn)  # fmt: skip
+
+
+def renamed(old: str, role: str, instead: str) -> Callable:
+    """A hidden option kept for one release: the old per-file or per-folder spelling, with a warning."""
+
+    def note(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        if value is not None:
+            _warn(f"{old} is deprecated and will be removed in the next release; {instead}")
+        return value
+
+    return click.option(old, f"old_{role}", type=click.Path(path_type=Path), hidden=True, callback=note)
+
+
+def workspace(config_dir: Path, outputs_dir: Path, **overrides: Path | None) -> Workspace:
+    """The one Workspace of a command: the environment and the real clock are read here."""
+    return Workspace(Path(config_dir), Path(outputs_dir), env=os.environ, clock=utc_now).with_overrides(**overrides)
+
+
 meeting_option = click.option(
     "--meeting",
     type=click.DateTime(["%Y-%m-%d"]),
     metavar="DATE",
     help="Meeting date (default: the next one in trust.yaml on or after today).",
 )
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of text.")
 
 
-def command(group: click.Group, name: str, example: str, **kw):
-    """Register a command with the example that `tracker --help` shows for it."""
-
-    def wrap(fn):
-        cmd = group.command(name, **kw)(fn)
-        cmd.example = example
-        return cmd
-
-    return wrap
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,23 +108,22 @@ def cli() -> None:
     """Track national NHS policy milestones and build council of governors briefing packs."""
 
 
+# -- config -----------------------------------------------------------------------
+
+
 @command(cli, "validate", "tracker validate --config config")
-@click.option(
-    "--config",
-    "config_dir",
-    type=click.Path(path_type=Path),
-    default=CONFIG_DIR,
-    show_default=True,
-    help="Folder holding register.yaml, trust.yaml, questions.yaml and sources.yaml.",
-)
+@workspace_options
 @click.option("--register", type=click.Path(path_type=Path), help="Register file, if not the one in --config.")
 @click.option("--trust", type=click.Path(path_type=Path), help="Trust profile, if not the one in --config.")
 @click.option("--questions", type=click.Path(path_type=Path), help="Questions file, if not the one in --config.")
-def validate_cmd(config_dir: Path, register: Path | None, trust: Path | None, questions: Path | None) -> None:
+def validate_cmd(
+    config_dir: Path, outputs_dir: Path, register: Path | None, trust: Path | None, questions: Path | None
+) -> None:
     """Check every config file and report every problem as file:line: field: what is wrong."""
-    d = ConfigPaths.in_dir(config_dir)
-    paths = ConfigPaths(register or d.register, trust or d.trust, questions or d.questions, d.sources, d.governors)
-    problems = validate(paths)
+    from tracker.config.loading import validate
+
+    ws = workspace(config_dir, outputs_dir, register=register, trust=trust, questions=questions)
+    problems = validate(ws)
     for p in problems:
         click.echo(str(p))
     if problems:
@@ -86,31 +131,32 @@ def validate_cmd(config_dir: Path, register: Path | None, trust: Path | None, qu
         raise TrackerError(
             f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {files} file{'s' if files > 1 else ''}"
         )
-    click.echo(
-        f"OK: {paths.register}, {paths.trust}, {paths.questions}"
-        + (f", {paths.sources}" if paths.sources.exists() else "")
-        + (f", {paths.governors}" if paths.governors and paths.governors.exists() else "")
-        + " are valid."
-    )
+    checked = [ws.register, ws.trust, ws.questions] + [p for p in (ws.sources, ws.governors) if p.exists()]
+    click.echo(f"OK: {', '.join(map(str, checked))} are valid.")
 
 
 # -- policy tracking ------------------------------------------------------------
 
 
 @command(cli, "match", "tracker match --json tests/fixtures/feeds/nhs-england.xml")
-@click.option("--register", type=click.Path(path_type=Path), default=CONFIG_DIR / "register.yaml", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@workspace_options
+@click.option(
+    "--register", type=click.Path(path_type=Path), help="Register whose rules to try, if not the one in --config."
+)
+@json_option
 @click.argument("sources", nargs=-1, required=True)
-def match_cmd(register: Path, as_json: bool, sources: tuple[str, ...]) -> None:
+def match_cmd(
+    config_dir: Path, outputs_dir: Path, register: Path | None, as_json: bool, sources: tuple[str, ...]
+) -> None:
     """Show which milestones each entry of SOURCE (a feed file or http(s) URL) matches; writes nothing."""
-    import json
-
     from tracker.register.parse import load_register
     from tracker.tracking.fetch import read_source
     from tracker.tracking.match import Matcher
 
-    matcher = Matcher(load_register(register))
-    entries, errors = [], []
+    ws = workspace(config_dir, outputs_dir, register=register)
+    matcher = Matcher(load_register(ws.register))
+    entries: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
     for source in sources:
         feed, _ = read_source(None, source)
         if feed.error:
@@ -139,69 +185,134 @@ def match_cmd(register: Path, as_json: bool, sources: tuple[str, ...]) -> None:
 
 
 @command(cli, "track", "tracker track --dry-run")
-@click.option(
-    "--sources", "sources_path", type=click.Path(path_type=Path), default=CONFIG_DIR / "sources.yaml", show_default=True
-)
-@click.option("--register", type=click.Path(path_type=Path), default=CONFIG_DIR / "register.yaml", show_default=True)
-@click.option("--state-dir", type=click.Path(path_type=Path), default=Path("outputs/state"), show_default=True)
+@workspace_options
 @click.option("--dry-run", is_flag=True, help="Fetch and match, but write neither the register nor the state.")
-@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
-def track_cmd(sources_path: Path, register: Path, state_dir: Path, dry_run: bool, as_json: bool) -> None:
+@json_option
+@renamed("--sources", "sources", "put the feeds in CONFIG/sources.yaml")
+@renamed("--register", "register", "use --config")
+@renamed("--state-dir", "state", "use --outputs (the state is OUTPUTS/state)")
+def track_cmd(
+    config_dir: Path,
+    outputs_dir: Path,
+    dry_run: bool,
+    as_json: bool,
+    old_sources: Path | None,
+    old_register: Path | None,
+    old_state: Path | None,
+) -> None:
     """Read every source, update the register with evidence and changes, and summarise the run."""
-    import datetime as dt
-    import json
-    import sys
-
     from tracker.config.profiles import load_sources
     from tracker.tracking.run import track
 
-    sources = load_sources(sources_path)
-    now = dt.datetime.now(dt.UTC)
+    ws = workspace(config_dir, outputs_dir, sources=old_sources, register=old_register, state=old_state)
+    sources = load_sources(ws.sources)
     if sys.stderr.isatty() and not as_json:
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:
             task = bar.add_task("Reading feeds", total=len(sources))
-            summary = track(sources, register, state_dir, now, dry_run=dry_run, progress=lambda _: bar.advance(task))
+            summary = track(ws, sources, dry_run=dry_run, progress=lambda _: bar.advance(task))
     else:
-        summary = track(sources, register, state_dir, now, dry_run=dry_run)
+        summary = track(ws, sources, dry_run=dry_run)
     click.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) if as_json else summary.to_text())
 
 
+# -- the briefing pack ---------------------------------------------------------
+
+
+@command(cli, "pack", "tracker pack --meeting 2026-12-10 --pdf")
+@workspace_options
+@meeting_option
+@click.option("--pdf", is_flag=True, default=None, help="Also write a PDF copy (needs LibreOffice).")
+@click.option(
+    "--force", is_flag=True, help="Rebuild over a pack already approved as FINAL (starts a new draft version)."
+)
+@click.option(
+    "--all-trusts",
+    is_flag=True,
+    help="Build one pack per trust in CONFIG/trusts/*.yaml (each in OUTPUTS/packs/<name>/).",
+)
+@json_option
+@renamed("--trust", "trust", "use --config")
+@renamed("--register", "register", "use --config")
+@renamed("--questions", "questions", "use --config")
+@renamed("--sources", "sources", "use --config")
+@renamed("--state-dir", "state", "use --outputs (the state is OUTPUTS/state)")
+@renamed("--out", "packs", "use --outputs (packs go in OUTPUTS/packs)")
+def pack_cmd(
+    config_dir: Path,
+    outputs_dir: Path,
+    meeting: dt.datetime | None,
+    pdf: bool | None,
+    force: bool,
+    all_trusts: bool,
+    as_json: bool,
+    **old: Path | None,
+) -> None:
+    """Build the council of governors briefing pack (.docx) and its manifest."""
+    from tracker.config.loading import check_register
+    from tracker.orchestration.schedule import PackJob, PackSkipped, pack_jobs, run_pack_job
+
+    ws = workspace(config_dir, outputs_dir, **{k.removeprefix("old_"): v for k, v in old.items()})
+    jobs = pack_jobs(ws) if all_trusts else [PackJob(ws.trust.stem, ws)]
+    register, _ = check_register(ws)  # once, for every trust (any problem is reported with the rest below)
+    built = []
+    for job in jobs:
+        result = run_pack_job(job, meeting=_day(meeting), pdf=pdf, force=force, register=register)
+        assert not isinstance(result, PackSkipped)  # only a scheduled run (when_due) skips
+        for note in result.notes:
+            click.echo(f"{job.name}: {note}" if all_trusts else note, err=True)
+        built.append({"trust": job.name, "pack": str(result.docx), "manifest": str(result.manifest_path)})
+    if as_json:
+        one = {k: built[0][k] for k in ("pack", "manifest")}
+        click.echo(json.dumps({"packs": built} if all_trusts else one))
+    else:
+        click.echo("\n".join(b["pack"] for b in built))
+
+
+@command(cli, "approve", "tracker approve outputs/packs/2026-12-10 --by 'Alex Morgan'")
+@workspace_options
+@click.argument("pack", type=click.Path(path_type=Path))
+@click.option("--by", required=True, help="Who approves the pack (usually the company secretary).")
+@json_option
+def approve_cmd(config_dir: Path, outputs_dir: Path, pack: Path, by: str, as_json: bool) -> None:
+    """Mark a reviewed pack FINAL (PACK is the .docx or its meeting folder); nothing else in it changes."""
+    from tracker.pack.approve import approve
+
+    result = approve(pack, by, workspace(config_dir, outputs_dir).now())
+    for note in result.notes:
+        click.echo(note, err=True)
+    if as_json:
+        click.echo(json.dumps({"pack": str(result.docx), "manifest": str(result.manifest_path)}))
+    else:
+        click.echo(f"{result.docx}: approved as FINAL by {result.manifest.approved_by}")
+
+
 # -- distribution: send, status, digest ------------------------------------------
-# Environment variables are read here and nowhere else; the core gets them as a mapping.
-
-
-def _outputs_options(fn):
-    fn = click.option(
-        "--outputs", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
-        help="Folder for generated files (packs/, outbox/, deliveries/, state/).",
-    )(fn)  # fmt: skip
-    return click.option(
-        "--config", "config_dir", type=click.Path(path_type=Path), default=CONFIG_DIR, show_default=True,
-        help="Folder holding trust.yaml and the governors file.",
-    )(fn)  # fmt: skip
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _warn(text: str) -> None:
-    click.secho(f"Warning: {text}", err=True, fg="yellow")
 
 
 @command(cli, "send", "tracker send --dry-run")
+@workspace_options
 @meeting_option
-@click.option("--dry-run", is_flag=True, help="Write .eml files to outputs/outbox/<meeting>/ instead of sending.")
+@click.option("--dry-run", is_flag=True, help="Write .eml files to OUTPUTS/outbox/<meeting>/ instead of sending.")
 @click.option("--only", multiple=True, metavar="EMAIL", help="Send only to this governor (repeatable).")
 @click.option("--resend", is_flag=True, help="Send again to governors already sent this version.")
 @click.option("--allow-draft", is_flag=True, help="Send a pack nobody has approved yet.")
-@click.option("--packs", type=click.Path(path_type=Path), help="Folder of built packs (default: OUTPUTS/packs).")
-@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: config/governors.yaml).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@_outputs_options
-def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_json, config_dir, outputs) -> None:
+@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: CONFIG/governors.yaml).")
+@json_option
+@renamed("--packs", "packs", "use --outputs (packs are in OUTPUTS/packs)")
+def send_cmd(
+    config_dir: Path,
+    outputs_dir: Path,
+    meeting: dt.datetime | None,
+    dry_run: bool,
+    only: tuple[str, ...],
+    resend: bool,
+    allow_draft: bool,
+    governors: Path | None,
+    as_json: bool,
+    old_packs: Path | None,
+) -> None:
     """Email the approved pack to each active governor, one message each, and log every answer.
 
     \b
@@ -209,13 +320,13 @@ def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_j
     TRACKER_SMTP_USER, TRACKER_SMTP_SECURITY (starttls|tls|none), TRACKER_SMTP_FROM;
     the password only from TRACKER_SMTP_PASSWORD. Without a host, this is a dry run.
     """
+    from tracker.distribution.delivery import DeliveryStatus
     from tracker.distribution.send import send_pack
 
+    ws = workspace(config_dir, outputs_dir, governors=governors, packs=old_packs)
     report = send_pack(
-        config_dir=config_dir, outputs=outputs, env=os.environ, now=_now, packs_dir=packs, governors_file=governors,
-        meeting=meeting.date() if meeting else None, dry_run=dry_run, only=tuple(only), resend=resend,
-        allow_draft=allow_draft, warn=_warn,
-    )  # fmt: skip
+        ws, meeting=_day(meeting), dry_run=dry_run, only=tuple(only), resend=resend, allow_draft=allow_draft, warn=_warn
+    )
     for note in report.notes:
         _warn(note)
     if as_json:
@@ -224,13 +335,8 @@ def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_j
         for r in report.results:
             click.echo(f"{r.status:>12}  {r.name} <{r.email}> ({r.format}): {r.detail}")
         where = f"; .eml files in {report.outbox}" if report.outbox else ""
-        click.echo(
-            f"Pack version {report.version} ({report.pack_status}) for {report.meeting}: "
-            + ", ".join(
-                f"{n} {s}" for s in ("sent", "written", "already sent", "skipped", "failed") if (n := report.count(s))
-            )
-            + where
-        )
+        counts = ", ".join(f"{n} {s}" for s in DeliveryStatus if (n := report.count(s)))
+        click.echo(f"Pack version {report.version} ({report.pack_status}) for {report.meeting}: {counts}{where}")
     if report.failed:
         n = len(report.failed)
         raise TrackerError(
@@ -239,27 +345,28 @@ def send_cmd(meeting, dry_run, only, resend, allow_draft, packs, governors, as_j
 
 
 @command(cli, "status", "tracker status")
+@workspace_options
 @meeting_option
-@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: config/governors.yaml).")
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@_outputs_options
-def status_cmd(meeting, governors, as_json, config_dir, outputs) -> None:
+@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: CONFIG/governors.yaml).")
+@json_option
+def status_cmd(
+    config_dir: Path, outputs_dir: Path, meeting: dt.datetime | None, governors: Path | None, as_json: bool
+) -> None:
     """Show whether the next meeting's pack is built, approved and sent, and to whom."""
     from tracker.config.profiles import load_trust
     from tracker.distribution.send import load_governor_list
     from tracker.distribution.status import describe, load_status
 
-    trust = load_trust(config_dir / "trust.yaml")
-    day = trust.meeting_for(_now().date(), meeting.date() if meeting else None)
-    status = load_status(
-        trust=trust, governors=load_governor_list(config_dir, governors, _warn), packs_dir=outputs / "packs",
-        deliveries_dir=outputs / "deliveries", meeting=day,
-    )  # fmt: skip
+    ws = workspace(config_dir, outputs_dir, governors=governors)
+    trust = load_trust(ws.trust)
+    day = trust.meeting_for(ws.now().date(), _day(meeting))
+    status = load_status(ws, load_governor_list(ws, _warn), day)
     click.echo(json.dumps(status.to_json(), indent=2) if as_json else "\n".join(describe(status)))
 
 
 @command(cli, "digest", "tracker digest --dry-run")
-@click.option("--dry-run", is_flag=True, help="Write the .eml to outputs/outbox/digest/ instead of sending.")
+@workspace_options
+@click.option("--dry-run", is_flag=True, help="Write the .eml to OUTPUTS/outbox/digest/ instead of sending.")
 @click.option("--always", is_flag=True, help="Send a short 'nothing new' message when there is nothing to report.")
 @click.option(
     "--since",
@@ -267,41 +374,38 @@ def status_cmd(meeting, governors, as_json, config_dir, outputs) -> None:
     metavar="DATE",
     help="Cover from this time (UTC), not the last digest.",
 )
-@_outputs_options
-def digest_cmd(dry_run, always, since, config_dir, outputs) -> None:
+def digest_cmd(config_dir: Path, outputs_dir: Path, dry_run: bool, always: bool, since: dt.datetime | None) -> None:
     """Send the company secretary one message: what the tracker found since the last digest."""
     from tracker.distribution.digest import run_digest
 
     result = run_digest(
-        config_dir=config_dir, outputs=outputs, env=os.environ, now=_now(), dry_run=dry_run, always=always,
+        workspace(config_dir, outputs_dir),
+        dry_run=dry_run,
+        always=always,
         since=since.replace(tzinfo=dt.UTC) if since else None,
-    )  # fmt: skip
+    )
     click.echo(result.detail)
 
 
 # -- orchestration -------------------------------------------------------------
 
-PREFECT_HOME = Path("outputs/prefect")
-
 
 @command(cli, "serve", "tracker serve --port 4200")
+@workspace_options
 @click.option("--port", default=4200, show_default=True, help="Port for the local Prefect server (127.0.0.1 only).")
-@click.option(
-    "--home",
-    type=click.Path(path_type=Path),
-    default=PREFECT_HOME,
-    show_default=True,
-    help="Where the server keeps its SQLite database, logs and pid files.",
-)
 @click.option("--ui/--no-ui", default=True, show_default=True, help="Serve the Prefect UI.")
-def serve_cmd(port: int, home: Path, ui: bool) -> None:
+@renamed("--home", "home", "use --outputs (Prefect's files are in OUTPUTS/prefect)")
+def serve_cmd(config_dir: Path, outputs_dir: Path, port: int, ui: bool, old_home: Path | None) -> None:
     """Start a local Prefect server and worker, and deploy the scheduled flows in prefect.yaml.
 
-    With PREFECT_API_URL set, no server is started: the worker and the deployments use that one.
+    Its database, logs and pid files are in OUTPUTS/prefect. With PREFECT_API_URL set, no
+    server is started: the worker and the deployments use that one.
     """
     from tracker.orchestration.local import LocalPrefect
 
-    local = LocalPrefect(home=home, port=port, api_url=os.environ.get("PREFECT_API_URL"))
+    ws = workspace(config_dir, outputs_dir)
+    home = old_home or ws.prefect_home
+    local = LocalPrefect(home=home, port=port, api_url=ws.env.get("PREFECT_API_URL"))
     click.echo(
         f"Starting the Prefect server at {local.url} ..."
         if not local.api_url
@@ -320,84 +424,18 @@ def serve_cmd(port: int, home: Path, ui: bool) -> None:
 
 
 @command(cli, "stop", "tracker stop")
-@click.option("--home", type=click.Path(path_type=Path), default=PREFECT_HOME, show_default=True)
-def stop_cmd(home: Path) -> None:
+@workspace_options
+@renamed("--home", "home", "use --outputs (Prefect's files are in OUTPUTS/prefect)")
+def stop_cmd(config_dir: Path, outputs_dir: Path, old_home: Path | None) -> None:
     """Stop the Prefect server and worker that `tracker serve` started."""
     from tracker.orchestration.local import LocalPrefect
 
-    stopped = LocalPrefect(home=home).stop()
+    stopped = LocalPrefect(home=old_home or workspace(config_dir, outputs_dir).prefect_home).stop()
     click.echo(
         f"Stopped: {', '.join(stopped)}."
         if stopped
         else "Nothing to stop: no server or worker started by `tracker serve` is running."
     )
-
-
-# -- the briefing pack ---------------------------------------------------------
-
-
-@command(cli, "pack", "tracker pack --meeting 2026-12-10 --pdf")
-@meeting_option
-@click.option("--trust", type=click.Path(path_type=Path), default=CONFIG_DIR / "trust.yaml", show_default=True)
-@click.option("--register", type=click.Path(path_type=Path), default=CONFIG_DIR / "register.yaml", show_default=True)
-@click.option("--questions", type=click.Path(path_type=Path), default=CONFIG_DIR / "questions.yaml", show_default=True)
-@click.option("--sources", type=click.Path(path_type=Path), default=CONFIG_DIR / "sources.yaml", show_default=True)
-@click.option("--state-dir", type=click.Path(path_type=Path), default=Path("outputs/state"), show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=Path("outputs/packs"), show_default=True)
-@click.option("--pdf", is_flag=True, default=None, help="Also write a PDF copy (needs LibreOffice).")
-@click.option(
-    "--force", is_flag=True, help="Rebuild over a pack already approved as FINAL (starts a new draft version)."
-)
-@click.option("--json", "as_json", is_flag=True, help='Print {"pack": ..., "manifest": ...}.')
-@click.option(
-    "--all-trusts", is_flag=True, help="Build one pack per trust in config/trusts/*.yaml (each in <out>/<short name>/)."
-)
-def pack_cmd(meeting, trust, register, questions, sources, state_dir, out, pdf, force, as_json, all_trusts) -> None:
-    """Build the council of governors briefing pack (.docx) and its manifest."""
-    import datetime as dt
-    import json
-
-    from tracker.orchestration.schedule import PackJob, pack_jobs, run_pack_job
-
-    now = dt.datetime.now(dt.UTC)
-    options = dict(now=now, state_dir=state_dir, meeting=meeting.date() if meeting else None, pdf=pdf, force=force)
-    if all_trusts:
-        built = []
-        for job in pack_jobs(Path(register).parent, out):
-            result = run_pack_job(job, **options)
-            for note in result.notes:
-                click.echo(f"{job.name}: {note}", err=True)
-            built.append({"trust": job.name, "pack": str(result.docx), "manifest": str(result.manifest_path)})
-        click.echo(json.dumps({"packs": built}) if as_json else "\n".join(b["pack"] for b in built))
-        return
-
-    result = run_pack_job(PackJob(Path(trust).stem, ConfigPaths(register, trust, questions, sources), out), **options)
-    for note in result.notes:
-        click.echo(note, err=True)
-    if as_json:
-        click.echo(json.dumps({"pack": str(result.docx), "manifest": str(result.manifest_path)}))
-    else:
-        click.echo(str(result.docx))
-
-
-@command(cli, "approve", "tracker approve outputs/packs/2026-12-10 --by 'Alex Morgan'")
-@click.argument("pack", type=click.Path(path_type=Path))
-@click.option("--by", required=True, help="Who approves the pack (usually the company secretary).")
-@click.option("--json", "as_json", is_flag=True, help='Print {"pack": ..., "manifest": ...}.')
-def approve_cmd(pack: Path, by: str, as_json: bool) -> None:
-    """Mark a reviewed pack FINAL (PACK is the .docx or its meeting folder); nothing else in it changes."""
-    import datetime as dt
-    import json
-
-    from tracker.pack.approve import approve
-
-    result = approve(pack, by, dt.datetime.now(dt.UTC))
-    for note in result.notes:
-        click.echo(note, err=True)
-    if as_json:
-        click.echo(json.dumps({"pack": str(result.docx), "manifest": str(result.manifest_path)}))
-    else:
-        click.echo(f"{result.docx}: approved as FINAL by {result.manifest['approved_by']}")
 
 
 def main() -> None:

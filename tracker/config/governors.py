@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker.core.files import parse_yaml, read_text
-from tracker.core.schema import Checker
+from tracker.core.schema import Checker, load_checked
+from tracker.core.text import has_controls
 
 GOVERNOR_TYPES = ("public", "staff", "appointed")
 FORMATS = ("docx", "pdf")
@@ -26,19 +26,6 @@ class Governor:
     constituency: str | None = None
     active: bool = True
     format: str = "docx"
-
-
-def governors_path(config_dir: Path) -> tuple[Path, bool]:
-    """The governors file to use, and whether it is the fictional example."""
-    real = Path(config_dir) / "governors.yaml"
-    if real.exists():
-        return real, False
-    return Path(config_dir) / "governors.example.yaml", True
-
-
-def has_control_characters(text: str) -> bool:
-    # A newline in a display name is how a header injection starts; reject them all.
-    return any(ord(ch) < 32 or ord(ch) == 127 or ch in "\u2028\u2029\x85" for ch in text)
 
 
 def parse_governors(tree: Any, c: Checker) -> tuple[Governor, ...]:
@@ -71,14 +58,11 @@ def parse_governors(tree: Any, c: Checker) -> tuple[Governor, ...]:
 
 def _name(c: Checker, node: dict, path: str) -> str | None:
     raw = node.get("name")
-    if isinstance(raw, str) and has_control_characters(raw.strip()):
+    if isinstance(raw, str) and has_controls(raw.strip()):
         c.problem(node, "name", path, "must be one line of text without control characters")
         return None
     return c.text(node, "name", path)
 
 
 def load_governors(path: Path) -> tuple[Governor, ...]:
-    c = Checker(str(path))
-    governors = parse_governors(parse_yaml(read_text(Path(path)), str(path)), c)
-    c.raise_if_problems()
-    return governors
+    return load_checked(path, parse_governors)

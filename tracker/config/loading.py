@@ -1,109 +1,109 @@
-"""Load every config file for a pack quickly, with the validator's file:line messages on failure.
+"""Load and check every config file in one pass: typed objects, or every problem with file:line.
 
-Each file is parsed once (the register takes about 0.2 s) and checked with the same
-Checker as `tracker validate`; only when something is wrong is the full validator
-run, so that every problem is reported as file:line: field: what is wrong.
-(libyaml's faster C reader is not an option: it rejects YAML 1.2 the register uses,
-such as `url: http://...` inside a flow mapping.)
+`check_config` is the one place config is read for a pack or a run; `tracker validate`
+reports its problems (and the governors file's), and `load_config` raises them.
+Cross-file links (the trust's system, each question's milestones) are checked here too.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from tracker.config.profiles import FeedSource, Questions, Trust, parse_questions, parse_sources, parse_trust
-from tracker.config.validate import ConfigPaths, validate
-from tracker.core.errors import ConfigError, TrackerError
-from tracker.core.files import parse_yaml, read_text
-from tracker.core.schema import Checker
-from tracker.register.parse import Register, parse_register
+from tracker.config.governors import parse_governors
+from tracker.config.profiles import FeedSource, Questions, Trust, parse_questions, parse_sources, trust_parser
+from tracker.config.workspace import Workspace
+from tracker.core.errors import ConfigError, Problem
+from tracker.core.schema import Checked, Checker, check_file
+from tracker.register.model import Register
+from tracker.register.parse import Parsed, parse_register
 
 
 @dataclass(frozen=True)
-class Loaded:
+class LoadedRegister:
     register: Register
-    register_bytes: bytes
+    parsed: Parsed  # its text, tree and sha256, for edits and a pack's manifest
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a pack reads, loaded once and passed down."""
+
+    register: Register
+    parsed: Parsed
     trust: Trust
     questions: Questions
     sources: tuple[FeedSource, ...]
 
 
-class _Invalid(Exception):
-    """Something is wrong: re-read with the round-trip reader to say where."""
+def check_register(ws: Workspace) -> tuple[LoadedRegister | None, list[Problem]]:
+    checked = check_file(ws.register, parse_register)
+    if checked.problems or checked.value is None:
+        return None, list(checked.problems)
+    return LoadedRegister(checked.value, Parsed(checked.text, checked.tree, checked.sha256)), []
 
 
-def _checked(path: Path, parse) -> Any:
-    c = Checker(str(path))
-    value = parse(parse_yaml(read_text(path), str(path)), c)
-    if c.problems:
-        raise _Invalid(str(c.problems[0]))
-    return value
+def check_config(ws: Workspace, register: LoadedRegister | None = None) -> tuple[Config | None, list[Problem]]:
+    """Every config file for one trust, checked; pass `register` to reuse one already loaded."""
+    problems: list[Problem] = []
+    if register is None:
+        register, problems = check_register(ws)
+    trust = check_file(ws.trust, trust_parser(ws.trust))
+    questions = check_file(ws.questions, parse_questions)
+    sources = check_file(ws.sources, parse_sources) if ws.sources.exists() else None
+    for checked in (trust, questions, sources):
+        if checked is not None:
+            problems += checked.problems
+    if register is not None:
+        problems += link_problems(register.register, trust, questions)
+    if problems or register is None or trust.value is None or questions.value is None:
+        return None, sorted(set(problems))
+    found = sources.value if sources is not None and sources.value is not None else ()
+    return Config(register.register, register.parsed, trust.value, questions.value, found), []
 
 
-@functools.lru_cache(maxsize=4)
-def _register_from(raw: bytes, path: str) -> Register:
-    """Parse the register from the very bytes read, once per distinct content.
-
-    Building many trusts' packs in one process shares one register file; parsing it
-    (about 0.3 s) once instead of once a trust is most of a 50-trust run. Register is
-    frozen, so sharing it is safe.
-    """
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TrackerError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    c = Checker(path)
-    value = parse_register(parse_yaml(text, path), c)
-    if c.problems:
-        raise _Invalid(str(c.problems[0]))
-    return value
+def load_config(ws: Workspace, register: LoadedRegister | None = None) -> Config:
+    """The typed config, or ConfigError naming every problem as `tracker validate` does."""
+    config, problems = check_config(ws, register)
+    if config is None:
+        raise ConfigError(problems)
+    return config
 
 
-def load_config(paths: ConfigPaths) -> Loaded:
-    """Typed config for a pack; any problem raises ConfigError with file:line, as `tracker validate` reports."""
-    try:
-        raw = Path(paths.register).read_bytes()
-    except FileNotFoundError:
-        raise TrackerError(f"{paths.register}: file not found") from None
-    try:
-        register = _register_from(raw, str(paths.register))
-        base = Path(paths.trust).resolve().parent
-        trust = _checked(paths.trust, lambda t, c: parse_trust(t, c, base))
-        questions = _checked(paths.questions, parse_questions)
-        sources = _checked(paths.sources, parse_sources) if Path(paths.sources).exists() else ()
-        _links(register, trust, questions)
-    except (_Invalid, TrackerError) as exc:
-        problems = validate(paths)
-        if problems:
-            raise ConfigError(problems) from None
-        raise TrackerError(str(exc)) from None
-    trust = Trust(**{**trust.__dict__, "path": Path(paths.trust)})
-    return Loaded(register, raw, trust, questions, sources)
+def validate(ws: Workspace) -> list[Problem]:
+    """Every problem in every file, sorted by file and line; empty when all is well."""
+    problems = check_config(ws)[1]
+    if ws.governors.exists():
+        problems += check_file(ws.governors, parse_governors).problems
+    return sorted(set(problems))
 
 
-def _links(register: Register, trust: Trust, questions: Questions) -> None:
-    if register.system(trust.system) is None:
-        raise _Invalid("footprint.system")
-    for q in questions.questions:
-        if any(register.milestone(mid) is None for mid in q.position.milestones):
-            raise _Invalid("milestones")
-    if sorted(q.number for q in questions.questions) != list(range(1, 9)):
-        raise _Invalid("questions")
-
-
-def read_register_bytes(path: Path) -> tuple[Register, bytes]:
-    """The register and the exact bytes it was read from (their sha256 goes in the manifest)."""
-    from tracker.register.parse import load_register
-
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise TrackerError(f"{path}: file not found") from None
-    try:
-        return _register_from(raw, str(path)), raw
-    except _Invalid:
-        return load_register(path), raw  # raises ConfigError naming the file, line and field
+def link_problems(register: Register, trust: Checked[Trust], questions: Checked[Questions]) -> list[Problem]:
+    """Cross-file references: the trust's footprint and each question's milestones."""
+    found: list[Problem] = []
+    if trust.value is not None and trust.value.system and register.system(trust.value.system) is None:
+        c = Checker(str(trust.path))
+        fp = trust.tree.get("footprint") if isinstance(trust.tree, dict) else None
+        c.problem(
+            fp, "system", "footprint.system", f"{trust.value.system!r} is not the id of any system in the register"
+        )
+        found += c.problems
+    if questions.value is not None and isinstance(questions.tree, dict):
+        c = Checker(str(questions.path))
+        for i, q in enumerate(questions.tree.get("questions") or []):
+            pos = q.get("position") if isinstance(q, dict) else None
+            links = pos.get("milestones") if isinstance(pos, dict) else None
+            for j, mid in enumerate(links if isinstance(links, list) else []):
+                if isinstance(mid, str) and register.milestone(mid) is None:
+                    c.problem(
+                        links,
+                        j,
+                        f"questions[{i}].position.milestones[{j}]",
+                        f"{mid!r} is not the id of any milestone in the register",
+                    )
+        numbers = sorted(q.number for q in questions.value.questions)
+        if numbers != list(range(1, 9)):
+            c.problems.append(
+                Problem(c.file, 1, "questions", f"should hold the eight questions numbered 1 to 8, found {numbers}")
+            )
+        found += c.problems
+    return found

@@ -6,16 +6,29 @@ Everything is read and checked here, once, and passed down as frozen objects.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from tracker.core.dates import PartialDate
 from tracker.core.errors import TrackerError
-from tracker.core.files import parse_yaml, read_text
-from tracker.core.schema import Checker
+from tracker.core.schema import Checker, load_checked
 
-QUESTION_STATUSES = {"not started": "red", "in progress": "amber", "assured": "green", "not applicable": "grey"}
+
+class QuestionStatus(StrEnum):
+    """The trust's position on a question; the pack prints the word beside its colour."""
+
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    ASSURED = "assured"
+    NOT_APPLICABLE = "not applicable"
+
+    @property
+    def rag(self) -> str:
+        return {"not started": "red", "in progress": "amber", "assured": "green", "not applicable": "grey"}[self.value]
+
+
 SMTP_SECURITY = ("starttls", "tls", "none")
 
 
@@ -77,16 +90,12 @@ class Trust:
 
 @dataclass(frozen=True)
 class Position:
-    status: str
+    status: QuestionStatus
     answer: str
     owner: str
     last_reviewed: dt.date | None
     next_step: str | None
     milestones: tuple[str, ...]
-
-    @property
-    def rag(self) -> str:
-        return QUESTION_STATUSES[self.status]
 
 
 @dataclass(frozen=True)
@@ -121,10 +130,6 @@ class FeedSource:
     url: str
     publisher: str
     period_days: int
-
-
-def _load(path: Path) -> tuple[Any, Checker]:
-    return parse_yaml(read_text(path), str(path)), Checker(str(path))
 
 
 def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
@@ -223,7 +228,8 @@ def parse_questions(tree: Any, c: Checker) -> Questions:
         date=c.partial_date(a, "date", "attribution.date", required=False),
         url=c.url(a, "url", "attribution.url", required=False),
     )
-    questions, numbers = [], {}
+    questions: list[Question] = []
+    numbers: dict[str, str] = {}
     for _, q, path in c.items(c.sequence(tree, "questions", "questions", required=True), "questions"):
         c.unknown_keys(q, ("number", "text", "position"), path)
         number = c.integer(q, "number", f"{path}.number", minimum=1)
@@ -235,7 +241,7 @@ def parse_questions(tree: Any, c: Checker) -> Questions:
             number=number or 0,
             text=c.text(q, "text", f"{path}.text") or "",
             position=Position(
-                status=c.choice(pos, "status", f"{p}.status", QUESTION_STATUSES) or "not started",
+                status=QuestionStatus(c.choice(pos, "status", f"{p}.status", tuple(QuestionStatus)) or "not started"),
                 answer=c.text(pos, "answer", f"{p}.answer") or "",
                 owner=c.text(pos, "owner", f"{p}.owner") or "",
                 last_reviewed=c.full_date(pos, "last_reviewed", f"{p}.last_reviewed"),
@@ -251,7 +257,8 @@ def parse_sources(tree: Any, c: Checker) -> tuple[FeedSource, ...]:
         c.problem(tree, None, "", "the sources file should be a mapping with a `sources` list")
         return ()
     c.unknown_keys(tree, ("sources",), "")
-    out, names = [], {}
+    out: list[FeedSource] = []
+    names: dict[str, str] = {}
     for _, s, path in c.items(c.sequence(tree, "sources", "sources", required=True), "sources"):
         c.unknown_keys(s, ("name", "title", "url", "publisher", "period_days"), path)
         name = c.slug(s, "name", f"{path}.name")
@@ -266,22 +273,23 @@ def parse_sources(tree: Any, c: Checker) -> tuple[FeedSource, ...]:
     return tuple(out)
 
 
+def trust_parser(path: Path):
+    """The parser for a trust profile at `path`: its relative paths resolve from its folder."""
+    base = Path(path).resolve().parent
+
+    def parse(tree: Any, c: Checker) -> Trust:
+        return replace(parse_trust(tree, c, base), path=Path(path))
+
+    return parse
+
+
 def load_trust(path: Path) -> Trust:
-    tree, c = _load(path)
-    trust = parse_trust(tree, c, Path(path).resolve().parent)
-    c.raise_if_problems()
-    return Trust(**{**trust.__dict__, "path": Path(path)})
+    return load_checked(path, trust_parser(path))
 
 
 def load_questions(path: Path) -> Questions:
-    tree, c = _load(path)
-    questions = parse_questions(tree, c)
-    c.raise_if_problems()
-    return questions
+    return load_checked(path, parse_questions)
 
 
 def load_sources(path: Path) -> tuple[FeedSource, ...]:
-    tree, c = _load(path)
-    sources = parse_sources(tree, c)
-    c.raise_if_problems()
-    return sources
+    return load_checked(path, parse_sources)

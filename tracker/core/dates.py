@@ -4,9 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+Clock = Callable[[], dt.datetime]  # an aware UTC "now"; read only in entry points
+
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def utc_now() -> dt.datetime:
+    """The real clock, to the second: what entry points hand down as `now` or `clock`."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """A clock stopped at one moment: for tests, and for rebuilding a past pack exactly."""
+
+    moment: dt.datetime
+
+    def __call__(self) -> dt.datetime:
+        return self.moment
+
+
+def utc_stamp(moment: dt.datetime) -> str:
+    """The one way the tools write a moment: 2026-11-22T07:00:00Z (UTC, to the second)."""
+    if moment.tzinfo is None:
+        raise ValueError("a timestamp needs a timezone-aware datetime")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_stamp(text: object) -> dt.datetime | None:
+    """A stamp written by `utc_stamp` (or any ISO date-time; naive means UTC); None if it is not one."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def day_month_year(day: dt.date) -> str:
@@ -41,7 +77,8 @@ class PartialDate:
         m = _PATTERN.match(value.strip())
         if not m:
             raise ValueError(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
-        year, month, day = (int(g) if g else None for g in m.groups())
+        year = int(m.group(1))
+        month, day = (int(g) if g else None for g in m.groups()[1:])
         try:
             dt.date(year, month or 1, day or 1)
         except ValueError as exc:

@@ -1,7 +1,8 @@
-"""YAML that keeps a person's comments and layout, and writes that never leave half a file."""
+"""Files: YAML that keeps a person's comments and layout, JSON, checksums, and writes that never leave half a file."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -64,14 +65,26 @@ def parse_yaml(text: str, file: str) -> Any:
 
 
 def read_text(path: Path) -> str:
+    return read_source(path)[1]
+
+
+def read_source(path: Path) -> tuple[bytes, str]:
+    """A text file's exact bytes (their sha256 identifies the version) and its text.
+
+    The text has universal newlines, as `open()` gives; a file that is not UTF-8 is
+    one TrackerError naming the byte.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise TrackerError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise TrackerError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise TrackerError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TrackerError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return raw, text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def load_yaml(path: Path) -> Any:
@@ -115,6 +128,42 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 
 def write_json(path: Path, data: Any) -> None:
     atomic_write(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+_NO_DEFAULT: Any = object()
+
+
+def read_json(path: Path, what: str, missing: Any = _NO_DEFAULT) -> Any:
+    """A JSON file the tools wrote; `missing` if it does not exist, else one TrackerError naming it.
+
+    `what` names the file for the reader ("the pack manifest", "the delivery log").
+    """
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if missing is _NO_DEFAULT:
+            raise TrackerError(f"{path}: {what} is missing") from None
+        return missing
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise TrackerError(f"{path}: {what} cannot be read ({_reason(exc)})") from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return " ".join(text.split())[:200]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """The file's sha256, read in blocks (a pack may be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @contextmanager

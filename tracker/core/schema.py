@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from tracker.core.dates import PartialDate
-from tracker.core.errors import ConfigError, Problem
+from tracker.core.errors import ConfigError, Problem, TrackerError
+from tracker.core.files import YAMLSyntaxError, parse_yaml, read_source, sha256_bytes
+
+T = TypeVar("T")
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL = re.compile(
@@ -250,3 +255,43 @@ def _kind(value: Any) -> str:
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+@dataclass(frozen=True)
+class Checked(Generic[T]):
+    """A config file read, checked and parsed in one pass: the value (None if unreadable),
+    every problem found, and the YAML tree (for cross-file checks that need line numbers)."""
+
+    path: Path
+    value: T | None
+    problems: tuple[Problem, ...]
+    tree: Any = None
+    text: str = ""
+    sha256: str = ""  # of the file's bytes
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_file(path: Path, parse: Callable[[Any, Checker], T]) -> Checked[T]:
+    """Read, check and parse one YAML file; never raises for anything wrong with the file."""
+    path = Path(path)
+    try:
+        raw, text = read_source(path)
+        tree = parse_yaml(text, str(path))
+    except YAMLSyntaxError as exc:
+        return Checked(path, None, (exc.problem,))
+    except TrackerError as exc:  # missing, not UTF-8, unreadable
+        return Checked(path, None, (Problem(str(path), 0, "", str(exc).removeprefix(f"{path}: ")),))
+    c = Checker(str(path))
+    value = parse(tree, c)
+    return Checked(path, value, tuple(c.problems), tree, text, sha256_bytes(raw))
+
+
+def load_checked(path: Path, parse: Callable[[Any, Checker], T]) -> T:
+    """The parsed value of a YAML file, or ConfigError listing every problem with file:line."""
+    checked = check_file(path, parse)
+    if checked.problems or checked.value is None:
+        raise ConfigError(list(checked.problems) or [Problem(str(path), 0, "", "could not be read")])
+    return checked.value

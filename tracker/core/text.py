@@ -1,6 +1,8 @@
-"""Make untrusted text (feed titles, config) safe to put in a Word document.
+"""Untrusted text (feed titles, config values) made safe for a page, a header or a table cell.
 
-Nothing here raises: any string comes out as valid XML text that reads the same.
+One policy for control characters, used everywhere: `strip_controls` removes them,
+`has_controls` lets validation refuse them, `one_line` folds text for an email header
+or a log line. Nothing here raises: any string comes out as valid XML text.
 """
 
 from __future__ import annotations
@@ -8,13 +10,36 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Characters XML 1.0 forbids (C0 controls other than tab/newline/return, lone
-# surrogates, U+FFFE/U+FFFF); lxml refuses them and Word calls the file corrupt.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Characters that never belong in text a person reads: C0 and C1 controls (tab, line
+# feed and carriage return are whitespace, handled separately), DEL, zero-width and
+# direction marks, bidi embeddings, overrides and isolates, the line and paragraph
+# separators, invisible operators, the byte-order mark, lone surrogates and the two
+# non-characters XML 1.0 forbids. lxml refuses some of these and Word calls the file
+# corrupt; others reorder or hide text (a right-to-left override can disguise a link).
+_CONTROL_CHARS = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff\ufffe\uffff"
+)
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+_BREAKS = re.compile("[\t\n\r]")
 _SPACE = re.compile(r"\s+")
 _LONG_WORD = 40  # longer unbroken runs get invisible break points so table cells can wrap
 _ZWSP = "\u200b"
 _FSI, _PDI = "\u2068", "\u2069"
+
+
+def strip_controls(text: str) -> str:
+    """The text without any control, invisible or direction-changing character."""
+    return _CONTROL.sub("", text)
+
+
+def has_controls(text: str) -> bool:
+    """True if the text holds a line break or any character `strip_controls` removes."""
+    return bool(_CONTROL.search(text) or _BREAKS.search(text))
+
+
+def one_line(text: object) -> str:
+    """One line: line breaks and control characters become single spaces."""
+    return " ".join(_CONTROL.sub(" ", str(text)).split())
 
 
 def clean(value: object) -> str:
@@ -23,7 +48,7 @@ def clean(value: object) -> str:
         return ""
     text = str(value)
     text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    text = unicodedata.normalize("NFC", _ILLEGAL.sub("", text))
+    text = unicodedata.normalize("NFC", strip_controls(text))
     return _SPACE.sub(" ", text).strip()
 
 

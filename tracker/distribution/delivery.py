@@ -9,16 +9,27 @@ accident. A new version (a different sha256) starts a fresh set of records.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 
+from tracker.core.dates import utc_stamp
 from tracker.core.errors import TrackerError
-from tracker.core.files import locked, write_json
+from tracker.core.files import locked, read_json, write_json
 
-SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
+
+class DeliveryStatus(StrEnum):
+    """What happened for one governor. The log records sent, failed and skipped; a run's
+    report also says (dry run) that the .eml was written, or that a governor already had
+    this version. In the order a summary line lists them."""
+
+    SENT = "sent"
+    WRITTEN = "written"
+    ALREADY_SENT = "already sent"
+    SKIPPED = "skipped"  # inactive in the governors file
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -27,7 +38,7 @@ class Record:
     version: int
     email: str
     name: str
-    status: str  # the latest outcome: sent, failed or skipped
+    status: DeliveryStatus  # the latest outcome: sent, failed or skipped
     at: str  # ISO date-time, UTC
     answer: str  # the server's reply, or the reason
     format: str = "docx"
@@ -35,20 +46,14 @@ class Record:
     sends: int = 0  # how many times this version was accepted for this person (more than 1 only via --resend)
 
 
-def log_path(deliveries_dir: Path, meeting: dt.date) -> Path:
-    return Path(deliveries_dir) / f"{meeting.isoformat()}.json"
-
-
 def read_log(path: Path) -> list[Record]:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as exc:
-        raise TrackerError(f"{path}: the delivery log cannot be read ({exc}); fix or move it before sending") from None
+        data = read_json(path, "the delivery log", missing={})
+    except TrackerError as exc:
+        raise TrackerError(f"{exc}; fix or move it before sending") from None
     try:
-        return [Record(**r) for r in data.get("records", [])]
-    except (TypeError, AttributeError) as exc:
+        return [Record(**{**r, "status": DeliveryStatus(r["status"])}) for r in data.get("records", [])]
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
         raise TrackerError(f"{path}: the delivery log is malformed ({exc}); fix or move it before sending") from None
 
 
@@ -77,7 +82,7 @@ class DeliveryLog:
         version: int,
         email: str,
         name: str,
-        status: str,
+        status: DeliveryStatus,
         answer: str,
         at: dt.datetime,
         fmt: str = "docx",
@@ -85,14 +90,11 @@ class DeliveryLog:
     ) -> Record:
         """Add or update the record for (sha256, email) and write the log to disk at once."""
         old = find(self.records, sha256, email)
-        sends = (old.sends if old else 0) + (1 if status == SENT else 0)
-        new = Record(sha256, version, email, name, status, _iso(at), answer, fmt, attempts, sends)
+        sends = (old.sends if old else 0) + (1 if status == DeliveryStatus.SENT else 0)
+        new = Record(sha256, version, email, name, status, utc_stamp(at), answer, fmt, attempts, sends)
         self.records = [r for r in self.records if r is not old] + [new]
         write_json(self.path, {"meeting": self.meeting.isoformat(), "records": [asdict(r) for r in self.records]})
         return new
-
-    def for_version(self, sha256: str) -> list[Record]:
-        return [r for r in self.records if r.sha256 == sha256]
 
 
 @contextmanager
@@ -101,7 +103,3 @@ def open_log(path: Path, meeting: dt.date, timeout: float = 10.0) -> Iterator[De
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with locked(path, timeout):
         yield DeliveryLog(path, meeting)
-
-
-def _iso(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

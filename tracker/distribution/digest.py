@@ -9,34 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from pathlib import Path
 
 from tracker.config.profiles import Trust, load_sources, load_trust
-from tracker.core.dates import day_month_year
+from tracker.config.workspace import Workspace
+from tracker.core.dates import day_month_year, parse_stamp, utc_stamp
 from tracker.core.errors import TrackerError
-from tracker.core.files import write_json
+from tracker.core.files import read_json, write_json
 from tracker.core.schema import is_web_url
-from tracker.distribution.message import address, compose, one_line
+from tracker.core.text import one_line
+from tracker.distribution.message import address, compose
 from tracker.distribution.transport import OutboxTransport, SmtpTransport, smtp_settings
-from tracker.register.parse import Evidence, HistoryEntry, Milestone, Register, load_register
+from tracker.register.model import Evidence, HistoryEntry, Milestone, Register
+from tracker.register.parse import load_register
 from tracker.tracking.feedstate import Health, health_report
 
 FIRST_LOOKBACK = dt.timedelta(days=7)  # what the very first digest covers
-
-
-def parse_time(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -60,7 +51,7 @@ class Digest:
 
 
 def _after(ts: str | None, since: dt.datetime, until: dt.datetime) -> bool:
-    when = parse_time(ts)
+    when = parse_stamp(ts)
     return when is not None and since < when <= until
 
 
@@ -91,7 +82,7 @@ def collect(
 
 
 def _when(ts: str) -> str:
-    t = parse_time(ts)
+    t = parse_stamp(ts)
     return day_month_year(t) if t else ts
 
 
@@ -99,15 +90,18 @@ def _stamp(t: dt.datetime) -> str:
     return f"{day_month_year(t)} {t:%H:%M} UTC"
 
 
-def _sections(d: Digest) -> list[tuple[str, list[tuple[str, str | None]]]]:
+Rows = list[tuple[str, str | None]]  # (line, link)
+
+
+def _sections(d: Digest) -> list[tuple[str, Rows]]:
     """(heading, [(line, link)]) in the order the secretary reads them."""
-    out = []
+    out: list[tuple[str, Rows]] = []
     if d.new_milestones:
         out.append(
             ("New milestones", [(f"{one_line(m.title)} ({m.category}, {m.status})", None) for m in d.new_milestones])
         )
     if d.history:
-        rows = []
+        rows: Rows = []
         for m, h in d.history:
             line = f"{one_line(m.title)}: {h.field} changed from {h.old or 'nothing'} to {h.new} ({_when(h.when)})"
             rows.append((line + (f": {one_line(h.why)}" if h.why else ""), h.evidence))
@@ -171,45 +165,33 @@ class DigestResult:
     detail: str  # what happened, one sentence
 
 
-def read_digest_state(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise TrackerError(f"{path}: cannot read the digest state ({exc}); fix or delete it") from None
-
-
 def run_digest(
+    ws: Workspace,
     *,
-    config_dir: Path,
-    outputs: Path,
-    env: Mapping[str, str],
-    now: dt.datetime,
     dry_run: bool = False,
     always: bool = False,
     since: dt.datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
     ssl_context=None,
 ) -> DigestResult:
-    trust = load_trust(Path(config_dir) / "trust.yaml")
-    register = load_register(Path(config_dir) / "register.yaml")
-    sources_file = Path(config_dir) / "sources.yaml"
-    sources = load_sources(sources_file) if sources_file.exists() else ()
-    state_dir = Path(outputs) / "state"
-    state_file = state_dir / "digest.json"
-    state = read_digest_state(state_file)
-    since = since or parse_time(state.get("last_sent")) or now - FIRST_LOOKBACK
+    now = ws.now()
+    trust = load_trust(ws.trust)
+    register = load_register(ws.register)
+    sources = load_sources(ws.sources) if ws.sources.exists() else ()
+    state = read_json(ws.digest_state, "the digest state", missing={})
+    if not isinstance(state, dict):
+        raise TrackerError(f"{ws.digest_state}: the digest state is malformed; fix or delete it")
+    since = since or parse_stamp(state.get("last_sent")) or now - FIRST_LOOKBACK
     known = set(state["milestones"]) if isinstance(state.get("milestones"), list) else None
-    d = collect(register, health_report(sources, state_dir, now), since, now, set(state.get("unhealthy", [])), known)
+    health = health_report(sources, ws.state_dir, now)
+    d = collect(register, health, since, now, set(state.get("unhealthy", [])), known)
     if not d.has_news and not always:
         return DigestResult(False, dry_run, d, f"nothing new since {_stamp(since)}: no digest sent")
-    settings = smtp_settings(trust.email, env, require_password=not dry_run)
-    dry_run = dry_run or settings is None
+    settings = smtp_settings(trust.email, ws.env, require_password=not dry_run)
     sender = (settings.from_address if settings else None) or trust.secretary_email
     msg = digest_message(d, trust, sender, now)
-    if dry_run:
-        outbox = OutboxTransport(Path(outputs) / "outbox" / "digest", name=now.strftime("digest-%Y-%m-%dT%H%M%SZ"))
+    if dry_run or settings is None:
+        outbox = OutboxTransport(ws.outbox_dir / "digest", name=now.strftime("digest-%Y-%m-%dT%H%M%SZ"))
         outcome = outbox.deliver(msg, sender, trust.secretary_email)
         why = "" if settings else " (SMTP is not configured)"
         return DigestResult(False, True, d, f"dry run{why}: {outcome.answer}; the digest time was not moved")
@@ -217,8 +199,8 @@ def run_digest(
         outcome = transport.deliver(msg, sender, trust.secretary_email)
     if not outcome.ok:
         raise TrackerError(f"the SMTP server refused the digest for {trust.secretary_email}: {outcome.answer}")
-    write_json(state_file, {
-        "last_sent": now.isoformat(),
+    write_json(ws.digest_state, {
+        "last_sent": utc_stamp(now),
         "unhealthy": sorted(h.name for h in d.unhealthy),
         "milestones": sorted(m.id for m in register.milestones),
     })  # fmt: skip

@@ -14,11 +14,13 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
-from tracker.config.governors import Governor, has_control_characters
+from tracker.config.governors import Governor
 from tracker.core.dates import PartialDate, day_month_year, weekday_date
 from tracker.core.errors import TrackerError
 from tracker.core.schema import is_web_url
-from tracker.pack.manifest import BuiltPack
+from tracker.core.text import has_controls, one_line
+from tracker.pack.manifest import ChangeNote, Manifest
+from tracker.register.model import MilestoneStatus
 
 MIME_TYPES = {
     "docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -26,13 +28,8 @@ MIME_TYPES = {
 }
 
 
-def one_line(text: str) -> str:
-    """Fold any line breaks and control characters into single spaces."""
-    return " ".join("".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text).split())
-
-
 def address(name: str, email: str) -> Address:
-    if has_control_characters(name) or has_control_characters(email):
+    if has_controls(name) or has_controls(email):
         raise TrackerError(f"the name or address {one_line(name)!r} <{one_line(email)}> holds a line break; fix it")
     try:
         return Address(display_name=name, addr_spec=email)
@@ -65,16 +62,16 @@ def change_date(text: str) -> str:
         return one_line(text)
 
 
-def subject_for(pack: BuiltPack) -> str:
+def subject_for(pack: Manifest) -> str:
     draft = "" if pack.final else f"{pack.status}: "
     return f"{draft}{pack.trust_name}: council of governors briefing pack for {day_month_year(pack.meeting)}"
 
 
-def _summary_lines(pack: BuiltPack) -> list[str]:
+def _summary_lines(pack: Manifest) -> list[str]:
     lines = []
     if pack.counts:
         total = sum(pack.counts.values())
-        parts = ", ".join(f"{n} {status}" for status, n in pack.counts.items() if n)
+        parts = ", ".join(f"{n} {status}" for status in MilestoneStatus if (n := pack.counts.get(status, 0)))
         lines.append(f"{total} national policy milestones tracked ({parts}).")
     lines.append("The status of each milestone, what changed since the last meeting, our integrated care system,")
     lines.append("and the trust's current position on the eight questions for governors.")
@@ -82,7 +79,7 @@ def _summary_lines(pack: BuiltPack) -> list[str]:
 
 
 def pack_message(
-    pack: BuiltPack,
+    pack: Manifest,
     governor: Governor,
     *,
     sender: Address,
@@ -149,7 +146,7 @@ def pack_message(
     return msg
 
 
-def _html_change(change) -> str:
+def _html_change(change: ChangeNote) -> str:
     text = html.escape(f"{change_date(change.date)}: {one_line(change.text)}")
     if change.url and is_web_url(change.url):
         return f'<li>{text} (<a href="{html.escape(change.url, quote=True)}">source</a>)</li>'

@@ -10,41 +10,30 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from email.headerregistry import Address
 from pathlib import Path
 
-from tracker.config.governors import Governor, governors_path, load_governors
+from tracker.config.governors import Governor, load_governors
 from tracker.config.profiles import Trust, load_trust
+from tracker.config.workspace import Workspace
+from tracker.core.dates import Clock
 from tracker.core.errors import TrackerError
-from tracker.distribution.delivery import (
-    FAILED,
-    SENT,
-    SKIPPED,
-    DeliveryLog,
-    already_sent,
-    find,
-    log_path,
-    open_log,
-    read_log,
-)
+from tracker.core.files import sha256_file
+from tracker.distribution.delivery import DeliveryLog, DeliveryStatus, already_sent, find, open_log, read_log
 from tracker.distribution.message import address, pack_message
-from tracker.distribution.transport import OutboxTransport, SmtpTransport, smtp_settings
-from tracker.pack.manifest import BuiltPack, check_sendable, load_pack, sha256_of
+from tracker.distribution.transport import OutboxTransport, SmtpTransport, Transport, smtp_settings
+from tracker.pack.manifest import Manifest
 from tracker.pack.pdf import to_pdf
-
-Clock = Callable[[], dt.datetime]
-ALREADY = "already sent"
-WRITTEN = "written"
 
 
 @dataclass(frozen=True)
 class Result:
     name: str
     email: str
-    status: str  # sent, failed, skipped, already sent, or written (dry run)
+    status: DeliveryStatus
     detail: str
     format: str
 
@@ -62,9 +51,9 @@ class Report:
 
     @property
     def failed(self) -> list[Result]:
-        return [r for r in self.results if r.status == FAILED]
+        return [r for r in self.results if r.status == DeliveryStatus.FAILED]
 
-    def count(self, status: str) -> int:
+    def count(self, status: DeliveryStatus) -> int:
         return sum(r.status == status for r in self.results)
 
     def to_json(self) -> dict:
@@ -94,7 +83,7 @@ def choose(governors: tuple[Governor, ...], only: tuple[str, ...]) -> list[Gover
 class Attachments:
     """The pack's bytes in each format, making the PDF once, only if a governor needs it."""
 
-    def __init__(self, pack: BuiltPack, make_pdf: Callable[..., Path]):
+    def __init__(self, pack: Manifest, make_pdf: Callable[..., Path]):
         self.pack, self.make_pdf = pack, make_pdf
         self.cache: dict[str, tuple[str, bytes] | TrackerError] = {}
 
@@ -112,21 +101,21 @@ class Attachments:
     def _load(self, fmt: str) -> tuple[str, bytes]:
         pack = self.pack
         if fmt == "docx":
-            return pack.docx, pack.docx_path.read_bytes()
+            return pack.pack, pack.docx_path.read_bytes()
         if pack.pdf:
             return pack.pdf, (pack.folder / pack.pdf).read_bytes()
         pdf = self.make_pdf(pack.docx_path, pack.folder)
-        if sha256_of(pack.docx_path) != pack.sha256:  # the PDF must show the approved .docx
+        if sha256_file(pack.docx_path) != pack.sha256:  # the PDF must show the approved .docx
             raise TrackerError(f"{pack.docx_path} changed while its PDF was being made")
         return pdf.name, pdf.read_bytes()
 
 
 def distribute(
-    pack: BuiltPack,
+    pack: Manifest,
     governors: tuple[Governor, ...],
     *,
     trust: Trust,
-    transport,
+    transport: Transport,
     log_file: Path,
     now: Clock,
     sender: Address,
@@ -136,27 +125,28 @@ def distribute(
     dry_run: bool = False,
     make_pdf: Callable[..., Path] = to_pdf,
 ) -> Report:
-    check_sendable(pack, allow_draft)
-    report = Report(pack.meeting, pack.version, pack.sha256, pack.status, dry_run)
+    pack.check_sendable(allow_draft)
+    report = Report(pack.meeting, pack.version, pack.sha256, str(pack.status), dry_run)
     targets = choose(governors, only)
     attachments = Attachments(pack, make_pdf)
     signature = f"{trust.secretary_name}\nCompany secretary, {trust.name}"
 
     def run(log: DeliveryLog | None) -> None:
         records = log.records if log else read_log(log_file)
-        outgoing, early = [], []
+        outgoing: list[tuple[Governor, str, bytes]] = []
+        early: list[tuple[Governor, DeliveryStatus, str, int]] = []
         for g in targets:
+            done = find(records, pack.sha256, g.email)
             if not g.active:
-                early.append((g, SKIPPED, "inactive in the governors file", 1))
-            elif already_sent(records, pack.sha256, g.email) and not resend:
-                done = find(records, pack.sha256, g.email)
-                report.results.append(Result(g.name, g.email, ALREADY, f"sent {done.at}", g.format))
+                early.append((g, DeliveryStatus.SKIPPED, "inactive in the governors file", 1))
+            elif done is not None and already_sent(records, pack.sha256, g.email) and not resend:
+                report.results.append(Result(g.name, g.email, DeliveryStatus.ALREADY_SENT, f"sent {done.at}", g.format))
             else:
                 try:
                     address(g.name, g.email)  # a bad name or address fails here, before anyone is sent anything
                     outgoing.append((g, *attachments.get(g.format)))
                 except TrackerError as exc:
-                    early.append((g, FAILED, f"not sent: {exc}", 0))
+                    early.append((g, DeliveryStatus.FAILED, f"not sent: {exc}", 0))
         # Connecting can fail; until it has worked, nothing is written to the log.
         with transport if outgoing else nullcontext():
             for g, status, why, attempts in early:
@@ -168,7 +158,11 @@ def distribute(
                     fmt=g.format, now=now(), signature=signature,
                 )  # fmt: skip
                 outcome = transport.deliver(msg, sender.addr_spec, g.email)
-                status = (WRITTEN if dry_run else SENT) if outcome.ok else FAILED
+                status = (
+                    (DeliveryStatus.WRITTEN if dry_run else DeliveryStatus.SENT)
+                    if outcome.ok
+                    else DeliveryStatus.FAILED
+                )
                 _note(report, log, pack, g, status, outcome.answer, outcome.attempts, now)
 
     if dry_run:
@@ -179,7 +173,16 @@ def distribute(
     return report
 
 
-def _note(report: Report, log: DeliveryLog | None, pack: BuiltPack, g: Governor, status, answer, attempts, now) -> None:
+def _note(
+    report: Report,
+    log: DeliveryLog | None,
+    pack: Manifest,
+    g: Governor,
+    status: DeliveryStatus,
+    answer: str,
+    attempts: int,
+    now: Clock,
+) -> None:
     if log is not None:
         log.record(
             sha256=pack.sha256, version=pack.version, email=g.email, name=g.name, status=status,
@@ -189,13 +192,8 @@ def _note(report: Report, log: DeliveryLog | None, pack: BuiltPack, g: Governor,
 
 
 def send_pack(
+    ws: Workspace,
     *,
-    config_dir: Path,
-    outputs: Path,
-    env: Mapping[str, str],
-    now: Clock,
-    packs_dir: Path | None = None,
-    governors_file: Path | None = None,
     meeting: dt.date | None = None,
     dry_run: bool = False,
     only: tuple[str, ...] = (),
@@ -206,35 +204,39 @@ def send_pack(
     ssl_context=None,
     make_pdf: Callable[..., Path] = to_pdf,
 ) -> Report:
-    """Everything `tracker send` does, for the CLI and the flow alike (env is passed in, never read here)."""
-    trust = load_trust(Path(config_dir) / "trust.yaml")
-    meeting = trust.meeting_for(now().date(), meeting)
-    governors = load_governor_list(config_dir, governors_file, warn)
-    pack = load_pack(packs_dir or Path(outputs) / "packs", meeting)
-    settings = smtp_settings(trust.email, env, require_password=not dry_run)
+    """Everything `tracker send` does, for the CLI and the flow alike (the environment comes in `ws`)."""
+    trust = load_trust(ws.trust)
+    meeting = trust.meeting_for(ws.now().date(), meeting)
+    governors = load_governor_list(ws, warn)
+    pack = Manifest.for_meeting(ws.packs_dir, meeting)
+    settings = smtp_settings(trust.email, ws.env, require_password=not dry_run)
     notes = []
     if settings is None and not dry_run:
         dry_run = True
         notes.append("SMTP is not configured (email.host in trust.yaml or TRACKER_SMTP_HOST): this was a dry run")
     sender = address(trust.secretary_name, (settings.from_address if settings else None) or trust.secretary_email)
-    outbox = Path(outputs) / "outbox" / meeting.isoformat()
-    if dry_run:
+    outbox = ws.outbox(meeting)
+    transport: Transport
+    if dry_run or settings is None:
         for old in outbox.glob("*.eml"):
             old.unlink()
         transport = OutboxTransport(outbox)
     else:
         transport = SmtpTransport(settings, sleep=sleep, ssl_context=ssl_context)
     report = distribute(
-        pack, governors, trust=trust, transport=transport, log_file=log_path(Path(outputs) / "deliveries", meeting),
-        now=now, sender=sender, only=only, resend=resend, allow_draft=allow_draft, dry_run=dry_run, make_pdf=make_pdf,
+        pack, governors, trust=trust, transport=transport, log_file=ws.delivery_log(meeting),
+        now=ws.clock, sender=sender, only=only, resend=resend, allow_draft=allow_draft, dry_run=dry_run,
+        make_pdf=make_pdf,
     )  # fmt: skip
     report.notes[:0] = notes
     report.outbox = outbox if dry_run else None
     return report
 
 
-def load_governor_list(config_dir: Path, governors_file: Path | None, warn: Callable[[str], None]):
-    path, example = (Path(governors_file), False) if governors_file else governors_path(config_dir)
-    if example:
-        warn(f"{path.parent / 'governors.yaml'} not found: using the fictional {path} (copy it and add your governors)")
-    return load_governors(path)
+def load_governor_list(ws: Workspace, warn: Callable[[str], None]) -> tuple[Governor, ...]:
+    if ws.governors_is_example:
+        warn(
+            f"{ws.config / 'governors.yaml'} not found: using the fictional {ws.governors}"
+            " (copy it and add your governors)"
+        )
+    return load_governors(ws.governors)

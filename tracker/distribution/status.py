@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tracker.config.governors import Governor
+from tracker.config.workspace import Workspace
 from tracker.core.dates import day_month_year
 from tracker.core.errors import TrackerError
-from tracker.distribution.delivery import FAILED, Record, log_path, read_log
-from tracker.pack.manifest import BuiltPack, PackNotBuilt, check_unchanged, load_pack
+from tracker.distribution.delivery import DeliveryStatus, Record, read_log
+from tracker.pack.manifest import Manifest, PackNotBuilt
 
 
 @dataclass
-class PackStatus:
+class PackProgress:
     meeting: dt.date
     built: bool
     pack_status: str | None = None  # DRAFT or FINAL
@@ -45,13 +45,13 @@ class PackStatus:
 
 def pack_status(
     meeting: dt.date,
-    pack: BuiltPack | None,
+    pack: Manifest | None,
     records: list[Record],
     governors: tuple[Governor, ...],
     changed: bool = False,
-) -> PackStatus:
+) -> PackProgress:
     if pack is None:
-        return PackStatus(meeting, built=False, not_yet_sent=[g for g in governors if g.active])
+        return PackProgress(meeting, built=False, not_yet_sent=[g for g in governors if g.active])
     mine = [r for r in records if r.sha256 == pack.sha256]
     sent = [r for r in mine if r.sends > 0]
     sent_to = {r.email.lower() for r in sent}
@@ -59,22 +59,22 @@ def pack_status(
     for r in records:
         if r.sha256 != pack.sha256 and r.sends > 0:
             older[r.version] = older.get(r.version, 0) + 1
-    return PackStatus(
+    return PackProgress(
         meeting=meeting,
         built=True,
-        pack_status=pack.status,
+        pack_status=str(pack.status),
         version=pack.version,
         approved_by=pack.approved_by,
         approved_at=pack.approved_at,
         changed_since_built=changed,
         sent=sent,
-        failed=[r for r in mine if r.status == FAILED and r.email.lower() not in sent_to],
+        failed=[r for r in mine if r.status == DeliveryStatus.FAILED and r.email.lower() not in sent_to],
         not_yet_sent=[g for g in governors if g.active and g.email.lower() not in sent_to],
         older_versions=older,
     )
 
 
-def describe(s: PackStatus) -> list[str]:
+def describe(s: PackProgress) -> list[str]:
     """The status as lines a company secretary can read at a glance."""
     lines = [f"Meeting: {day_month_year(s.meeting)}"]
     if not s.built:
@@ -99,23 +99,16 @@ def describe(s: PackStatus) -> list[str]:
     return lines
 
 
-def load_status(
-    *,
-    trust,
-    governors: tuple[Governor, ...],
-    packs_dir: Path,
-    deliveries_dir: Path,
-    meeting: dt.date,
-) -> PackStatus:
+def load_status(ws: Workspace, governors: tuple[Governor, ...], meeting: dt.date) -> PackProgress:
     """Read the pack manifest (if built) and the delivery log for `meeting`."""
     try:
-        pack = load_pack(packs_dir, meeting)
+        pack: Manifest | None = Manifest.for_meeting(ws.packs_dir, meeting)
     except PackNotBuilt:
         pack = None
     changed = False
     if pack is not None:
         try:
-            check_unchanged(pack)
+            pack.check_unchanged()
         except TrackerError:
             changed = True
-    return pack_status(meeting, pack, read_log(log_path(deliveries_dir, meeting)), governors, changed)
+    return pack_status(meeting, pack, read_log(ws.delivery_log(meeting)), governors, changed)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+from types import TracebackType
+from typing import Protocol
 
 from tracker.config.profiles import SMTP_SECURITY, EmailSettings
 from tracker.core.errors import TrackerError
@@ -78,6 +80,22 @@ class Outcome:
     attempts: int = 1
 
 
+class Transport(Protocol):
+    """Where messages go: an SMTP server, or an outbox folder in a dry run.
+
+    Entering it connects (an unreachable server is a TrackerError, before anything is
+    handed over); `deliver` hands over one message for one recipient.
+    """
+
+    def __enter__(self) -> Transport: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def deliver(self, msg: EmailMessage, sender: str, recipient: str) -> Outcome: ...
+
+
 def _answer(code: int, text: bytes | str) -> str:
     words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
     return f"{code} {' '.join(words.split())}".strip()
@@ -132,7 +150,7 @@ class SmtpTransport:
             raise TrackerError(f"cannot reach the SMTP server {s} ({_reason(exc)}), so nothing was sent") from None
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self.smtp is not None:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.smtp.quit()
@@ -203,7 +221,7 @@ class OutboxTransport:
     def __enter__(self) -> OutboxTransport:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         return None
 
     def deliver(self, msg: EmailMessage, sender: str, recipient: str) -> Outcome:

@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -125,7 +126,7 @@ class LocalPrefect:
         stopped = []
         for name in ("worker", "server"):
             pid = self._pid(name)
-            if _alive(pid):
+            if pid is not None and _alive(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGTERM)
                 for _ in range(100):
@@ -142,7 +143,7 @@ class LocalPrefect:
 
     # -- the server's REST API (what the UI uses), independent of in-process Prefect settings --
 
-    def api(self, method: str, path: str, attempts: int = 6, **kw) -> dict | list:
+    def api(self, method: str, path: str, attempts: int = 6, **kw: Any) -> Any:
         # Like Prefect's own client, retry what the server says is passing: 503 when its
         # SQLite database is busy (the scheduler inserting runs, say) and 429.
         for attempt in range(attempts):

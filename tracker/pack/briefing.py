@@ -17,7 +17,7 @@ from tracker.core.text import clean, words
 from tracker.pack.changes import Change, changes_since
 from tracker.pack.glossary import GLOSSARY, Term
 from tracker.pack.views import Citation, Event, Group, QuestionView, Row, Stage, SystemView
-from tracker.register.parse import CATEGORIES, STATUSES, Milestone, Register
+from tracker.register.model import Category, Milestone, MilestoneStatus, Register, SourceRef
 from tracker.tracking.feedstate import Health
 
 TITLE = "Working together in health and care systems: policy and system update"
@@ -38,7 +38,7 @@ STAGE_LABELS = {
     "renamed": "Renamed",
 }
 # Open items first, so what is expected or delayed is easy to spot.
-STATUS_ORDER = {"delayed": 0, "expected": 1, "published": 2, "superseded": 3, "withdrawn": 4}
+STATUS_ORDER = {s: i for i, s in enumerate(("delayed", "expected", "published", "superseded", "withdrawn"))}
 SECTIONS = (
     "Front sheet",
     "What has changed since the last meeting",
@@ -101,7 +101,7 @@ def when_text(m: Milestone, today: dt.date) -> str:
 
 def tracker_groups(register: Register, today: dt.date) -> tuple[Group, ...]:
     groups = []
-    for cat in CATEGORIES:
+    for cat in Category:
         ms = [m for m in register.milestones if m.category == cat]
         ms.sort(key=lambda m: (STATUS_ORDER.get(m.status, 9), -(m.date.first_day().toordinal() if m.date else 0)))
         rows = tuple(
@@ -179,7 +179,7 @@ def journey(register: Register, trust: Trust) -> tuple[Event, ...]:
     system = register.system(trust.system)
     for d in system.designations if system else ():
         if d.date.year >= 2014:
-            events.append(Event(d.date, "Our system", clean(d.what), "published"))
+            events.append(Event(d.date, "Our system", clean(d.what), MilestoneStatus.PUBLISHED))
     return tuple(sorted(events, key=lambda e: (e.date.first_day(), e.lane, e.label)))
 
 
@@ -191,20 +191,20 @@ def citations(register: Register, questions: Questions, changes: tuple[Change, .
         if key not in found:
             found[key] = Citation(clean(title), url, accessed)
 
-    def named(s) -> str:
+    def named(ref: SourceRef) -> str:
         """A source with no web address is identified by its publisher and date."""
-        if s.url:
-            return s.title
-        about = ", ".join(x for x in (s.publisher, s.date.human() if s.date else None) if x)
-        return f"{s.title} ({about})" if about else s.title
+        if ref.url:
+            return ref.title
+        about = ", ".join(x for x in (ref.publisher, ref.date.human() if ref.date else None) if x)
+        return f"{ref.title} ({about})" if about else ref.title
 
     a = questions.attribution
     add(f"{a.publisher}: {a.title}", a.url, "")
     for m in register.milestones:
-        for s in m.sources:
-            add(named(s), s.url, human(s.accessed) if s.accessed else "")
-    for s in register.systems:
-        for d in s.designations:
+        for ref in m.sources:
+            add(named(ref), ref.url, human(ref.accessed) if ref.accessed else "")
+    for system in register.systems:
+        for d in system.designations:
             if d.source:
                 add(named(d.source), d.source.url, human(d.source.accessed) if d.source.accessed else "")
     for c in changes:
@@ -240,7 +240,7 @@ def compose(
         asked=asked,
         changes=changes,
         groups=groups,
-        counts={s: counts.get(s, 0) for s in STATUSES},
+        counts={str(s): counts.get(s, 0) for s in MilestoneStatus},
         system=system,
         attribution=clean(str(questions.attribution)),
         questions=qviews,
@@ -268,9 +268,7 @@ def _lower_first(s: str) -> str:
 
 
 def front_sheet(trust, system, qviews, changes, register, previous, today) -> tuple[dict[str, str], tuple[str, ...]]:
-    open_items = sorted(
-        (m for m in register.milestones if m.status in ("expected", "delayed")), key=lambda m: STATUS_ORDER[m.status]
-    )
+    open_items = sorted((m for m in register.milestones if m.status.open), key=lambda m: STATUS_ORDER[m.status])
     q = Counter(v.status for v in qviews)
     since = f"since the last meeting on {human(previous)}" if previous else "in the last three months"
     latest = system.history[-1] if system.history else None

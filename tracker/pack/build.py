@@ -1,37 +1,42 @@
 """Build the council of governors briefing pack (.docx), its manifest and its PDF copy.
 
 `build_pack()` is the one entry for the CLI, the Prefect flow and the benchmark:
-typed config in, files out, the clock passed in.
+config (loaded once) and a workspace in, files out, the clock read from the workspace.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from tracker.config.loading import read_register_bytes
-from tracker.config.profiles import FeedSource, Questions, Trust
+from tracker.config.loading import Config
+from tracker.config.profiles import Trust
+from tracker.config.workspace import Workspace
+from tracker.core.dates import utc_stamp
 from tracker.core.errors import TrackerError
-from tracker.core.files import atomic_write, write_json
-from tracker.pack.briefing import Briefing, compose
+from tracker.core.files import atomic_write, sha256_bytes, sha256_file
+from tracker.pack.briefing import SECTIONS, Briefing, compose
+from tracker.pack.manifest import ChangeNote, Manifest, PackStatus
 from tracker.tracking.feedstate import health_report
 
 
 @dataclass(frozen=True)
 class PackResult:
-    docx: Path
-    manifest_path: Path
-    pdf: Path | None
-    manifest: dict[str, Any]
+    manifest: Manifest
     notes: tuple[str, ...] = field(default_factory=tuple)  # things the user should hear, e.g. no LibreOffice
 
+    @property
+    def docx(self) -> Path:
+        return self.manifest.docx_path
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    @property
+    def pdf(self) -> Path | None:
+        return self.manifest.pdf_path
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.manifest.path
 
 
 def pack_name(trust: Trust, meeting: dt.date) -> str:
@@ -42,69 +47,52 @@ def content_digest(b: Briefing) -> str:
     """What the pack says, apart from when it was prepared: decides whether the version moves on."""
     same_day = replace(b, prepared=dt.date(2000, 1, 1), health=())
     health = [(h.name, h.stale, h.last_error) for h in b.health]
-    return sha256(repr((same_day, health)).encode("utf-8"))
-
-
-def previous_manifest(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return sha256_bytes(repr((same_day, health)).encode("utf-8"))
 
 
 def build_pack(
-    trust: Trust,
-    questions: Questions,
-    sources: tuple[FeedSource, ...],
-    register_path: Path,
+    config: Config,
+    ws: Workspace,
     *,
-    now: dt.datetime,
-    state_dir: Path = Path("outputs/state"),
-    out_dir: Path = Path("outputs/packs"),
     meeting: dt.date | None = None,
     pdf: bool | None = None,
     template: Path | None = None,
     force: bool = False,
 ) -> PackResult:
-    """Write `<out>/<meeting>/<short>-governors-briefing-<meeting>.docx` and manifest.json beside it.
+    """Write `<packs>/<meeting>/<short>-governors-briefing-<meeting>.docx` and manifest.json beside it.
 
     A pack already approved as FINAL is never overwritten silently: if what it would say
     has not changed it is left alone; if it has, pass `force=True` to start a new draft.
-    The register is parsed from the very bytes whose sha256 goes in the manifest (once
-    per content in a process: loading the config first costs no second parse).
+    The pack is built from the register it is given, and its manifest records the sha256
+    of the bytes that register was parsed from.
     """
     from tracker.pack import render, timeline
     from tracker.pack.word import save_deterministic
 
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    now = now.astimezone(dt.UTC).replace(microsecond=0)
+    now = ws.now().astimezone(dt.UTC).replace(microsecond=0)
+    trust = config.trust
     meeting = trust.meeting_for(now.date(), meeting)
-    register, raw = read_register_bytes(register_path)
-    health = health_report(sources, Path(state_dir), now)
-    briefing = compose(register, trust, questions, health, meeting, now)
+    health = health_report(config.sources, ws.state_dir, now)
+    briefing = compose(config.register, trust, config.questions, health, meeting, now)
 
-    folder = Path(out_dir) / meeting.isoformat()
-    docx_path, manifest_path = folder / pack_name(trust, meeting), folder / "manifest.json"
+    folder = ws.pack_folder(meeting)
+    docx_path = folder / pack_name(trust, meeting)
     digest = content_digest(briefing)
-    old = previous_manifest(manifest_path)
+    old = Manifest.find(folder)
     version = 1
     if old:
-        unchanged = old.get("content_digest") == digest
-        if old.get("status") == "FINAL" and not force:
+        unchanged = old.content_digest == digest
+        if old.final and not force:
             if unchanged and docx_path.exists():
-                return PackResult(
-                    docx_path, manifest_path, _pdf_of(folder, old), old, ("The approved pack is unchanged.",)
-                )
+                return PackResult(old, ("The approved pack is unchanged.",))
             raise TrackerError(
-                f"{docx_path}: this pack was approved as FINAL by {old.get('approved_by')} on "
-                f"{str(old.get('approved_at'))[:10]} and the register has changed since; "
+                f"{docx_path}: this pack was approved as FINAL by {old.approved_by} on "
+                f"{str(old.approved_at)[:10]} and the register has changed since; "
                 "to start a new draft version, rebuild with --force"
             )
-        version = int(old.get("version") or 0) + (0 if unchanged else 1) or 1
+        version = old.next_version(digest)
 
-    picture = timeline_png(briefing, now.date(), Path(out_dir) / ".timeline-cache")
+    picture = timeline_png(briefing, now.date(), ws.timeline_cache)
     alt = timeline.alt_text(briefing.events, now.date())
     doc = render.render(briefing, template or trust.template, picture, alt, str(version), now)
     data = save_deterministic(doc, now.timetuple()[:6])
@@ -121,29 +109,28 @@ def build_pack(
             data = save_deterministic(doc, now.timetuple()[:6])
             atomic_write(docx_path, data)
             pdf_path, _ = make_pdf(docx_path)
-    manifest = {
-        "trust": trust.short_name,
-        "trust_name": trust.name,
-        "meeting": meeting.isoformat(),
-        "previous_meeting": briefing.previous_meeting.isoformat() if briefing.previous_meeting else None,
-        "pack": docx_path.name,
-        "pdf": pdf_path.name if pdf_path else None,
-        "generated_at": now.isoformat().replace("+00:00", "Z"),
-        "sha256": sha256(data),
-        "pdf_sha256": sha256(pdf_path.read_bytes()) if pdf_path else None,
-        "register_digest": sha256(raw),
-        "content_digest": digest,
-        "counts": briefing.counts,
-        "status": "DRAFT",
-        "version": str(version),
-        "approved_by": None,
-        "approved_at": None,
-        "reading_minutes": briefing.reading_minutes,
-        "changes": [c.as_dict() for c in briefing.changes],
-        "stale_sources": briefing.stale_sources,
-    }
-    write_json(manifest_path, manifest)
-    return PackResult(docx_path, manifest_path, pdf_path, manifest, tuple(notes))
+    manifest = Manifest(
+        trust=trust.short_name,
+        trust_name=trust.name,
+        meeting=meeting,
+        previous_meeting=briefing.previous_meeting,
+        pack=docx_path.name,
+        pdf=pdf_path.name if pdf_path else None,
+        generated_at=utc_stamp(now),
+        sha256=sha256_bytes(data),
+        pdf_sha256=sha256_file(pdf_path) if pdf_path else None,
+        register_digest=config.parsed.sha256,
+        content_digest=digest,
+        counts=briefing.counts,
+        status=PackStatus.DRAFT,
+        version=version,
+        reading_minutes=briefing.reading_minutes,
+        changes=tuple(ChangeNote(str(c.date), c.text, c.url) for c in briefing.changes),
+        stale_sources=tuple(briefing.stale_sources),
+        folder=folder,
+    )
+    manifest.write()
+    return PackResult(manifest, tuple(notes))
 
 
 def timeline_png(briefing: Briefing, today: dt.date, cache: Path) -> bytes:
@@ -156,7 +143,7 @@ def timeline_png(briefing: Briefing, today: dt.date, cache: Path) -> bytes:
     from tracker.pack import timeline
 
     code = Path(timeline.__file__).read_bytes()
-    key = sha256(repr((briefing.events, today)).encode("utf-8") + code)[:32]
+    key = sha256_bytes(repr((briefing.events, today)).encode("utf-8") + code)[:32]
     path = cache / f"{key}.png"
     try:
         return path.read_bytes()
@@ -177,8 +164,6 @@ def heading_pages(pdf_path: Path) -> dict[str, int] | None:
     import shutil
     import subprocess
 
-    from tracker.pack.briefing import SECTIONS
-
     exe = shutil.which("pdftotext")
     if exe is None:
         return None
@@ -196,10 +181,6 @@ def heading_pages(pdf_path: Path) -> dict[str, int] | None:
             return None
         found[title], start = page + 1, page
     return found
-
-
-def _pdf_of(folder: Path, manifest: dict[str, Any]) -> Path | None:
-    return folder / manifest["pdf"] if manifest.get("pdf") else None
 
 
 def make_pdf(docx_path: Path) -> tuple[Path | None, str | None]:

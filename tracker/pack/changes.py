@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeGuard
 
-from tracker.core.dates import PartialDate
+from tracker.core.dates import PartialDate, parse_stamp
 from tracker.core.text import clean
-from tracker.register.parse import Register
+from tracker.register.model import Register
 
 
 @dataclass(frozen=True)
@@ -21,20 +22,13 @@ class Change:
     url: str | None
     source: str | None = None
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"date": str(self.date), "text": self.text, "url": self.url}
-
 
 def _day(value: str | None) -> PartialDate | None:
-    if not value:
-        return None
-    try:
-        return PartialDate.parse(dt.date.fromisoformat(str(value)[:10]))
-    except ValueError:
-        return None
+    moment = parse_stamp(value)
+    return PartialDate.parse(moment.date()) if moment else None
 
 
-def _within(d: PartialDate | None, start: dt.date, end: dt.date) -> bool:
+def _within(d: PartialDate | None, start: dt.date, end: dt.date) -> TypeGuard[PartialDate]:
     # A date known only to the month or year counts from its first day.
     return d is not None and start < d.first_day() <= end
 

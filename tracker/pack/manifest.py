@@ -1,20 +1,29 @@
-"""A built pack as distribution sees it: its manifest, read and checked against the files.
+"""The pack manifest: the one record of a built pack, read and written only here.
 
-The pack feature writes `outputs/packs/<meeting>/manifest.json` beside the .docx (and
-maybe a .pdf). Sending relies only on that contract, and refuses a file that no longer
-matches the checksum recorded when it was built or approved.
+`outputs/packs/<meeting>/manifest.json` sits beside the .docx (and maybe a .pdf). Build
+writes it, approval rewrites it, and sending, status and the email read it: all
+through `Manifest`. A file named in it is always a plain name inside the pack folder,
+and a file that no longer matches its recorded checksum is never sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from tracker.core.dates import day_month_year
+from tracker.core.dates import day_month_year, utc_stamp
 from tracker.core.errors import TrackerError
+from tracker.core.files import read_json, sha256_file, write_json
+
+MANIFEST = "manifest.json"
+
+
+class PackStatus(StrEnum):
+    DRAFT = "DRAFT"
+    FINAL = "FINAL"
 
 
 class PackNotBuilt(TrackerError):
@@ -22,94 +31,178 @@ class PackNotBuilt(TrackerError):
 
 
 @dataclass(frozen=True)
-class Change:
+class ChangeNote:
+    """One change since the last meeting, as the pack printed it (the email quotes these)."""
+
     date: str
     text: str
     url: str | None = None
 
 
 @dataclass(frozen=True)
-class BuiltPack:
-    folder: Path
+class Manifest:
     trust: str
     trust_name: str
     meeting: dt.date
     previous_meeting: dt.date | None
-    docx: str
-    pdf: str | None
+    pack: str  # the .docx, a file name inside the pack folder
     sha256: str
-    pdf_sha256: str | None
-    status: str
-    version: int
-    approved_by: str | None
-    approved_at: str | None
-    reading_minutes: int | None
-    generated_at: str | None
-    counts: dict[str, int]
-    changes: tuple[Change, ...]
-    stale_sources: tuple[str, ...]
+    generated_at: str
+    status: PackStatus = PackStatus.DRAFT
+    version: int = 1
+    pdf: str | None = None
+    pdf_sha256: str | None = None
+    register_digest: str | None = None
+    content_digest: str | None = None  # what the pack says, apart from the day: decides the version
+    counts: dict[str, int] = field(default_factory=dict)
+    reading_minutes: int | None = None
+    changes: tuple[ChangeNote, ...] = ()
+    stale_sources: tuple[str, ...] = ()
+    approved_by: str | None = None
+    approved_at: str | None = None
+    draft_sha256: str | None = None
+    folder: Path = field(default=Path("."), compare=False)
+
+    # -- the files ---------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return self.folder / MANIFEST
 
     @property
     def docx_path(self) -> Path:
-        return self.folder / self.docx
+        return self.folder / self.pack
+
+    @property
+    def pdf_path(self) -> Path | None:
+        return self.folder / self.pdf if self.pdf else None
 
     @property
     def final(self) -> bool:
-        return self.status == "FINAL"
+        return self.status == PackStatus.FINAL
 
+    # -- reading and writing -------------------------------------------------------
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        """The manifest in `folder`; a missing, damaged or odd one is a one-line error."""
+        folder = Path(folder)
+        path = folder / MANIFEST
+        data = read_json(path, "the pack manifest", missing=None)
+        if data is None:
+            raise PackNotBuilt(f"{path}: no pack has been built here: run `tracker pack` first")
+        if not isinstance(data, dict):
+            raise TrackerError(f"{path}: the pack manifest is malformed (not a JSON object); rebuild the pack")
+        try:
+            return cls._from_json(data, folder)
+        except KeyError as exc:
+            raise TrackerError(f"{path}: the pack manifest has no {exc.args[0]!r} field; rebuild the pack") from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise TrackerError(f"{path}: the pack manifest is malformed ({exc}); rebuild the pack") from None
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    @classmethod
+    def find(cls, folder: Path) -> Manifest | None:
+        """The manifest in `folder`, or None if there is none or it cannot be read (build starts afresh)."""
+        try:
+            return cls.read(folder)
+        except TrackerError:
+            return None
 
+    @classmethod
+    def for_meeting(cls, packs_dir: Path, meeting: dt.date) -> Manifest:
+        try:
+            return cls.read(Path(packs_dir) / meeting.isoformat())
+        except PackNotBuilt:
+            raise PackNotBuilt(
+                f"no pack has been built for the meeting on {day_month_year(meeting)} "
+                f"({Path(packs_dir) / meeting.isoformat() / MANIFEST} not found): run `make pack` first"
+            ) from None
 
-def pack_folder(packs_dir: Path, meeting: dt.date) -> Path:
-    return Path(packs_dir) / meeting.isoformat()
+    @classmethod
+    def _from_json(cls, data: dict[str, Any], folder: Path) -> Manifest:
+        def opt_date(value: Any) -> dt.date | None:
+            return dt.date.fromisoformat(str(value)) if value else None
 
-
-def load_pack(packs_dir: Path, meeting: dt.date) -> BuiltPack:
-    """The manifest of the pack for `meeting`; a missing or damaged one is a one-line error."""
-    folder = pack_folder(packs_dir, meeting)
-    path = folder / "manifest.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PackNotBuilt(
-            f"no pack has been built for the meeting on {day_month_year(meeting)} ({path} not found): run `make pack` first"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise TrackerError(f"{path}: cannot read the pack manifest ({exc})") from None
-    try:
-        return BuiltPack(
-            folder=folder,
+        return cls(
             trust=str(data["trust"]),
             trust_name=str(data["trust_name"]),
             meeting=dt.date.fromisoformat(str(data["meeting"])),
-            previous_meeting=dt.date.fromisoformat(data["previous_meeting"]) if data.get("previous_meeting") else None,
-            docx=file_name(data["pack"]),
-            pdf=file_name(data["pdf"]) if data.get("pdf") else None,
+            previous_meeting=opt_date(data.get("previous_meeting")),
+            pack=file_name(data["pack"]),
             sha256=str(data["sha256"]).lower(),
-            pdf_sha256=str(data["pdf_sha256"]).lower() if data.get("pdf_sha256") else None,
-            status=str(data["status"]).upper(),
+            generated_at=str(data.get("generated_at") or ""),
+            status=PackStatus(str(data["status"]).upper()),
             version=int(data.get("version") or 1),
-            approved_by=data.get("approved_by") or None,
-            approved_at=data.get("approved_at") or None,
-            reading_minutes=int(data["reading_minutes"]) if data.get("reading_minutes") is not None else None,
-            generated_at=data.get("generated_at"),
+            pdf=file_name(data["pdf"]) if data.get("pdf") else None,
+            pdf_sha256=str(data["pdf_sha256"]).lower() if data.get("pdf_sha256") else None,
+            register_digest=data.get("register_digest"),
+            content_digest=data.get("content_digest"),
             counts={str(k): int(v) for k, v in (data.get("counts") or {}).items()},
+            reading_minutes=int(data["reading_minutes"]) if data.get("reading_minutes") is not None else None,
             changes=tuple(
-                Change(str(c.get("date") or ""), str(c.get("text") or ""), c.get("url") or None)
+                ChangeNote(str(c.get("date") or ""), str(c.get("text") or ""), c.get("url") or None)
                 for c in data.get("changes") or []
             ),
             stale_sources=tuple(str(s) for s in data.get("stale_sources") or []),
+            approved_by=data.get("approved_by") or None,
+            approved_at=data.get("approved_at") or None,
+            draft_sha256=data.get("draft_sha256") or None,
+            folder=folder,
         )
-    except KeyError as exc:
-        raise TrackerError(f"{path}: the pack manifest has no {exc.args[0]!r} field; rebuild the pack") from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise TrackerError(f"{path}: the pack manifest is malformed ({exc}); rebuild the pack") from None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["folder"]
+        data.update(
+            meeting=self.meeting.isoformat(),
+            previous_meeting=self.previous_meeting.isoformat() if self.previous_meeting else None,
+            status=str(self.status),
+            version=str(self.version),  # written as text, as it always has been
+        )
+        if self.draft_sha256 is None:
+            del data["draft_sha256"]
+        return data
+
+    def write(self) -> None:
+        write_json(self.path, self.to_json())
+
+    # -- what happens to a pack ----------------------------------------------------
+    def approved(self, by: str, at: dt.datetime, sha256: str, pdf: Path | None) -> Manifest:
+        """The manifest of this pack re-stamped FINAL; the draft's checksum is kept."""
+        return replace(
+            self,
+            status=PackStatus.FINAL,
+            approved_by=by,
+            approved_at=utc_stamp(at),
+            draft_sha256=self.sha256,
+            sha256=sha256,
+            pdf=pdf.name if pdf else None,
+            pdf_sha256=sha256_file(pdf) if pdf else None,
+        )
+
+    def next_version(self, content_digest: str) -> int:
+        """A rebuild keeps the version if the pack says the same; anything new moves it on."""
+        return self.version + (0 if self.content_digest == content_digest else 1)
+
+    def check_unchanged(self) -> None:
+        """Refuse a pack whose .docx (or .pdf) is not the one this manifest describes."""
+        for name, expected in ((self.pack, self.sha256), (self.pdf, self.pdf_sha256)):
+            if name is None or expected is None:
+                continue
+            path = self.folder / name
+            if not path.exists():
+                raise TrackerError(f"{path} is missing although the manifest lists it: rebuild the pack")
+            if sha256_file(path) != expected:
+                raise TrackerError(
+                    f"{path} has changed since the pack was built or approved (its sha256 no longer matches the"
+                    " manifest), so it will not be sent: rebuild and approve it again"
+                )
+
+    def check_sendable(self, allow_draft: bool) -> None:
+        self.check_unchanged()
+        if not self.final and not allow_draft:
+            raise TrackerError(
+                f"the pack for {day_month_year(self.meeting)} is a {self.status} that nobody has approved, so it will"
+                " not be sent: approve it first (`tracker approve PACK --by NAME`) or send with --allow-draft"
+            )
 
 
 def file_name(value: object) -> str:
@@ -118,27 +211,3 @@ def file_name(value: object) -> str:
     if not name or Path(name).name != name or name in (".", ".."):
         raise ValueError(f"{name!r} is not a file name")
     return name
-
-
-def check_unchanged(pack: BuiltPack) -> None:
-    """Refuse a pack whose .docx (or .pdf) is not the one the manifest describes."""
-    for name, expected in ((pack.docx, pack.sha256), (pack.pdf, pack.pdf_sha256)):
-        if name is None or expected is None:
-            continue
-        path = pack.folder / name
-        if not path.exists():
-            raise TrackerError(f"{path} is missing although the manifest lists it: rebuild the pack")
-        if sha256_of(path) != expected:
-            raise TrackerError(
-                f"{path} has changed since the pack was built or approved (its sha256 no longer matches the manifest),"
-                " so it will not be sent: rebuild and approve it again"
-            )
-
-
-def check_sendable(pack: BuiltPack, allow_draft: bool) -> None:
-    check_unchanged(pack)
-    if not pack.final and not allow_draft:
-        raise TrackerError(
-            f"the pack for {day_month_year(pack.meeting)} is a {pack.status} that nobody has approved, so it will not be sent:"
-            " approve it first (`tracker approve PACK --by NAME`) or send with --allow-draft"
-        )

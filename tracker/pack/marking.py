@@ -39,11 +39,11 @@ def tagged(
             from docx.shared import Pt
 
             run.font.size = Pt(size_pt)
-    ident = str(ident)
+    key = str(ident)
     start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
-    start.set(qn("w:id"), ident)
-    start.set(qn("w:name"), f"_{tag}_{ident}")
-    end.set(qn("w:id"), ident)
+    start.set(qn("w:id"), key)
+    start.set(qn("w:name"), f"_{tag}_{key}")
+    end.set(qn("w:id"), key)
     run._r.addprevious(start)
     run._r.addnext(end)
     return start, run._r, end

@@ -10,7 +10,7 @@ from docx.document import Document as DocumentObject
 from docx.enum.text import WD_BREAK
 from docx.shared import Cm
 
-from tracker.config.profiles import QUESTION_STATUSES
+from tracker.config.profiles import QuestionStatus
 from tracker.core.dates import day_month_year, weekday_date
 from tracker.core.text import display
 from tracker.pack import marking
@@ -35,8 +35,8 @@ HEALTH_COLOURS = {"OK": RAG_COLOURS["green"], "Stale": RAG_COLOURS["amber"], "Fa
 NOT_READ = "Not read yet"
 
 
-def rag_word(status: str) -> str:
-    return f"{status.capitalize()} ({QUESTION_STATUSES[status]})"
+def rag_word(status: QuestionStatus) -> str:
+    return f"{status.capitalize()} ({status.rag})"
 
 
 def health_word(h) -> str:
@@ -198,7 +198,7 @@ def system(doc: DocumentObject, b: Briefing) -> None:
 
 def questions(doc: DocumentObject, b: Briefing) -> None:
     para(doc, f"The eight helpful questions for governors to ask, word for word, from {b.attribution}.")
-    rows = [([str(q.number), q.text, rag_word(q.status), q.owner], QUESTION_STATUSES[q.status]) for q in b.questions]
+    rows = [([str(q.number), q.text, rag_word(q.status), q.owner], q.status.rag) for q in b.questions]
     status_table(doc, ["No.", "Question", "Status", "Owner"], rows, [1.2, 9.4, 2.8, 3.2], 2, RAG_COLOURS)
     for q in b.questions:
         heading(doc, f"Question {q.number}", 0, level=2)
@@ -206,15 +206,15 @@ def questions(doc: DocumentObject, b: Briefing) -> None:
         para(doc, b.attribution, "Caption")
         para(doc, q.answer, lead="Our current position")
         linked = "; ".join(q.milestones) or "None"
-        rows = [
-            (["Status", rag_word(q.status)], QUESTION_STATUSES[q.status]),
-            (["Owner", q.owner], None),
-            (["Last reviewed", q.last_reviewed], None),
-            (["Next step", q.next_step], None),
-            (["Linked milestones", linked], None),
+        detail = [
+            ["Status", rag_word(q.status)],
+            ["Owner", q.owner],
+            ["Last reviewed", q.last_reviewed],
+            ["Next step", q.next_step],
+            ["Linked milestones", linked],
         ]
-        fills = {(1, 1): RAG_COLOURS[QUESTION_STATUSES[q.status]]}
-        d.table(doc, ["Item", "Detail"], [r for r, _ in rows], [4.0, 12.6], colours=fills)
+        fills = {(1, 1): RAG_COLOURS[q.status.rag]}
+        d.table(doc, ["Item", "Detail"], detail, [4.0, 12.6], colours=fills)
 
 
 def timeline(doc: DocumentObject, b: Briefing, picture: bytes, alt: str) -> None:

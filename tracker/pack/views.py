@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.config.profiles import QuestionStatus
 from tracker.core.dates import PartialDate
+from tracker.register.model import MilestoneStatus
 
 
 @dataclass(frozen=True)
 class Row:
     title: str
-    status: str
+    status: MilestoneStatus
     when: str
     source: str
     url: str | None
@@ -27,7 +29,7 @@ class Group:
 class QuestionView:
     number: int
     text: str
-    status: str
+    status: QuestionStatus
     answer: str
     owner: str
     last_reviewed: str
@@ -59,7 +61,7 @@ class Event:
     date: PartialDate
     lane: str
     label: str
-    status: str
+    status: MilestoneStatus
 
 
 @dataclass(frozen=True)

@@ -165,9 +165,9 @@ def header_colours(doc: DocumentObject) -> tuple[str | None, str | None]:
     Applied to the cells directly as well, because LibreOffice ignores the text colour
     of a table style's first row, which would leave dark text on a dark fill.
     """
-    cached = getattr(doc, "_pack_header_colours", None)
-    if cached is not None:
-        return cached
+    cache = doc.__dict__.setdefault("_pack_header_colours", [])
+    if cache:
+        return cache[0]
     fill_colour = text_colour = None
     for pr in style(doc, "Pack Table").element.findall(qn("w:tblStylePr")):
         if pr.get(qn("w:type")) == "firstRow":
@@ -175,7 +175,7 @@ def header_colours(doc: DocumentObject) -> tuple[str | None, str | None]:
             colour = pr.find(f"{qn('w:rPr')}/{qn('w:color')}")
             fill_colour = shd.get(qn("w:fill")) if shd is not None else None
             text_colour = colour.get(qn("w:val")) if colour is not None else None
-    doc._pack_header_colours = (fill_colour, text_colour)
+    cache.append((fill_colour, text_colour))
     return fill_colour, text_colour
 
 

@@ -1,150 +1,48 @@
-"""The policy register: typed view, parsing, and safe transactional edits.
+"""Reading the register: YAML tree in, typed `Register` out, every problem with its file and line.
 
-The YAML file is the source of truth. Edits go through `update()`, which takes the
-lock, re-reads the file, lets the caller change the round-trip tree, and writes it
-back atomically only if the text changed; so two writers never lose each other's
-work, a crash never leaves half a file, and a no-op run leaves the bytes alone.
+Checking and parsing are one pass (see tracker.core.schema): `tracker validate`
+reports every problem at once, and nothing downstream sees a value that was not checked.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from tracker.core.dates import PartialDate
-from tracker.core.files import atomic_write, dump_yaml, locked, parse_yaml, read_text
+from tracker.core.files import parse_yaml, read_source, sha256_bytes
 from tracker.core.schema import SLUG, Checker
+from tracker.register.model import (
+    MATCH_FIELDS,
+    Category,
+    Designation,
+    Evidence,
+    HistoryEntry,
+    Milestone,
+    MilestoneStatus,
+    Register,
+    Rule,
+    SourceRef,
+    Stage,
+    System,
+    Watch,
+)
 
-CATEGORIES = ("planning-guidance", "ten-year-plan", "ics-designation", "legislation", "other")
-STATUSES = ("expected", "delayed", "published", "superseded", "withdrawn")
-STAGES = ("stp", "acs", "ics", "icb", "merged", "renamed")
-MATCH_FIELDS = ("title", "text")
+CATEGORIES = tuple(Category)
+STATUSES = tuple(MilestoneStatus)
+STAGES = tuple(Stage)
 MILESTONE_KEYS = (
     "id", "title", "category", "status", "expected", "published", "date_note", "summary",
     "superseded_by", "sources", "match", "evidence", "history",
 )  # fmt: skip
 RULE_KEYS = ("id", "all", "any", "none", "field", "sets")
 WATCH_KEYS = ("id", "category", "title", "all", "any", "none", "field", "summary", "creates")
-# Placeholders a phrase may hold (see tracker.match), and those a watch's `creates` may use.
+# Placeholders a phrase may hold (see tracker.tracking.match), and those a watch's `creates` may use.
 PHRASE_PLACEHOLDERS = ("years", "year", "words")
 ID_PLACEHOLDERS = ("years", "year", "date", "slug")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-@dataclass(frozen=True)
-class SourceRef:
-    title: str
-    url: str | None  # None for a document with no web address: cite it by publisher and date
-    accessed: PartialDate | None = None
-    publisher: str | None = None
-    date: PartialDate | None = None
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Phrases matched against a feed item after normalising (see tracker.match)."""
-
-    id: str
-    all: tuple[str, ...] = ()
-    any: tuple[str, ...] = ()
-    none: tuple[str, ...] = ()
-    field: str = "title"
-    sets: dict[str, str] = dc_field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Watch(Rule):
-    """A per-category rule that discovers milestones the register does not list yet."""
-
-    category: str = "other"
-    title: str | None = None
-    summary: str | None = None
-    creates: str | None = None  # id template of the milestone it discovers, e.g. planning-guidance-{years}
-
-
-@dataclass(frozen=True)
-class Evidence:
-    title: str
-    url: str
-    source: str
-    first_seen: str
-    published: str | None = None
-    guid: str | None = None
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    when: str
-    field: str
-    old: Any
-    new: Any
-    why: str
-    evidence: str | None = None
-
-
-@dataclass(frozen=True)
-class Milestone:
-    id: str
-    title: str
-    category: str
-    status: str
-    summary: str
-    expected: PartialDate | None = None
-    published: PartialDate | None = None
-    date_note: str | None = None
-    superseded_by: str | None = None
-    sources: tuple[SourceRef, ...] = ()
-    match: tuple[Rule, ...] = ()
-    evidence: tuple[Evidence, ...] = ()
-    history: tuple[HistoryEntry, ...] = ()
-
-    @property
-    def date(self) -> PartialDate | None:
-        """The date a reader cares about: when it came out, or when it is due."""
-        return self.published or self.expected
-
-
-@dataclass(frozen=True)
-class Designation:
-    date: PartialDate
-    stage: str
-    what: str
-    source: SourceRef | None
-
-
-@dataclass(frozen=True)
-class System:
-    id: str
-    name: str
-    current_stage: str
-    designations: tuple[Designation, ...]
-    description: str | None = None
-    merged_into: str | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Register:
-    milestones: tuple[Milestone, ...]
-    systems: tuple[System, ...]
-    watches: tuple[Watch, ...] = ()
-
-    def milestone(self, id: str) -> Milestone | None:
-        return next((m for m in self.milestones if m.id == id), None)
-
-    def system(self, id: str) -> System | None:
-        return next((s for s in self.systems if s.id == id), None)
-
-
-# -- parsing ------------------------------------------------------------------
 
 
 def source_ref(c: Checker, node: dict, path: str) -> SourceRef:
@@ -173,7 +71,7 @@ def _rule(c: Checker, node: dict, path: str, rule_ids: dict, watch: bool = False
         c.problem(node, "id", path, "a rule needs at least one phrase under `all` or `any`")
     used = _check_placeholders(c, node, path)
     if watch:
-        kw["category"] = c.choice(node, "category", f"{path}.category", CATEGORIES) or "other"
+        kw["category"] = Category(c.choice(node, "category", f"{path}.category", CATEGORIES) or "other")
         kw["title"] = c.text(node, "title", f"{path}.title", required=False)
         kw["summary"] = c.text(node, "summary", f"{path}.summary", required=False)
         kw["creates"] = _creates(c, node, f"{path}.creates", used)
@@ -267,8 +165,8 @@ def _milestone(c: Checker, node: dict, path: str, rule_ids: dict) -> Milestone:
     return Milestone(
         id=c.slug(node, "id", f"{path}.id") or "",
         title=c.text(node, "title", f"{path}.title") or "",
-        category=c.choice(node, "category", f"{path}.category", CATEGORIES) or "other",
-        status=status or "expected",
+        category=Category(c.choice(node, "category", f"{path}.category", CATEGORIES) or "other"),
+        status=MilestoneStatus(status or "expected"),
         summary=c.text(node, "summary", f"{path}.summary") or "",
         expected=c.partial_date(node, "expected", f"{path}.expected", required=False),
         published=published,
@@ -291,7 +189,7 @@ def _system(c: Checker, node: dict, path: str) -> System:
         src = c.mapping(d, "source", f"{p}.source")
         designations.append(Designation(
             date=c.partial_date(d, "date", f"{p}.date") or PartialDate(1900),
-            stage=c.choice(d, "stage", f"{p}.stage", STAGES) or "stp",
+            stage=Stage(c.choice(d, "stage", f"{p}.stage", STAGES) or "stp"),
             what=c.text(d, "what", f"{p}.what") or "",
             source=source_ref(c, src, f"{p}.source") if src is not None else None,
         ))  # fmt: skip
@@ -302,7 +200,7 @@ def _system(c: Checker, node: dict, path: str) -> System:
     return System(
         id=c.slug(node, "id", f"{path}.id") or "",
         name=c.text(node, "name", f"{path}.name") or "",
-        current_stage=stage or "stp",
+        current_stage=Stage(stage or "stp"),
         designations=tuple(designations),
         description=c.text(node, "description", f"{path}.description", required=False),
         merged_into=merged_into,
@@ -346,132 +244,25 @@ def load_register(path: Path | str) -> Register:
     return read_register(path)[0]
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """The register as read: its text, round-trip tree and the sha256 of its bytes.
+
+    Passed down so one run reads and parses the file once: `update(reuse=...)` edits
+    this tree if the file still holds this text, and a pack's manifest records `sha256`.
+    """
+
+    text: str
+    tree: Any
+    sha256: str
+
+
 def read_register(path: Path | str) -> tuple[Register, Parsed]:
-    """The typed register, and the text and tree it came from (for `update(reuse=...)`)."""
+    """The typed register and what it was parsed from; ConfigError names every problem's line."""
     path = Path(path)
-    text = read_text(path)
+    raw, text = read_source(path)
     tree = parse_yaml(text, str(path))
     c = Checker(str(path))
     register = parse_register(tree, c)
     c.raise_if_problems()
-    return register, Parsed(text, tree)
-
-
-@dataclass(frozen=True)
-class Parsed:
-    text: str
-    tree: Any
-
-
-# -- editing ------------------------------------------------------------------
-
-
-class RegisterEditor:
-    """Changes to the round-trip tree that keep comments, order and history."""
-
-    def __init__(self, tree: CommentedMap):
-        self.tree = tree
-
-    def _node(self, milestone_id: str) -> CommentedMap:
-        for node in self.tree.get("milestones") or []:
-            if node.get("id") == milestone_id:
-                return node
-        raise KeyError(milestone_id)
-
-    @staticmethod
-    def _block_list(node: CommentedMap, key: str) -> CommentedSeq:
-        seq = node.get(key)
-        if not isinstance(seq, CommentedSeq):
-            seq = CommentedSeq(seq or [])
-            node[key] = seq
-        seq.fa.set_block_style()  # `[]` in the file must not turn into a flow list
-        return seq
-
-    def get(self, milestone_id: str, name: str) -> Any:
-        """A field's current value in the tree, including this transaction's edits."""
-        return self._node(milestone_id).get(name)
-
-    def add_evidence(self, milestone_id: str, ev: Evidence) -> bool:
-        """Attach evidence once: the same link or guid from any feed is the same item."""
-        seq = self._block_list(self._node(milestone_id), "evidence")
-        for old in seq:
-            if old.get("url") == ev.url or (ev.guid and old.get("guid") == ev.guid):
-                return False
-        item = CommentedMap(title=ev.title, url=ev.url, source=ev.source)
-        if ev.published:
-            item["published"] = ev.published
-        item["first_seen"] = ev.first_seen
-        if ev.guid and ev.guid != ev.url:
-            item["guid"] = ev.guid
-        seq.append(item)
-        return True
-
-    def set_field(
-        self, milestone_id: str, name: str, value: Any, *, why: str, when: str, evidence: str | None = None
-    ) -> bool:
-        """Change one field and record from, to, why and the evidence in history."""
-        node = self._node(milestone_id)
-        if isinstance(value, PartialDate):
-            value = value.to_yaml()
-        old = node.get(name)
-        if _plain(old) == _plain(value):
-            return False
-        if name in node:
-            node[name] = value
-        else:  # keep the schema's key order for a field that was absent
-            keys = list(MILESTONE_KEYS)
-            after = [k for k in keys[: keys.index(name)] if k in node] if name in keys else list(node)
-            node.insert(list(node).index(after[-1]) + 1 if after else len(node), name, value)
-        entry = CommentedMap(when=when, field=name)
-        entry["from"] = old
-        entry["to"] = _fresh(value)  # a shared object would be written as a YAML &anchor / *alias
-        entry["why"] = why
-        if evidence:
-            entry["evidence"] = evidence
-        self._block_list(node, "history").append(entry)
-        return True
-
-    def add_milestone(self, data: dict[str, Any]) -> None:
-        ids = {m.get("id") for m in self.tree.get("milestones") or []}
-        if data["id"] in ids:
-            raise ValueError(f"milestone {data['id']!r} already exists")
-        node = CommentedMap((k, data[k]) for k in MILESTONE_KEYS if k in data)
-        for key in ("evidence", "history"):
-            node.setdefault(key, CommentedSeq())
-        self._block_list(self.tree, "milestones").append(node)
-
-
-def _fresh(value: Any) -> Any:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return dt.date(value.year, value.month, value.day)
-    return value
-
-
-def _plain(value: Any) -> str | None:
-    return None if value is None else str(PartialDate.parse(value)) if _is_date(value) else str(value)
-
-
-def _is_date(value: Any) -> bool:
-    try:
-        PartialDate.parse(value)
-        return not isinstance(value, str) or value.count("-") > 0 or len(value) == 4
-    except ValueError:
-        return False
-
-
-@contextmanager
-def update(path: Path, timeout: float = 30.0, reuse: Parsed | None = None) -> Iterator[RegisterEditor]:
-    """Lock, re-read, edit, and write back atomically if (and only if) it changed.
-
-    `reuse` is a tree parsed earlier; it is used only if the file still holds exactly
-    the text it was parsed from (parsing the register is a run's biggest fixed cost).
-    """
-    path = Path(path)
-    with locked(path, timeout):
-        before = read_text(path)
-        tree = reuse.tree if reuse is not None and reuse.text == before else parse_yaml(before, str(path))
-        editor = RegisterEditor(tree)
-        yield editor
-        after = dump_yaml(tree)
-        if after != before:
-            atomic_write(path, after)
+    return register, Parsed(text, tree, sha256_bytes(raw))

@@ -14,7 +14,8 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from tracker.core.dates import PartialDate
-from tracker.register.parse import Evidence, Register, RegisterEditor
+from tracker.register.edit import RegisterEditor
+from tracker.register.model import Category, Evidence, MilestoneStatus, Register
 from tracker.tracking.match import Item, Match, fill
 
 # A rule may move a milestone forward (expected -> published), never back.
@@ -22,11 +23,41 @@ _RANK = {"expected": 0, "delayed": 0, "published": 1, "superseded": 2, "withdraw
 REVIEW = "Found by the tracker and not yet reviewed: a person should check it before relying on it."
 
 
+@dataclass(frozen=True)
+class EvidenceAdded:
+    milestone: str
+    title: str
+    url: str
+    source: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class FieldChanged:
+    milestone: str
+    field: str
+    old: Any
+    new: Any
+    why: str
+    evidence: str | None
+
+
+@dataclass(frozen=True)
+class MilestoneCreated:
+    milestone: str
+    title: str
+    category: Category
+    url: str
+    rule: str
+
+
 @dataclass
 class Changes:
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    fields: list[dict[str, Any]] = field(default_factory=list)
-    milestones: list[dict[str, Any]] = field(default_factory=list)
+    """What one run did to the register, in the order it did it."""
+
+    evidence: list[EvidenceAdded] = field(default_factory=list)
+    fields: list[FieldChanged] = field(default_factory=list)
+    milestones: list[MilestoneCreated] = field(default_factory=list)
 
 
 def _order(pair: tuple[Item, list[Match]]) -> tuple[str, str, str]:
@@ -58,50 +89,36 @@ def apply_matches(
                 data = new_milestone(m, item, when)
                 editor.add_milestone(data)
                 known.add(m.milestone)
-                out.milestones.append(
-                    {
-                        "milestone": m.milestone,
-                        "title": data["title"],
-                        "category": m.category,
-                        "url": item.link,
-                        "rule": m.rule,
-                    }
-                )
+                out.milestones.append(MilestoneCreated(m.milestone, data["title"], m.category, item.link, m.rule))
             if editor.add_evidence(m.milestone, ev):
-                out.evidence.append(
-                    {"milestone": m.milestone, "title": ev.title, "url": ev.url, "source": ev.source, "rule": m.rule}
-                )
+                out.evidence.append(EvidenceAdded(m.milestone, ev.title, ev.url, ev.source, m.rule))
             status = dict(m.sets).get("status")
             if status:
-                out.fields += _set_status(editor, m, item, status, when)
+                out.fields += _set_status(editor, m, item, MilestoneStatus(status), when)
     return out
 
 
-def _set_status(editor: RegisterEditor, m: Match, item: Item, status: str, when: str) -> list[dict[str, Any]]:
+def _set_status(editor: RegisterEditor, m: Match, item: Item, status: MilestoneStatus, when: str) -> list[FieldChanged]:
     current = editor.get(m.milestone, "status")
     if _RANK.get(status, 0) <= _RANK.get(str(current), 0):
         return []
     why = f"rule:{m.rule}"
     done = []
-    if status in ("published", "superseded") and editor.get(m.milestone, "published") is None:
+    if status.done and editor.get(m.milestone, "published") is None:
         if not item.day:
             return []  # a status without a date would break the register's own rules
         day = PartialDate.parse(item.day)
         if editor.set_field(m.milestone, "published", day, why=why, when=when, evidence=item.link):
-            done.append(_change(m, "published", None, str(day), why, item.link))
-    if editor.set_field(m.milestone, "status", status, why=why, when=when, evidence=item.link):
-        done.append(_change(m, "status", current, status, why, item.link))
+            done.append(FieldChanged(m.milestone, "published", None, str(day), why, item.link))
+    if editor.set_field(m.milestone, "status", str(status), why=why, when=when, evidence=item.link):
+        done.append(FieldChanged(m.milestone, "status", current, str(status), why, item.link))
     return done
-
-
-def _change(m: Match, name: str, old: Any, new: Any, why: str, evidence: str | None) -> dict[str, Any]:
-    return {"milestone": m.milestone, "field": name, "from": old, "to": new, "why": why, "evidence": evidence}
 
 
 def new_milestone(m: Match, item: Item, when: str) -> dict[str, Any]:
     """A milestone discovered by a watch: published on the item's day, flagged for review."""
     watch = m.watch
-    assert watch is not None
+    assert watch is not None and item.day is not None
     values = dict(m.values)
     title = fill(watch.title, values, item, human=True) if watch.title else item.title or m.milestone
     lead = fill(watch.summary, values, item, human=True).rstrip(".") + ". " if watch.summary else ""
@@ -116,7 +133,7 @@ def new_milestone(m: Match, item: Item, when: str) -> dict[str, Any]:
     return {
         "id": m.milestone,
         "title": title,
-        "category": m.category,
+        "category": str(m.category),
         "status": "published",
         "published": PartialDate.parse(item.day).to_yaml(),
         "summary": summary,

@@ -7,12 +7,13 @@ the digest and the run summary read the health verdict from here.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from tracker.config.profiles import FeedSource
-from tracker.core.files import write_json
+from tracker.core.dates import parse_stamp
+from tracker.core.errors import TrackerError
+from tracker.core.files import read_json, write_json
 
 FAILURES_BEFORE_STALE = 3
 
@@ -37,10 +38,10 @@ def state_path(state_dir: Path, name: str) -> Path:
 def load_state(state_dir: Path, name: str) -> SourceState:
     """The saved state, or a fresh one; a damaged file is treated as no state."""
     try:
-        data = json.loads(state_path(state_dir, name).read_text(encoding="utf-8"))
+        data = read_json(state_path(state_dir, name), "the feed state", missing={})
         known = {f.name for f in fields(SourceState)}
         return SourceState(**{k: v for k, v in data.items() if k in known} | {"name": name})
-    except (OSError, ValueError, TypeError):
+    except (TrackerError, AttributeError, TypeError):
         return SourceState(name)
 
 
@@ -65,20 +66,10 @@ class Health:
         return not self.stale and not self.last_error
 
 
-def _parse(ts: str | None) -> dt.datetime | None:
-    if not ts:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def assess(source: FeedSource, state: SourceState, now: dt.datetime) -> Health:
     """Stale means failing several runs in a row, or silent longer than its period."""
     period = dt.timedelta(days=source.period_days)
-    success, newest = _parse(state.last_success), _parse(state.newest_item)
+    success, newest = parse_stamp(state.last_success), parse_stamp(state.newest_item)
     reason = None
     if state.consecutive_failures >= FAILURES_BEFORE_STALE:
         reason = f"failed {state.consecutive_failures} runs in a row; last error: {state.last_error}"

@@ -16,6 +16,7 @@ from pathlib import Path
 import feedparser
 import httpx
 
+from tracker.core.dates import utc_stamp
 from tracker.tracking.match import Item
 from tracker.tracking.normalise import clean_text, safe_link
 
@@ -148,7 +149,8 @@ def _item(source: str, entry: dict) -> Item:
     published = None
     if stamp:
         try:
-            published = dt.datetime(*stamp[:6], tzinfo=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            year, month, day, hour, minute, second = stamp[:6]
+            published = utc_stamp(dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC))
         except (TypeError, ValueError):
             published = None
     link = safe_link(entry.get("link"))
@@ -170,7 +172,8 @@ def _acceptable(parsed: dict, body: bytes) -> bool:
         return True
     # An HTML entity such as &nbsp; is not XML, but it is common and feedparser resolves it
     # itself; entities the feed declares are refused outright (entity-expansion attacks).
-    message = exc.getMessage() if hasattr(exc, "getMessage") else ""
+    get_message = getattr(exc, "getMessage", None)
+    message = get_message() if get_message else ""
     return message == "undefined entity" and b"<!ENTITY" not in body
 
 

@@ -10,12 +10,11 @@ in their phrases and in the milestone id they `create`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from tracker.core.dates import PartialDate
-from tracker.register.parse import Register, Rule, Watch
+from tracker.register.model import Category, Register, Rule, Watch
 from tracker.tracking.normalise import normalise
 
 # What each placeholder in a phrase stands for, once text is normalised.
@@ -24,7 +23,6 @@ PLACEHOLDERS = {
     "year": r"(?P<year>(?:19|20)\d\d)",
     "words": r"(?:\ [a-z0-9-]+){0,6}?",  # up to six words in between
 }
-ID_PLACEHOLDERS = ("years", "year", "date", "slug")
 _PLACEHOLDER = re.compile(r"\{([a-z]+)\}")
 
 
@@ -47,7 +45,7 @@ class Item:
 @dataclass(frozen=True)
 class Match:
     milestone: str
-    category: str
+    category: Category
     rule: str
     sets: tuple[tuple[str, str], ...] = ()
     watch: Watch | None = None  # set when a watch found it: the milestone may be new
@@ -200,12 +198,3 @@ class Matcher:
                 category = self.known[mid].category if mid in self.known else w.category
                 found[mid] = Match(mid, category, w.id, (), w, tuple(sorted(values.items())))
         return list(found.values())
-
-
-def match_items(items: Iterable[Item], register: Register) -> list[tuple[Item, list[Match]]]:
-    matcher = Matcher(register)
-    return [(item, matcher.match(item)) for item in items]
-
-
-def placeholders_in(phrases: Sequence[str]) -> set[str]:
-    return {m.group(1) for p in phrases for m in _PLACEHOLDER.finditer(p)}

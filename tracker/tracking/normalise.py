@@ -13,9 +13,9 @@ import re
 import unicodedata
 
 from tracker.core.schema import is_web_url
+from tracker.core.text import strip_controls
 
 _TAG = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _SPACE = re.compile(r"\s+")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"})
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'"})
@@ -34,7 +34,7 @@ def clean_text(value: object, limit: int = MAX_TEXT) -> str:
     for _ in range(2):  # entities that hide tags (&lt;b&gt;) are tags too
         text = html.unescape(_TAG.sub(" ", text))
     text = _TAG.sub(" ", text)
-    text = _CONTROL.sub("", text)
+    text = strip_controls(text)
     text = _SPACE.sub(" ", text).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"

@@ -9,25 +9,29 @@ and evidence de-duplication makes that harmless.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import httpx
 
 from tracker.config.profiles import FeedSource
-from tracker.core.files import atomic_write, read_text
+from tracker.config.workspace import Workspace
+from tracker.core.dates import parse_stamp, utc_stamp
+from tracker.core.files import atomic_write, parse_yaml, read_source, sha256_bytes
 from tracker.core.schema import Checker
-from tracker.register.parse import Parsed, Register, RegisterEditor, parse_register, read_register, update
+from tracker.register.edit import RegisterEditor, update
+from tracker.register.model import Register
+from tracker.register.parse import Parsed, parse_register
 from tracker.tracking.apply import Changes, apply_matches
 from tracker.tracking.feedstate import SourceState, assess, load_state, save_state
 from tracker.tracking.fetch import MAX_BYTES, TIMEOUT, Feed, FetchResult, fetch, new_client, read_feed
 from tracker.tracking.match import Item, Match, Matcher
-from tracker.tracking.summary import SourceReport, Summary
+from tracker.tracking.summary import Outcome, SourceReport, Summary
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,6 @@ class SourceRun:
     @property
     def error(self) -> str | None:
         return self.fetched.error or self.feed.error
-
-
-def iso(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_one(
@@ -73,7 +73,7 @@ def _parsable(fetched: FetchResult) -> bool:
 
 def settle(source: FeedSource, state: SourceState, fetched: FetchResult, feed: Feed, now: dt.datetime) -> SourceRun:
     """The source's new state from what was fetched and parsed."""
-    stamp = iso(now)
+    stamp = utc_stamp(now)
     if fetched.error or feed.error:
         new = replace(
             state,
@@ -109,8 +109,8 @@ def worth_saving(run: SourceRun, now: dt.datetime) -> bool:
     clock = ("last_attempt", "last_success")
     if any(getattr(old, f) != getattr(new, f) for f in SourceState.__dataclass_fields__ if f not in clock):
         return True
-    last = dt.datetime.fromisoformat(old.last_success.replace("Z", "+00:00"))
-    return now - last >= REFRESH
+    last = parse_stamp(old.last_success)
+    return last is None or now - last >= REFRESH
 
 
 def save_states(runs: list[SourceRun], state_dir: Path, now: dt.datetime) -> int:
@@ -183,43 +183,98 @@ def matches_of(runs: Iterable[SourceRun], register: Register) -> list[tuple[Item
 CHECKED = ".register-checked"  # sha256 of the register text that last loaded cleanly
 
 
+@dataclass
+class RegisterFile:
+    """The register as this run read it: once, at the start. Parsed only when a run needs it.
+
+    A run where every feed answers 304 has nothing to match and never parses it; a
+    register whose exact bytes loaded cleanly at the last run is not checked again.
+    """
+
+    path: Path
+    text: str
+    sha256: str
+
+    @classmethod
+    def read(cls, path: Path) -> RegisterFile:
+        raw, text = read_source(path)
+        return cls(Path(path), text, sha256_bytes(raw))
+
+    @cached_property
+    def loaded(self) -> tuple[Register, Parsed]:
+        tree = parse_yaml(self.text, str(self.path))
+        c = Checker(str(self.path))
+        register = parse_register(tree, c)
+        c.raise_if_problems()
+        return register, Parsed(self.text, tree, self.sha256)
+
+
+def open_register(ws: Workspace) -> RegisterFile:
+    """Read the register and check it, unless these exact bytes were clean at the last run.
+
+    Bad config stops the run here, before any feed is fetched.
+    """
+    file = RegisterFile.read(ws.register)
+    try:
+        clean = (ws.state_dir / CHECKED).read_text(encoding="utf-8").strip() == file.sha256
+    except OSError:
+        clean = False
+    if not clean:
+        _ = file.loaded  # raises ConfigError naming the file, line and field
+    return file
+
+
+def remember_checked(ws: Workspace, sha256: str) -> None:
+    marker = ws.state_dir / CHECKED
+    try:
+        if marker.read_text(encoding="utf-8").strip() == sha256:
+            return
+    except OSError:
+        pass
+    atomic_write(marker, sha256 + "\n")
+
+
+@dataclass(frozen=True)
+class Applied:
+    summary: Summary
+    sha256: str  # of the register as the run left it
+
+
 def apply_runs(
     runs: list[SourceRun],
-    register_path: Path,
-    state_dir: Path,
+    ws: Workspace,
+    file: RegisterFile,
     now: dt.datetime,
     *,
     dry_run: bool = False,
     lock_timeout: float = 30.0,
-    checked: tuple[Register, Parsed] | None = None,
-) -> Summary:
+) -> Applied:
     """Apply every source's matches in ONE register transaction, then save the states."""
-    stamp = iso(now)
-    if checked is None and any(run.feed.items for run in runs):
-        checked = read_register(register_path)
-    register, parsed = checked or (None, None)
-    found = matches_of(runs, register) if register is not None else []
-    changes, written = Changes(), False
-    if dry_run and register is not None:
-        editor = RegisterEditor(parsed.tree)  # edited in memory, never written
-        changes = apply_matches(editor, register, found, stamp)
-    elif found:  # nothing matched (say, every feed answered 304): no lock, no parse, no write
-        before = read_text(register_path)
-        with update(register_path, timeout=lock_timeout, reuse=parsed) as editor:
-            checker = Checker(str(register_path))
-            fresh = parse_register(editor.tree, checker)  # as it is now, under the lock
-            checker.raise_if_problems()
-            if fresh != register:  # edited since the run began: match against the edit
-                found = matches_of(runs, fresh)
-            changes = apply_matches(editor, fresh, found, stamp)
-        written = read_text(register_path) != before
+    stamp = utc_stamp(now)
+    found: list[tuple[Item, list[Match]]] = []
+    changes, written, sha256 = Changes(), False, file.sha256
+    if any(run.feed.items for run in runs):  # nothing read (say, every feed answered 304): no parse, no lock
+        register, parsed = file.loaded
+        found = matches_of(runs, register)
+        if dry_run:
+            changes = apply_matches(RegisterEditor(parsed.tree), register, found, stamp)  # in memory only
+        elif found:
+            with update(file.path, timeout=lock_timeout, reuse=parsed) as editor:
+                checker = Checker(str(file.path))
+                fresh = parse_register(editor.tree, checker)  # as it is now, under the lock
+                checker.raise_if_problems()
+                if fresh != register:  # edited since the run began: match against the edit
+                    found = matches_of(runs, fresh)
+                changes = apply_matches(editor, fresh, found, stamp)
+            written = editor.written
+            sha256 = sha256_bytes((editor.text or "").encode("utf-8"))
     if not dry_run:  # only after the register is safe: see the module docstring
-        save_states(runs, state_dir, now)
+        save_states(runs, ws.state_dir, now)
     reports = tuple(
         SourceReport(
             name=r.source.name,
             title=r.source.title,
-            outcome="failed" if not r.ok else "not modified" if r.fetched.not_modified else "read",
+            outcome=Outcome.FAILED if not r.ok else Outcome.NOT_MODIFIED if r.fetched.not_modified else Outcome.READ,
             entries=len(r.feed.items),
             matched=sum(1 for item, _ in found if item.source == r.source.name),
             error=r.error,
@@ -228,10 +283,10 @@ def apply_runs(
     )
     # Health as saved by this run (or as it would be, on a dry run).
     health = [assess(r.source, r.state, now) for r in runs]
-    return Summary(
+    summary = Summary(
         when=stamp,
         dry_run=dry_run,
-        register=str(register_path),
+        register=str(file.path),
         register_written=written,
         sources=reports,
         evidence=tuple(changes.evidence),
@@ -239,13 +294,12 @@ def apply_runs(
         new_milestones=tuple(changes.milestones),
         stale=tuple((h.name, h.reason or "") for h in health if h.stale),
     )
+    return Applied(summary, sha256)
 
 
 def track(
+    ws: Workspace,
     sources: tuple[FeedSource, ...],
-    register_path: Path,
-    state_dir: Path,
-    now: dt.datetime,
     *,
     dry_run: bool = False,
     timeout: float = TIMEOUT,
@@ -253,41 +307,10 @@ def track(
     progress: Callable[[SourceRun], None] | None = None,
 ) -> Summary:
     """The whole run, as `tracker track` and the flow do it."""
-    checked = check_register(register_path, state_dir)  # bad config stops the run before any fetch
-    runs = read_all(sources, state_dir, now, timeout=timeout, progress=progress)
-    summary = apply_runs(
-        runs, register_path, state_dir, now, dry_run=dry_run, lock_timeout=lock_timeout, checked=checked
-    )
+    now = ws.now()
+    file = open_register(ws)
+    runs = read_all(sources, ws.state_dir, now, timeout=timeout, progress=progress)
+    applied = apply_runs(runs, ws, file, now, dry_run=dry_run, lock_timeout=lock_timeout)
     if not dry_run:
-        remember_checked(register_path, state_dir)
-    return summary
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def check_register(path: Path, state_dir: Path) -> tuple[Register, Parsed] | None:
-    """Validate the register, or skip it if this exact text was valid at the last run.
-
-    Parsing the register is the biggest fixed cost of a run; a run where every feed
-    answers 304 has nothing to match and need not parse it at all (None: not loaded).
-    """
-    marker = Path(state_dir) / CHECKED
-    try:
-        if marker.read_text(encoding="utf-8").strip() == _digest(path):
-            return None
-    except OSError:
-        pass
-    return read_register(path)
-
-
-def remember_checked(path: Path, state_dir: Path) -> None:
-    digest = _digest(path)
-    marker = Path(state_dir) / CHECKED
-    try:
-        if marker.read_text(encoding="utf-8").strip() == digest:
-            return
-    except OSError:
-        pass
-    atomic_write(marker, digest + "\n")
+        remember_checked(ws, applied.sha256)
+    return applied.summary
