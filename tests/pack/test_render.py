@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import run
-from tests.test_pack import build, build_hostile, pack_args
+from tests.pack.test_build import build, build_hostile, pack_args
 from tracker.config.profiles import load_questions
 from tracker.pack.approve import approve
 from tracker.pack.briefing import SECTIONS

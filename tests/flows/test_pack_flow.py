@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flows.pack import build_pack_flow
-from tests.test_schedule import add_trusts
+from tests.orchestration.test_schedule import add_trusts
 from tracker.register.edit import update
 from tracker.register.model import Evidence
 

@@ -11,18 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 from tests.feedserver import Route
 from tracker.orchestration.local import LocalPrefect, free_port
 from tracker.register.parse import load_register
 
 pytestmark = pytest.mark.slow
-FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+FEEDS = FIXTURES / "feeds"
 LONDON = ZoneInfo("Europe/London")
 
 

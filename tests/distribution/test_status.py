@@ -7,8 +7,8 @@ import json
 import docx
 
 from tests.conftest import CONFIG, run
+from tests.distribution.test_send import ACTIVE, env_for, send
 from tests.mailhelpers import MEETING, make_pack
-from tests.test_distribute import ACTIVE, env_for, send
 
 
 def status(pack_outputs, *extra):
