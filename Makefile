@@ -6,14 +6,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 TRACKER := $(BIN)/python -m tracker
 
-.PHONY: help venv validate pack pdf test lint format system-packages clean serve stop send status digest
+.PHONY: help venv validate pack pdf test test-fast lint format system-packages clean serve stop send status digest
 
 help:
 	@echo "make pack      build the briefing pack for the next council of governors meeting"
 	@echo "make pdf       the same, with a PDF copy beside it (needs LibreOffice)"
 	@echo "make test      run the test suite (installs LibreOffice and poppler if missing)"
+	@echo "make test-fast the fast tier: no LibreOffice, Prefect server, or kill and race tests"
 	@echo "make validate  check every file in config/"
-	@echo "make lint      ruff check and format check"
+	@echo "make lint      ruff check, format check and mypy"
 	@echo "make track     read the policy feeds and update config/register.yaml"
 	@echo "make serve     start a local Prefect server and worker, deploy the schedules"
 	@echo "make stop      stop what make serve started"
@@ -44,6 +45,7 @@ system-packages:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -51,6 +53,10 @@ format: $(STAMP)
 
 test: $(STAMP) system-packages lint
 	$(BIN)/python -m pytest
+
+# The fast tier, for the edit-test loop: everything but the tests marked slow.
+test-fast: $(STAMP) lint
+	$(BIN)/python -m pytest -m "not slow"
 
 # Orchestration: a local Prefect server (SQLite) and process worker on 127.0.0.1.
 serve: $(STAMP)

@@ -179,6 +179,7 @@ def _writer(path: Path, tag: str, n: int) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag, str(n)], cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_two_concurrent_writers_lose_nothing(small_register):
     a, b = _writer(small_register, "a", 40), _writer(small_register, "b", 40)
     assert a.wait(120) == 0 and b.wait(120) == 0
@@ -186,6 +187,7 @@ def test_two_concurrent_writers_lose_nothing(small_register):
     assert urls == {f"https://x.example/{t}/{i}" for t in "ab" for i in range(40)}
 
 
+@pytest.mark.slow
 def test_a_writer_killed_mid_write_leaves_the_old_or_the_new_file(small_register):
     # Each write adds one item; whenever the writer dies, the file must parse and
     # hold a whole number of complete items, and never lose an earlier one.
