@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -13,6 +12,7 @@ import docx
 from aiosmtpd.controller import Controller
 
 from tracker.core.files import sha256_file
+from tracker.orchestration.local import free_port
 from tracker.pack.manifest import ChangeNote, Manifest, PackStatus
 
 MEETING = dt.date(2026, 12, 10)
@@ -69,12 +69,6 @@ def make_pack(
         folder=folder,
     ).write()
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

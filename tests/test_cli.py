@@ -38,3 +38,22 @@ def test_the_tracker_console_script_is_installed():
     exe = ROOT / ".venv" / "bin" / "tracker"
     proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "version" in proc.stdout
+
+
+def test_the_old_per_file_options_still_work_for_one_release_with_a_warning(config_dir, tmp_path):
+    result = run(
+        "pack", "--register", config_dir / "register.yaml", "--trust", config_dir / "trust.yaml",
+        "--out", tmp_path / "old-packs", "--state-dir", tmp_path / "old-state", "--meeting", "2026-12-10",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "--out is deprecated" in result.stderr and "use --outputs" in result.stderr
+    assert (tmp_path / "old-packs" / "2026-12-10" / "manifest.json").is_file()
+    assert "--register" not in run("pack", "--help").output  # hidden: new users see only --config and --outputs
+
+
+def test_every_command_takes_config_and_outputs():
+    from tracker.cli import cli
+
+    for name in cli.list_commands(None):  # type: ignore[arg-type]
+        options = run(name, "--help").output
+        assert "--config" in options and "--outputs" in options, name

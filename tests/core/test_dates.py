@@ -48,3 +48,46 @@ def test_yaml_form_writes_back_as_the_same_unquoted_value():
 def test_an_impossible_date_is_named_as_such(bad):
     with pytest.raises(ValueError, match="is not a real date"):
         PartialDate.parse(bad)
+
+
+# -- moments: one way to write them, one way to read them back ------------------------
+
+
+def test_a_moment_is_written_in_utc_to_the_second_with_a_z():
+    from tracker.core.dates import utc_stamp
+
+    london = dt.timezone(dt.timedelta(hours=1))
+    assert utc_stamp(dt.datetime(2026, 6, 1, 8, 30, 15, 999, tzinfo=london)) == "2026-06-01T07:30:15Z"
+
+
+def test_a_naive_moment_is_refused_rather_than_guessed():
+    from tracker.core.dates import utc_stamp
+
+    with pytest.raises(ValueError, match="timezone-aware"):
+        utc_stamp(dt.datetime(2026, 6, 1, 8, 30))
+
+
+def test_stamps_read_back_in_every_spelling_the_files_hold_and_junk_reads_as_none():
+    from tracker.core.dates import parse_stamp
+
+    moment = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
+    assert parse_stamp("2026-11-22T07:00:00Z") == moment
+    assert parse_stamp("2026-11-22T07:00:00+00:00") == moment
+    assert parse_stamp("2026-11-22T07:00:00") == moment  # naive means UTC
+    assert [parse_stamp(x) for x in (None, "", "yesterday", "2026-13-01")] == [None] * 4
+
+
+def test_the_day_of_a_stamp_is_written_for_a_reader_and_missing_says_so():
+    from tracker.core.dates import stamp_day
+
+    assert stamp_day("2026-11-22T07:00:00Z") == "22 November 2026"
+    assert stamp_day(None, never="Never") == "Never"
+    assert stamp_day("not a date") == "not a date"
+
+
+def test_a_fixed_clock_always_gives_its_moment():
+    from tracker.core.dates import FixedClock
+
+    moment = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
+    clock = FixedClock(moment)
+    assert clock() == clock() == moment

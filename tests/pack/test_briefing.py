@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import CONFIG, FIXTURES
 from tracker.config.profiles import load_questions, load_trust
-from tracker.pack.briefing import SECTIONS, compose
+from tracker.pack.briefing import compose
 from tracker.pack.changes import changes_since
 from tracker.pack.glossary import GLOSSARY
 from tracker.register.parse import load_register
@@ -155,19 +155,6 @@ def test_same_inputs_and_clock_give_the_same_briefing(inputs):
     register, trust, questions = inputs
     assert compose(register, trust, questions, [], MEETING, NOW) == compose(
         register, trust, questions, [], MEETING, NOW
-    )
-
-
-def test_sections_are_in_the_issues_order():
-    assert SECTIONS[1:] == (
-        "What has changed since the last meeting",
-        "Policy milestone tracker",
-        "Our system",
-        "The eight questions",
-        "The policy journey since 2014",
-        "Tracker health",
-        "Glossary",
-        "Sources",
     )
 
 

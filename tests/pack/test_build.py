@@ -22,6 +22,7 @@ from tracker.pack.approve import approve
 from tracker.pack.briefing import SECTIONS
 from tracker.pack.build import build_pack
 from tracker.pack.render import MILESTONE_COLOURS, RAG_COLOURS
+from tracker.pack.word import header_colours, open_template
 
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
 MANIFEST_KEYS = {
@@ -194,10 +195,20 @@ def test_status_is_a_word_in_a_coloured_cell_never_colour_alone(built):
             assert shd.get(qn("w:fill")) == MILESTONE_COLOURS[cell.text.lower()][0]
 
 
-def test_status_colours_meet_wcag_aa_contrast():
-    header = ("003087", "FFFFFF")
+def test_status_colours_and_the_templates_header_row_meet_wcag_aa_contrast():
+    header = header_colours(open_template(ROOT / "templates" / "governors-briefing.docx"))
+    assert None not in header, "the template's Pack Table style sets no header-row fill or text colour"
     for fill, ink in [*MILESTONE_COLOURS.values(), *RAG_COLOURS.values(), header]:
         assert contrast(fill, ink) >= 4.5, (fill, ink)
+
+
+def test_the_contents_lists_every_section_heading_in_the_order_the_document_has_them(built):
+    doc = Document(str(built))
+    styles = {p.style.name for p in doc.paragraphs}
+    assert {"Heading 1", "TOC 1"} <= styles
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    contents = [p.text.split("\t")[0] for p in doc.paragraphs if p.style.name == "TOC 1"]
+    assert contents == headings and len(headings) >= 8
 
 
 def test_the_eight_questions_are_in_the_document_word_for_word(built):

@@ -45,6 +45,22 @@ def parse_stamp(text: object) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def utc_second(moment: dt.datetime) -> dt.datetime:
+    """The moment in UTC, to the second: what a manifest or a document property records."""
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def stamp_day(text: str | None, never: str = "") -> str:
+    """The day of a stamp as a reader writes it (22 November 2026); `never` if there is none.
+
+    Text that is not a stamp comes back as it is, for the caller to print safely.
+    """
+    moment = parse_stamp(text)
+    if moment is None:
+        return text or never
+    return day_month_year(moment)
+
+
 def day_month_year(day: dt.date) -> str:
     """How governors read a date: 7 January 2019."""
     return f"{day.day} {day:%B %Y}"

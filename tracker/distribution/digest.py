@@ -16,7 +16,7 @@ from email.message import EmailMessage
 
 from tracker.config.profiles import Trust, load_sources, load_trust
 from tracker.config.workspace import Workspace
-from tracker.core.dates import day_month_year, parse_stamp, utc_stamp
+from tracker.core.dates import day_month_year, parse_stamp, stamp_day, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import read_json, write_json
 from tracker.core.schema import is_web_url
@@ -81,11 +81,6 @@ def collect(
     return d
 
 
-def _when(ts: str) -> str:
-    t = parse_stamp(ts)
-    return day_month_year(t) if t else ts
-
-
 def _stamp(t: dt.datetime) -> str:
     return f"{day_month_year(t)} {t:%H:%M} UTC"
 
@@ -103,12 +98,12 @@ def _sections(d: Digest) -> list[tuple[str, Rows]]:
     if d.history:
         rows: Rows = []
         for m, h in d.history:
-            line = f"{one_line(m.title)}: {h.field} changed from {h.old or 'nothing'} to {h.new} ({_when(h.when)})"
+            line = f"{one_line(m.title)}: {h.field} changed from {h.old or 'nothing'} to {h.new} ({stamp_day(h.when)})"
             rows.append((line + (f": {one_line(h.why)}" if h.why else ""), h.evidence))
         out.append(("Changes to milestones", rows))
     if d.evidence:
         rows = [
-            (f"{one_line(m.title)}: “{one_line(e.title)}” from {e.source}, first seen {_when(e.first_seen)}", e.url)
+            (f"{one_line(m.title)}: “{one_line(e.title)}” from {e.source}, first seen {stamp_day(e.first_seen)}", e.url)
             for m, e in d.evidence
         ]
         out.append(("New evidence", rows))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from docx.oxml.ns import qn
 
-from tracker.core.dates import day_month_year
+from tracker.core.dates import day_month_year, utc_second
 from tracker.core.errors import TrackerError
 from tracker.core.files import atomic_write, sha256_bytes
 from tracker.core.text import clean, display
@@ -65,7 +65,7 @@ def approve(pack: Path, by: str, now: dt.datetime) -> PackResult:
             f"so it is not the pack that was reviewed; rebuild it with `tracker pack --meeting {manifest.meeting}` "
             "and approve the new pack"
         )
-    now = now.astimezone(dt.UTC).replace(microsecond=0)
+    now = utc_second(now)
     doc = Document(str(docx_path))
     parts = [doc.element.body]
     for s in doc.sections:

@@ -13,7 +13,7 @@ from pathlib import Path
 from tracker.config.loading import Config
 from tracker.config.profiles import Trust
 from tracker.config.workspace import Workspace
-from tracker.core.dates import utc_stamp
+from tracker.core.dates import utc_second, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import atomic_write, sha256_bytes, sha256_file
 from tracker.pack.briefing import SECTIONS, Briefing, compose
@@ -69,7 +69,7 @@ def build_pack(
     from tracker.pack import render, timeline
     from tracker.pack.word import save_deterministic
 
-    now = ws.now().astimezone(dt.UTC).replace(microsecond=0)
+    now = utc_second(ws.now())
     trust = config.trust
     meeting = trust.meeting_for(now.date(), meeting)
     health = health_report(config.sources, ws.state_dir, now)

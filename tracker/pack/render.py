@@ -11,7 +11,7 @@ from docx.enum.text import WD_BREAK
 from docx.shared import Cm
 
 from tracker.config.profiles import QuestionStatus
-from tracker.core.dates import day_month_year, weekday_date
+from tracker.core.dates import day_month_year, stamp_day, weekday_date
 from tracker.core.text import display
 from tracker.pack import marking
 from tracker.pack import word as d
@@ -238,7 +238,18 @@ def health(doc: DocumentObject, b: Briefing) -> None:
     for h in b.health:
         word = health_word(h)
         note = h.reason or h.last_error or ("Not read yet by the tracker." if word == NOT_READ else "")
-        rows.append(([h.title, _when(h.last_success), _when(h.newest_item), word, note], word))
+        rows.append(
+            (
+                [
+                    h.title,
+                    stamp_day(h.last_success, never="Never"),
+                    stamp_day(h.newest_item, never="Never"),
+                    word,
+                    note,
+                ],
+                word,
+            )
+        )
     colours = {**HEALTH_COLOURS, NOT_READ: RAG_COLOURS["grey"]}
     if not rows:
         para(doc, "No feed sources are configured.")
@@ -246,16 +257,6 @@ def health(doc: DocumentObject, b: Briefing) -> None:
     status_table(
         doc, ["Source", "Last read", "Newest item", "State", "Notes"], rows, [4.4, 2.8, 2.8, 2.2, 4.4], 3, colours
     )
-
-
-def _when(ts: str | None) -> str:
-    if not ts:
-        return "Never"
-    try:
-        day = dt.date.fromisoformat(ts[:10])
-    except ValueError:
-        return display(ts)
-    return day_month_year(day)
 
 
 def glossary(doc: DocumentObject, b: Briefing) -> None:

@@ -1,0 +1,73 @@
+"""The README's tables stay true: commands against `tracker --help` and the Makefile,
+schedules against prefect.yaml, and the SMTP settings against the code that reads them.
+
+(sqlite-utils' docs tests are the model: the documentation is checked, not trusted.)
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import ROOT, run
+from tracker.cli import cli
+from tracker.core.files import load_yaml
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+DAYS = {"1-5": "weekdays", "*": "daily", "0-6": "daily", "6,0": "weekends", "0,6": "weekends"}
+
+
+def table(first_header: str) -> list[list[str]]:
+    """The rows of the README table whose first header cell is `first_header`, as plain cell text."""
+    lines = README.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(rf"^\| {re.escape(first_header)} \|", line))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def test_the_command_table_lists_exactly_the_commands_tracker_help_lists():
+    documented = {name for row in table("command") for name in re.findall(r"`tracker ([a-z][a-z-]*)", row[0])}
+    help_text = run("--help").output
+    assert documented == set(cli.list_commands(None))  # type: ignore[arg-type]
+    assert all(name in help_text for name in documented)
+
+
+def test_every_make_target_in_the_command_table_runs_the_command_beside_it():
+    makefile = (ROOT / "Makefile").read_text()
+    for first, second, _ in table("command"):
+        commands = re.findall(r"`tracker ([a-z][a-z-]*)", first)
+        targets = re.findall(r"`make ([a-z][a-z-]*)`", second)
+        assert not targets or len(targets) == len(commands), first
+        for command, target in zip(commands, targets, strict=False):  # paired in order: serve / stop
+            recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.M)
+            assert recipe, f"make {target} is in the README but not in the Makefile"
+            assert f"$(TRACKER) {command}" in recipe.group(1), f"make {target} does not run tracker {command}"
+
+
+def words_for(cron: str, timezone: str) -> str:
+    minute, hour, _, _, days = cron.split()
+    return f"{DAYS[days]} {int(hour):02d}:{int(minute):02d} {timezone}"
+
+
+def test_the_schedule_table_says_what_prefect_yaml_schedules():
+    deployments = {d["name"]: d for d in load_yaml(ROOT / "prefect.yaml")["deployments"]}
+    rows = {row[0].strip("`"): row[1] for row in table("deployment")}
+    assert set(rows) == set(deployments)
+    for name, said in rows.items():
+        schedules = deployments[name].get("schedules") or []
+        if not schedules:
+            assert said.startswith("none"), f"{name} has no schedule in prefect.yaml but the README says {said!r}"
+            continue
+        (schedule,) = schedules
+        assert said == words_for(schedule["cron"], schedule["timezone"]), name
+
+
+@pytest.mark.parametrize("variable", sorted(set(re.findall(r"`(TRACKER_SMTP_[A-Z]+)`", README))))
+def test_every_smtp_setting_the_readme_names_is_read_by_the_code(variable):
+    code = (ROOT / "tracker" / "distribution" / "transport.py").read_text()
+    assert f'"{variable}"' in code
