@@ -74,7 +74,7 @@ def digest(config, outputs, env, **kw):
 
 def test_nothing_new_sends_nothing_and_says_so(config, outputs, smtp_server):
     result = digest(config, outputs, env_for(smtp_server))
-    assert not result.sent and result.detail == "nothing new since 15 November 2026 07:00 UTC: no digest sent"
+    assert not result.sent and result.detail == "nothing new since 15 November 2026 at 07:00: no digest sent"
     assert smtp_server.handler_obj.received == []
 
 
@@ -92,12 +92,13 @@ def test_one_message_summarises_everything_new_including_stale_sources(config, o
     msg = message_from_bytes(got.data, policy=policy.default)
     text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "4 new findings" in msg["Subject"]
-    assert "New milestones (1):\n  - Medium term planning framework 2027/28 (planning-guidance, expected)" in text
+    assert "New milestones in the register (1):\n  - Medium term planning framework 2027/28." in text
+    assert "Changes accepted (1):\n  - Social care green paper has been withdrawn (it was delayed)." in text
+    publisher = "GOV.UK"  # sources.yaml names the gov-uk-dhsc feed's publisher
     assert (
-        "Social care green paper: status changed from delayed to withdrawn (20 November 2026): rule:care-withdrawn"
-        in text
+        f"{publisher} published “Care reform <i>update</i>” on 20 November 2026, about Social care green paper." in text
     )
-    assert "“Care reform <i>update</i>” from gov-uk-dhsc, first seen 20 November 2026 <https://www.gov.uk/care>" in text
+    assert "rule:" not in text and "gov-uk-dhsc" not in text
     assert "Old news" not in text  # seen before the last digest
     assert "Social care green paper (other" not in text  # known at the last digest: not new
     assert (
@@ -109,7 +110,7 @@ def test_one_message_summarises_everything_new_including_stale_sources(config, o
 
     # The digest time moved on: the same findings are not reported twice.
     again = digest(config, outputs, env_for(smtp_server))
-    assert not again.sent and "nothing new since 22 November 2026 07:00 UTC" in again.detail
+    assert not again.sent and "nothing new since 22 November 2026 at 07:00" in again.detail
     assert len(smtp_server.handler_obj.received) == 1
 
 
@@ -154,5 +155,5 @@ def test_a_source_that_recovers_is_news_and_is_listed(config, outputs, smtp_serv
     write_json(outputs / "state" / "digest.json", state)
     result = digest(config, outputs, env_for(smtp_server))
     assert result.sent
-    text = smtp_server.handler_obj.received[0].message.get_body(("plain",)).get_content()
-    assert "Sources working again (1):" in text and "nhs-england-news" in text
+    text = smtp_server.handler_obj.received[0].message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Sources working again (1):\n  - NHS England news" in text  # the source's title, never its slug

@@ -47,8 +47,8 @@ def test_after_a_partial_send_it_shows_sent_failed_and_not_yet_sent(smtp_server,
     assert sorted(n["email"] for n in data["not_yet_sent"]) == sorted([bad.email, later.email])
 
     text = status(pack_outputs).output
-    assert "Approved: by Alex Morgan at 2026-11-28T16:00:00Z" in text
-    assert f"Failed (1):\n  {bad.name} <{bad.email}> at 2026-11-30T09:00:00Z: 550 5.1.1" in text
+    assert "Approved: by Alex Morgan on 28 November 2026 at 16:00" in text
+    assert f"Failed (1):\n  {bad.name} <{bad.email}> on 30 November 2026 at 09:00: 550 5.1.1" in text
     assert "Not yet sent (2):" in text
 
 

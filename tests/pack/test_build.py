@@ -98,8 +98,7 @@ def test_the_manifest_describes_the_pack_exactly(config_dir, tmp_path):
     assert isinstance(m["reading_minutes"], int) and m["reading_minutes"] > 0
     assert m["changes"][1] == {
         "date": "2026-10-20",
-        "text": "Planning guidance for 2027/28: status changed from delayed to expected. "
-        "TEST DATA: a new date was announced.",
+        "text": "Planning guidance for 2027/28 is now expected in 2027 (it was delayed).",
         "url": "https://example.org/test/planning-guidance-date",
     }
     assert m["stale_sources"] == []
@@ -436,7 +435,7 @@ def test_failing_feeds_are_reported_in_the_pack_and_the_manifest(config_dir, tmp
                     "last_success": "2026-11-22T07:00:00Z", "newest_item": "2026-11-21T10:00:00Z"})
     )  # fmt: skip
     result = build(config_dir, tmp_path)
-    assert result.manifest.stale_sources == ("nhs-england-news",)
+    assert result.manifest.stale_sources == ("NHS England news",)  # its title: the email quotes it
     rows = {r.cells[0].text: [c.text for c in r.cells] for t in Document(str(result.docx)).tables for r in t.rows}
     nhse = rows["NHS England news"]
     assert nhse[1:4] == ["1 October 2026", "Never", "Failing"]

@@ -1,4 +1,5 @@
-"""Turning matches into register edits, on the shipped register held in memory."""
+"""Turning matches into register edits, on the shipped register held in memory: evidence at once,
+everything else a proposal for a person."""
 
 from __future__ import annotations
 
@@ -26,16 +27,16 @@ def edit():
     return apply
 
 
-def test_an_undated_item_never_creates_a_milestone(edit):
+def test_an_undated_item_never_proposes_a_milestone(edit):
     changes, editor = edit(Item("gov", "NHS planning guidance 2027 to 2028", link="https://www.gov.uk/a"))
-    assert changes.milestones == [] and changes.evidence == []
+    assert changes.proposals == [] and changes.evidence == []
     assert "planning-guidance-2027-28" not in dump_yaml(editor.tree)
 
 
 def test_an_item_without_a_safe_link_changes_nothing(edit):
     item = Item("gov", "Government publishes social care green paper", published="2026-11-18T09:00:00Z")
     changes, _ = edit(item)
-    assert (changes.evidence, changes.fields, changes.milestones) == ([], [], [])
+    assert (changes.evidence, changes.proposals) == ([], [])
 
 
 def test_the_same_item_from_two_feeds_is_evidence_once(edit):
@@ -55,16 +56,43 @@ def test_a_status_never_moves_backwards(edit):
             published="2026-01-01T00:00:00Z",
         )
     )
-    assert changes.fields == []
+    assert changes.proposals == []
     assert editor.get("planning-guidance-2025-26", "status") == "superseded"
 
 
-def test_the_earliest_item_sets_the_publication_date(edit):
+def test_a_finding_is_a_proposal_and_the_milestone_itself_is_untouched(edit):
+    item = Item(
+        "nhse", "Government publishes social care green paper", link="https://x.org/1", published="2026-11-18T09:00:00Z"
+    )
+    changes, editor = edit(item)
+    assert editor.get("social-care-green-paper", "status") == "delayed"  # as it was: only a person changes it
+    assert editor.get("social-care-green-paper", "published") is None
+    (proposal,) = changes.proposals
+    assert (proposal.milestone, proposal.set) == (
+        "social-care-green-paper",
+        {"status": "published", "published": "2026-11-18"},
+    )
+    assert proposal.evidence is not None and proposal.evidence.url == "https://x.org/1"
+    assert [e.url for e in changes.evidence] == ["https://x.org/1"]  # evidence stays automatic
+    assert [p["id"] for p in editor.tree["proposals"]] == [proposal.id]
+
+
+def test_each_item_is_its_own_proposal_and_the_same_one_is_queued_once(edit):
     late = Item("gov", "Social care green paper published", link="https://x.org/2", published="2026-11-20T09:00:00Z")
     early = Item(
         "nhse", "Government publishes social care green paper", link="https://x.org/1", published="2026-11-18T09:00:00Z"
     )
-    changes, editor = edit(late, early)
-    assert str(editor.get("social-care-green-paper", "published")) == "2026-11-18"
-    assert [c.field for c in changes.fields] == ["published", "status"]
-    assert len(changes.evidence) == 2
+    changes, editor = edit(late, early, early)
+    assert [p.set["published"] for p in changes.proposals] == ["2026-11-18", "2026-11-20"]  # oldest first
+    assert len(editor.tree["proposals"]) == 2 and len(changes.evidence) == 2
+
+
+def test_a_new_edition_is_proposed_not_created(edit):
+    item = Item(
+        "gov", "NHS planning guidance 2027 to 2028", link="https://www.gov.uk/a", published="2026-11-20T08:00:00Z"
+    )
+    changes, editor = edit(item)
+    (proposal,) = changes.proposals
+    assert proposal.kind == "new-milestone" and proposal.milestone == "planning-guidance-2027-28"
+    assert proposal.new is not None and proposal.new.title == "NHS planning guidance 2027/28"
+    assert "planning-guidance-2027-28" not in [m["id"] for m in editor.tree["milestones"]]

@@ -42,23 +42,27 @@ def milestone(path: Path, mid: str):
     return load_register(path).milestone(mid)
 
 
-def test_a_first_run_adds_evidence_records_changes_and_discovers_milestones(setup):
+def test_a_first_run_adds_evidence_and_queues_every_finding_as_a_proposal(setup):
     _, register, _ = setup
     summary = go(setup)
     assert summary.register_written and not summary.failed
-    edition = milestone(register, "planning-guidance-2027-28")
-    assert edition.status == "published" and str(edition.published) == "2026-11-20"
-    assert "not yet reviewed" in edition.summary
-    assert edition.sources[0].url == "https://www.gov.uk/government/publications/nhs-planning-guidance-2027-to-2028"
-    merger = milestone(register, "icb-merger-frimley-surrey-heartlands-icbs-merge")
-    assert merger.category == "ics-designation"
-    green = milestone(register, "social-care-green-paper")
-    assert green.status == "published" and str(green.published) == "2026-11-18"
+    reg = load_register(register)
+    assert reg.milestone("planning-guidance-2027-28") is None  # discovered, but only proposed
+    assert reg.milestone("icb-merger-frimley-surrey-heartlands-icbs-merge") is None
+    green = reg.milestone("social-care-green-paper")
+    assert green.status == "delayed" and green.published is None and green.history == ()  # untouched
     url = "https://www.gov.uk/government/news/government-publishes-social-care-green-paper"
-    assert [(h.field, h.old, h.new, h.why, h.evidence) for h in green.history] == [
-        ("published", None, dt.date(2026, 11, 18), "rule:social-care-green-paper-published", url),
-        ("status", "delayed", "published", "rule:social-care-green-paper-published", url),
-    ]
+    assert url in [e.url for e in green.evidence]  # evidence stays automatic
+    proposals = {p.milestone: p for p in reg.pending}
+    assert set(proposals) == {
+        "planning-guidance-2027-28", "icb-merger-frimley-surrey-heartlands-icbs-merge", "social-care-green-paper",
+    }  # fmt: skip
+    edition = proposals["planning-guidance-2027-28"]
+    assert edition.kind == "new-milestone" and edition.set == {"status": "published", "published": "2026-11-20"}
+    assert edition.evidence.url == "https://www.gov.uk/government/publications/nhs-planning-guidance-2027-to-2028"
+    assert edition.evidence.publisher == "Test"  # the feed's publisher, from sources.yaml
+    assert proposals["social-care-green-paper"].set == {"status": "published", "published": "2026-11-18"}
+    assert [p.id for p in summary.proposals] and len(summary.findings) == len(summary.proposals) == 3
     (ev,) = milestone(register, "planning-guidance-2025-26").evidence
     assert ev.source == "nhs-england-news" and ev.guid == "https://www.england.nhs.uk/?p=700001"
     text = register.read_text(encoding="utf-8")
@@ -107,7 +111,7 @@ def test_a_source_failing_three_runs_in_a_row_is_stale(setup, feed_server):
     feed_server.add("/gov.atom", Route(b"", status=404))
     for day in range(3):
         summary = go(setup, now=NOW + dt.timedelta(days=day))
-    assert [name for name, _ in summary.stale] == ["gov-uk-dhsc"]
+    assert [name for name, _, _ in summary.stale] == ["gov-uk-dhsc"]
     assert "failed 3 runs in a row" in summary.to_text()
 
 
@@ -141,7 +145,7 @@ def test_a_dry_run_reports_but_writes_nothing(setup):
     _, register, state = setup
     before = register.read_bytes()
     summary = go(setup, dry_run=True)
-    assert {m.milestone for m in summary.new_milestones} == {
+    assert {p.milestone for p in summary.proposals if p.kind == "new-milestone"} == {
         "planning-guidance-2027-28",
         "icb-merger-frimley-surrey-heartlands-icbs-merge",
     }
@@ -158,7 +162,8 @@ def test_track_cli_prints_a_json_summary_and_exits_0_with_a_failing_source(setup
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["failed"] == [{"source": "broken", "error": "the server answered 404 Not Found."}]
-    assert {m["milestone"] for m in data["new_milestones"]} == {"planning-guidance-2027-28"}
+    assert {p["milestone"] for p in data["proposals"]} == {"planning-guidance-2027-28", "social-care-green-paper"}
+    assert all(p["in_words"] and "rule:" not in p["in_words"] for p in data["proposals"])
     text = run("track", "--config", register.parent, "--outputs", tmp_path).output
     assert "Failing sources: 1" in text and "was not changed" in text
 

@@ -64,6 +64,7 @@ class Trust:
     pdf: bool = False
     protective_marking: str = "OFFICIAL"
     draft_days_before: int = 14
+    show_unreviewed: bool = True  # list what the tracker found that nobody has checked, apart, in the pack
     description: str | None = None
     email: EmailSettings | None = None
     path: Path | None = None
@@ -166,7 +167,7 @@ def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
     sec = c.mapping(tree, "secretary", "secretary") or {}
     c.unknown_keys(sec, ("name", "email"), "secretary")
     pack = c.mapping(tree, "pack", "pack", required=False) or {}
-    c.unknown_keys(pack, ("template", "pdf", "protective_marking", "draft_days_before"), "pack")
+    c.unknown_keys(pack, ("template", "pdf", "protective_marking", "draft_days_before", "show_unreviewed"), "pack")
     template = c.text(pack, "template", "pack.template", required=False) or "../templates/governors-briefing.docx"
     short = c.slug(tree, "short_name", "short_name")
     return Trust(
@@ -183,6 +184,7 @@ def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
         pdf=c.boolean(pack, "pdf", "pack.pdf", default=False),
         protective_marking=c.text(pack, "protective_marking", "pack.protective_marking", required=False) or "OFFICIAL",
         draft_days_before=c.integer(pack, "draft_days_before", "pack.draft_days_before", default=14) or 0,
+        show_unreviewed=c.boolean(pack, "show_unreviewed", "pack.show_unreviewed", default=True),
         email=_email_settings(c, tree),
     )  # fmt: skip
 

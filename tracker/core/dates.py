@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 Clock = Callable[[], dt.datetime]  # an aware UTC "now"; read only in entry points
 
@@ -59,6 +60,21 @@ def stamp_day(text: str | None, never: str = "") -> str:
     if moment is None:
         return text or never
     return day_month_year(moment)
+
+
+UK = ZoneInfo("Europe/London")  # trusts, secretaries and governors read times in UK time
+
+
+def moment_words(moment: dt.datetime) -> str:
+    """A moment as a secretary reads it, in UK time: 28 November 2026 at 16:00."""
+    local = moment.astimezone(UK)
+    return f"{day_month_year(local)} at {local:%H:%M}"
+
+
+def stamp_words(text: str | None, never: str = "") -> str:
+    """A stored stamp as a secretary reads it (see moment_words); `never` if there is none."""
+    moment = parse_stamp(text)
+    return moment_words(moment) if moment else text or never
 
 
 def day_month_year(day: dt.date) -> str:

@@ -77,3 +77,8 @@ def _breakable(word: str) -> str:
 
 def words(*texts: str) -> int:
     return sum(len(t.split()) for t in texts if t)
+
+
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 source', '3 sources': a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else plural_form or singular + 's'}"

@@ -10,21 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import html
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from tracker.config.profiles import Trust, load_sources, load_trust
+from tracker.config.profiles import FeedSource, Trust, load_sources, load_trust
 from tracker.config.workspace import Workspace
-from tracker.core.dates import day_month_year, parse_stamp, stamp_day, utc_stamp
+from tracker.core.dates import moment_words, parse_stamp, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import read_json, write_json
 from tracker.core.schema import is_web_url
 from tracker.core.text import one_line
 from tracker.distribution.message import address, compose
 from tracker.distribution.transport import OutboxTransport, SmtpTransport, smtp_settings
-from tracker.register.model import Evidence, HistoryEntry, Milestone, Register
+from tracker.register.model import Evidence, Milestone, Proposal, Register
 from tracker.register.parse import load_register
+from tracker.register.proposals import review_queue
+from tracker.register.words import Event, event_words, events, evidence_words, finding
 from tracker.tracking.feedstate import Health, health_report
 
 FIRST_LOOKBACK = dt.timedelta(days=7)  # what the very first digest covers
@@ -34,20 +36,28 @@ FIRST_LOOKBACK = dt.timedelta(days=7)  # what the very first digest covers
 class Digest:
     since: dt.datetime
     until: dt.datetime
+    waiting: list[Proposal] = field(default_factory=list)  # everything waiting for review, newest first
     new_milestones: list[Milestone] = field(default_factory=list)
     evidence: list[tuple[Milestone, Evidence]] = field(default_factory=list)
-    history: list[tuple[Milestone, HistoryEntry]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)  # changes a person accepted
     unhealthy: list[Health] = field(default_factory=list)
     newly_unhealthy: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
 
     @property
+    def found(self) -> list[Proposal]:
+        """Proposals found since the last digest (the rest of `waiting` were listed before)."""
+        return [p for p in self.waiting if _after(p.found, self.since, self.until)]
+
+    @property
     def has_news(self) -> bool:
-        return bool(self.new_milestones or self.evidence or self.history or self.newly_unhealthy or self.recovered)
+        return bool(
+            self.found or self.new_milestones or self.evidence or self.events or self.newly_unhealthy or self.recovered
+        )
 
     @property
     def count(self) -> int:
-        return len(self.new_milestones) + len(self.evidence) + len(self.history)
+        return len(self.found) + len(self.new_milestones) + len(self.evidence) + len(self.events)
 
 
 def _after(ts: str | None, since: dt.datetime, until: dt.datetime) -> bool:
@@ -63,15 +73,17 @@ def collect(
     previously_unhealthy: set[str],
     known_milestones: set[str] | None,
 ) -> Digest:
-    """Everything dated after `since`: new milestones, evidence, history, and sources that went wrong or recovered.
+    """Everything after `since`: what waits for review, accepted changes, new milestones, evidence,
+    and sources that went wrong or recovered.
 
-    A milestone is new when its id was not in the register at the last digest; the very
-    first digest has no such list, so it reports only evidence and history.
+    Overdue milestones wait for review too (computed from the register's dates). A
+    milestone is new when its id was not in the register at the last digest; the very
+    first digest has no such list.
     """
-    d = Digest(since, now)
+    d = Digest(since, now, waiting=list(review_queue(register, now.date(), utc_stamp(now))))
     for m in register.milestones:
         d.evidence += [(m, e) for e in m.evidence if _after(e.first_seen, since, now)]
-        d.history += [(m, h) for h in m.history if _after(h.when, since, now)]
+        d.events += [e for e in events(m) if _after(e.when, since, now)]
         if known_milestones is not None and m.id not in known_milestones:
             d.new_milestones.append(m)
     d.unhealthy = [h for h in health if not h.ok]
@@ -81,32 +93,31 @@ def collect(
     return d
 
 
-def _stamp(t: dt.datetime) -> str:
-    return f"{day_month_year(t)} {t:%H:%M} UTC"
-
-
 Rows = list[tuple[str, str | None]]  # (line, link)
 
 
-def _sections(d: Digest) -> list[tuple[str, Rows]]:
-    """(heading, [(line, link)]) in the order the secretary reads them."""
+def _sections(
+    d: Digest, register: Register, publishers: Mapping[str, str], titles: Mapping[str, str]
+) -> list[tuple[str, Rows]]:
+    """(heading, [(line, link)]) in the order the secretary reads them: what needs them first."""
+    milestones = {m.id: m for m in register.milestones}
     out: list[tuple[str, Rows]] = []
-    if d.new_milestones:
-        out.append(
-            ("New milestones", [(f"{one_line(m.title)} ({m.category}, {m.status})", None) for m in d.new_milestones])
-        )
-    if d.history:
+    if d.waiting:
         rows: Rows = []
-        for m, h in d.history:
-            line = f"{one_line(m.title)}: {h.field} changed from {h.old or 'nothing'} to {h.new} ({stamp_day(h.when)})"
-            rows.append((line + (f": {one_line(h.why)}" if h.why else ""), h.evidence))
-        out.append(("Changes to milestones", rows))
+        for p in d.waiting:
+            new = " (new since the last digest)" if p in d.found else ""
+            line = (
+                f'{finding(p, milestones, publishers)}{new} To accept: tracker review accept {p.id} --by "NAME".'
+                f' To reject: tracker review reject {p.id} --by "NAME" --why "...".'
+            )
+            rows.append((line, p.evidence.url if p.evidence else None))
+        out.append(("Waiting for your review", rows))
+    if d.events:
+        out.append(("Changes accepted", [(event_words(e, publishers, milestones), e.evidence) for e in d.events]))
+    if d.new_milestones:
+        out.append(("New milestones in the register", [(one_line(m.title) + ".", None) for m in d.new_milestones]))
     if d.evidence:
-        rows = [
-            (f"{one_line(m.title)}: “{one_line(e.title)}” from {e.source}, first seen {stamp_day(e.first_seen)}", e.url)
-            for m, e in d.evidence
-        ]
-        out.append(("New evidence", rows))
+        out.append(("New evidence", [(evidence_words(e, m, publishers), e.url) for m, e in d.evidence]))
     if d.unhealthy:
         rows = [
             (f"{one_line(h.title)}: {one_line(h.reason or h.last_error or 'failing')}"
@@ -115,12 +126,19 @@ def _sections(d: Digest) -> list[tuple[str, Rows]]:
         ]  # fmt: skip
         out.append(("Sources needing attention", rows))
     if d.recovered:
-        out.append(("Sources working again", [(name, None) for name in d.recovered]))
+        out.append(("Sources working again", [(one_line(titles.get(name, name)), None) for name in d.recovered]))
     return out
 
 
-def digest_message(d: Digest, trust: Trust, sender_email: str, now: dt.datetime) -> EmailMessage:
-    period = f"between {_stamp(d.since)} and {_stamp(d.until)}"
+def digest_message(
+    d: Digest,
+    trust: Trust,
+    sender_email: str,
+    now: dt.datetime,
+    register: Register,
+    sources: tuple[FeedSource, ...] = (),
+) -> EmailMessage:
+    period = f"between {moment_words(d.since)} and {moment_words(d.until)}"
     if d.has_news:
         subject = f"{trust.name}: policy tracker digest, {d.count} new finding{'s' if d.count != 1 else ''}"
         intro = f"What the policy tracker found {period}:"
@@ -129,7 +147,9 @@ def digest_message(d: Digest, trust: Trust, sender_email: str, now: dt.datetime)
         intro = f"The policy tracker found nothing new {period}."
     text = [f"Dear {trust.secretary_name},", "", intro]
     body = [f"<p>Dear {html.escape(trust.secretary_name)},</p>", f"<p>{html.escape(intro)}</p>"]
-    for heading, rows in _sections(d):
+    publishers = {s.name: s.publisher for s in sources}
+    titles = {s.name: s.title for s in sources}
+    for heading, rows in _sections(d, register, publishers, titles):
         text += ["", f"{heading} ({len(rows)}):"]
         text += [f"  - {line}" + (f" <{link}>" if link and is_web_url(link) else "") for line, link in rows]
         items = "".join(
@@ -181,10 +201,10 @@ def run_digest(
     health = health_report(sources, ws.state_dir, now)
     d = collect(register, health, since, now, set(state.get("unhealthy", [])), known)
     if not d.has_news and not always:
-        return DigestResult(False, dry_run, d, f"nothing new since {_stamp(since)}: no digest sent")
+        return DigestResult(False, dry_run, d, f"nothing new since {moment_words(since)}: no digest sent")
     settings = smtp_settings(trust.email, ws.env, require_password=not dry_run)
     sender = (settings.from_address if settings else None) or trust.secretary_email
-    msg = digest_message(d, trust, sender, now)
+    msg = digest_message(d, trust, sender, now, register, sources)
     if dry_run or settings is None:
         outbox = OutboxTransport(ws.outbox_dir / "digest", name=now.strftime("digest-%Y-%m-%dT%H%M%SZ"))
         outcome = outbox.deliver(msg, sender, trust.secretary_email)

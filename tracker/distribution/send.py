@@ -19,7 +19,7 @@ from pathlib import Path
 from tracker.config.governors import Governor, load_governors
 from tracker.config.profiles import Trust, load_trust
 from tracker.config.workspace import Workspace
-from tracker.core.dates import Clock
+from tracker.core.dates import Clock, stamp_words
 from tracker.core.errors import TrackerError
 from tracker.core.files import sha256_file
 from tracker.distribution.delivery import DeliveryLog, DeliveryStatus, already_sent, find, open_log, read_log
@@ -140,7 +140,9 @@ def distribute(
             if not g.active:
                 early.append((g, DeliveryStatus.SKIPPED, "inactive in the governors file", 1))
             elif done is not None and already_sent(records, pack.sha256, g.email) and not resend:
-                report.results.append(Result(g.name, g.email, DeliveryStatus.ALREADY_SENT, f"sent {done.at}", g.format))
+                report.results.append(
+                    Result(g.name, g.email, DeliveryStatus.ALREADY_SENT, f"sent {stamp_words(done.at)}", g.format)
+                )
             else:
                 try:
                     address(g.name, g.email)  # a bad name or address fails here, before anyone is sent anything

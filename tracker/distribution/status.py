@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from tracker.config.governors import Governor
 from tracker.config.workspace import Workspace
-from tracker.core.dates import day_month_year
+from tracker.core.dates import day_month_year, stamp_words
 from tracker.core.errors import TrackerError
 from tracker.distribution.delivery import DeliveryStatus, Record, read_log
 from tracker.pack.manifest import Manifest, PackNotBuilt
@@ -85,13 +85,16 @@ def describe(s: PackProgress) -> list[str]:
     if s.changed_since_built:
         lines.append("WARNING: the .docx has changed since it was built or approved; it will not be sent")
     if s.approved_by:
-        lines.append(f"Approved: by {s.approved_by}" + (f" at {s.approved_at}" if s.approved_at else ""))
+        lines.append(f"Approved: by {s.approved_by}" + (f" on {stamp_words(s.approved_at)}" if s.approved_at else ""))
     else:
         lines.append("Approved: no")
     lines.append(f"Sent ({len(s.sent)}):")
-    lines += [f"  {r.name} <{r.email}> at {r.at}" + (f" ({r.sends} times)" if r.sends > 1 else "") for r in s.sent]
+    lines += [
+        f"  {r.name} <{r.email}> on {stamp_words(r.at)}" + (f" ({r.sends} times)" if r.sends > 1 else "")
+        for r in s.sent
+    ]
     lines.append(f"Failed ({len(s.failed)}):")
-    lines += [f"  {r.name} <{r.email}> at {r.at}: {r.answer}" for r in s.failed]
+    lines += [f"  {r.name} <{r.email}> on {stamp_words(r.at)}: {r.answer}" for r in s.failed]
     lines.append(f"Not yet sent ({len(s.not_yet_sent)}):")
     lines += [f"  {g.name} <{g.email}>" for g in s.not_yet_sent]
     for version, n in sorted(s.older_versions.items()):

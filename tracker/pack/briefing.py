@@ -9,15 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tracker.config.profiles import Questions, Trust
-from tracker.core.dates import PartialDate
+from tracker.core.dates import PartialDate, utc_stamp
 from tracker.core.text import clean, words
 from tracker.pack.changes import Change, changes_since
 from tracker.pack.glossary import GLOSSARY, Term
 from tracker.pack.views import Citation, Event, Group, QuestionView, Row, Stage, SystemView
 from tracker.register.model import Category, Milestone, MilestoneStatus, Register, SourceRef
+from tracker.register.proposals import review_queue
+from tracker.register.words import finding
 from tracker.tracking.feedstate import Health
 
 TITLE = "Working together in health and care systems: policy and system update"
@@ -76,10 +79,13 @@ class Briefing:
     reading_minutes: int
     secretary: str = ""
     title: str = TITLE
+    unchecked: tuple[str, ...] = ()  # what the tracker found that nobody has checked: never reported as fact
+    show_unchecked: bool = True
 
     @property
     def stale_sources(self) -> list[str]:
-        return [h.name for h in self.health if h.stale]
+        """The titles of the sources that are failing or stale (the email names them)."""
+        return [h.title for h in self.health if h.stale]
 
 
 def human(d: dt.date | PartialDate | None) -> str:
@@ -94,8 +100,9 @@ def when_text(m: Milestone, today: dt.date) -> str:
     if m.expected:
         if m.status == "delayed":
             return f"Was due {m.expected.human()}"
-        passed = ", a date now passed" if m.expected.last_day() < today else ""
-        return f"Expected {m.expected.human()}{passed}"
+        if m.expected.last_day() < today:  # its stored status changes only by review (tracker review)
+            return f"Expected {m.expected.human()}: overdue, not yet confirmed"
+        return f"Expected {m.expected.human()}"
     return "Date not known"
 
 
@@ -219,14 +226,19 @@ def compose(
     health: list[Health] | tuple[Health, ...],
     meeting: dt.date,
     now: dt.datetime,
+    publishers: Mapping[str, str] | None = None,
 ) -> Briefing:
+    """What the pack says. `publishers` maps each feed's name to its publisher (sources.yaml)."""
+    publishers = publishers or {}
     previous = trust.previous_meeting(meeting)
     start = previous or (meeting - dt.timedelta(days=91))
-    changes = changes_since(register, start, now.date())
+    changes = changes_since(register, start, now.date(), publishers)
+    milestones = {m.id: m for m in register.milestones}
+    unchecked = tuple(finding(p, milestones, publishers) for p in review_queue(register, now.date(), utc_stamp(now)))
     counts = Counter(m.status for m in register.milestones)
     qviews = question_views(questions, register)
     system = system_view(register, trust)
-    front, asked = front_sheet(trust, system, qviews, changes, register, previous, now.date())
+    front, asked = front_sheet(trust, system, qviews, changes, register, previous, now.date(), len(unchecked))
     groups = tracker_groups(register, now.date())
     b = Briefing(
         trust_name=clean(trust.name),
@@ -250,12 +262,15 @@ def compose(
         sources=citations(register, questions, changes),
         reading_minutes=0,
         secretary=clean(trust.secretary_name),
+        unchecked=unchecked,
+        show_unchecked=trust.show_unreviewed,
     )
     return Briefing(**{**b.__dict__, "reading_minutes": reading_minutes(b)})
 
 
 def reading_minutes(b: Briefing) -> int:
     texts = [*b.front.values(), *b.asked, *(c.text for c in b.changes)]
+    texts += list(b.unchecked) if b.show_unchecked else []
     texts += [f"{r.title} {r.status} {r.when} {r.source}" for g in b.groups for r in g.rows]
     texts += [f"{q.text} {q.answer} {q.owner} {q.next_step} {' '.join(q.milestones)}" for q in b.questions]
     texts += [f"{s.when} {s.stage} {s.what}" for s in b.system.history] + [b.system.description]
@@ -267,7 +282,9 @@ def _lower_first(s: str) -> str:
     return s[:1].lower() + s[1:]
 
 
-def front_sheet(trust, system, qviews, changes, register, previous, today) -> tuple[dict[str, str], tuple[str, ...]]:
+def front_sheet(
+    trust, system, qviews, changes, register, previous, today, unchecked: int = 0
+) -> tuple[dict[str, str], tuple[str, ...]]:
     open_items = sorted((m for m in register.milestones if m.status.open), key=lambda m: STATUS_ORDER[m.status])
     q = Counter(v.status for v in qviews)
     since = f"since the last meeting on {human(previous)}" if previous else "in the last three months"
@@ -280,6 +297,11 @@ def front_sheet(trust, system, qviews, changes, register, previous, today) -> tu
     )
     if latest:
         context += f" Our system's most recent change of status: {latest.what} ({latest.when})."
+    if unchecked:
+        context += (
+            f" The tracker has also found {unchecked} item{'s' if unchecked != 1 else ''} that nobody has checked"
+            " yet; they are listed apart and are not reported here as fact."
+        )
     conclusion = (
         f"Of the eight questions, {q.get('assured', 0)} are assured, {q.get('in progress', 0)} in progress "
         f"and {q.get('not started', 0)} not started. "

@@ -73,7 +73,8 @@ def build_pack(
     trust = config.trust
     meeting = trust.meeting_for(now.date(), meeting)
     health = health_report(config.sources, ws.state_dir, now)
-    briefing = compose(config.register, trust, config.questions, health, meeting, now)
+    publishers = {s.name: s.publisher for s in config.sources}
+    briefing = compose(config.register, trust, config.questions, health, meeting, now, publishers)
 
     folder = ws.pack_folder(meeting)
     docx_path = folder / pack_name(trust, meeting)

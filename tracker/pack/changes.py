@@ -1,18 +1,21 @@
-"""What changed between two dates, read from the register's history, evidence and designations.
+"""What changed between two dates: accepted changes, new evidence and designations, in plain words.
 
-Pure. Each change has a date, one sentence and, where there is one, the link that
-shows it; the pack lists them and the email to governors quotes them.
+Pure. Each change is one event in one sentence (tracker.register.words), dated by when
+it happened (a publication's own date, not when the tracker saw it), with the source
+that shows it: its title and its address. Proposals nobody has accepted are not changes:
+the pack shows them apart (see briefing.unchecked).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeGuard
 
-from tracker.core.dates import PartialDate, parse_stamp
+from tracker.core.dates import PartialDate
 from tracker.core.text import clean
 from tracker.register.model import Register
+from tracker.register.words import day_of, event_words, events, evidence_words, is_recent, published_words
 
 
 @dataclass(frozen=True)
@@ -20,51 +23,47 @@ class Change:
     date: PartialDate
     text: str
     url: str | None
-    source: str | None = None
+    source: str | None = None  # the title of the document that shows it
 
 
-def _day(value: str | None) -> PartialDate | None:
-    moment = parse_stamp(value)
-    return PartialDate.parse(moment.date()) if moment else None
+def changes_since(
+    register: Register, start: dt.date, end: dt.date, publishers: Mapping[str, str] | None = None
+) -> tuple[Change, ...]:
+    """Changes after `start` and on or before `end`, oldest first, each said once.
 
-
-def _within(d: PartialDate | None, start: dt.date, end: dt.date) -> TypeGuard[PartialDate]:
-    # A date known only to the month or year counts from its first day.
-    return d is not None and start < d.first_day() <= end
-
-
-def _value(v: object) -> str:
-    return clean(v) if v not in (None, "") else "nothing"
-
-
-def changes_since(register: Register, start: dt.date, end: dt.date) -> tuple[Change, ...]:
-    """Changes dated after `start` and on or before `end`, oldest first, each said once."""
+    An accepted change counts when it happened or was accepted in the period; it is
+    dated by when it happened.
+    """
+    publishers = publishers or {}
+    by_id = {m.id: m for m in register.milestones}
     found: list[Change] = []
     for m in register.milestones:
-        title = clean(m.title)
-        mine: list[Change] = []
-        for h in m.history:
-            when = _day(h.when)
-            if _within(when, start, end):
-                text = f"{title}: {h.field} changed from {_value(h.old)} to {_value(h.new)}. {clean(h.why)}".strip()
-                mine.append(Change(when, text, h.evidence, title))
-        cited = {c.url for c in mine}
-        if _within(m.published, start, end) and not any(
-            h.field in ("status", "published") for h in m.history if _within(_day(h.when), start, end)
-        ):
-            url = m.sources[0].url if m.sources else None
-            mine.append(Change(m.published, f"Published: {title}.", url, title))
-        for e in m.evidence:
-            when = _day(e.published) or _day(e.first_seen)
-            if _within(when, start, end) and e.url not in cited:
-                text = f"New publication seen on {clean(e.source)}: “{clean(e.title)}” (about {title})."
-                mine.append(Change(when, text, e.url, clean(e.title)))
-                cited.add(e.url)
-        found += mine
+        cited: set[str] = set()
+        recorded = False
+        for e in events(m):
+            if not (is_recent(e.date, start, end) or is_recent(day_of(e.when), start, end)):
+                continue
+            item = next((ev for ev in m.evidence if ev.url == e.evidence), None)
+            source = clean(item.title) if item else clean(m.sources[0].title) if m.sources else None
+            found.append(
+                Change(e.date or PartialDate.parse(end), event_words(e, publishers, by_id), e.evidence, source)
+            )
+            cited.add(e.evidence or "")
+            recorded = recorded or "status" in e.fields or "published" in e.fields
+        if is_recent(m.published, start, end) and not recorded and m.published is not None:
+            ref = m.sources[0] if m.sources else None
+            text = published_words(m, m.published, clean(ref.publisher) if ref and ref.publisher else "")
+            found.append(Change(m.published, text, ref.url if ref else None, clean(ref.title) if ref else None))
+        for ev in m.evidence:
+            when = day_of(ev.published) or day_of(ev.first_seen)
+            if when is not None and is_recent(when, start, end) and ev.url not in cited:
+                found.append(Change(when, evidence_words(ev, m, publishers), ev.url, clean(ev.title)))
+                cited.add(ev.url)
     for s in register.systems:
         for d in s.designations:
-            if _within(d.date, start, end):
+            if is_recent(d.date, start, end):
                 url = d.source.url if d.source else None
-                found.append(Change(d.date, f"{clean(s.name)}: {clean(d.what)}.", url, clean(s.name)))
+                title = clean(d.source.title) if d.source else None
+                found.append(Change(d.date, f"{clean(s.name)}: {clean(d.what)}.", url, title))
     unique = {(c.date, c.text, c.url): c for c in found}
     return tuple(sorted(unique.values(), key=lambda c: (c.date.first_day(), c.text)))

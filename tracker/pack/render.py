@@ -12,7 +12,7 @@ from docx.shared import Cm
 
 from tracker.config.profiles import QuestionStatus
 from tracker.core.dates import day_month_year, stamp_day, weekday_date
-from tracker.core.text import display
+from tracker.core.text import display, plural
 from tracker.pack import marking
 from tracker.pack import word as d
 from tracker.pack.briefing import SECTIONS, Briefing
@@ -157,14 +157,24 @@ def status_table(doc, header, rows, widths, column, colours) -> None:
     d.table(doc, header, [values for values, _ in rows], widths, colours=fills)
 
 
+UNCHECKED = "Found by the tracker, not yet checked"
+
+
 def changes(doc: DocumentObject, b: Briefing) -> None:
     since = day_month_year(b.changes_from)
     if not b.changes:
         para(doc, f"No changes were recorded in the register between {since} and {day_month_year(b.prepared)}.")
-        return
-    para(doc, f"Changes recorded in the register since {since}, oldest first, each with the source that shows it.")
-    rows = [[c.date.human(), c.text, c.url or "Recorded by hand"] for c in b.changes]
-    d.table(doc, ["Date", "What changed", "Source"], rows, [3.0, 8.6, 5.0])
+    else:
+        para(doc, f"Changes recorded in the register since {since}, oldest first, each with the source that shows it.")
+        rows = [[c.date.human(), c.text, c.source or "No source recorded"] for c in b.changes]
+        links = {(i, 2): c.url for i, c in enumerate(b.changes, start=1) if c.url}
+        d.table(doc, ["Date", "What changed", "Source"], rows, [3.0, 8.6, 5.0], links=links)
+    if b.unchecked and b.show_unchecked:
+        heading(doc, UNCHECKED, 0, level=2)
+        para(doc, "The tracker found these in public feeds or in the register's own dates, but nobody has checked them yet, so "
+             "this pack does not report them as fact. The company secretary reviews each one before it changes the register.")  # fmt: skip
+        for text in b.unchecked:
+            para(doc, text, "List Bullet")
 
 
 def tracker(doc: DocumentObject, b: Briefing) -> None:
@@ -232,8 +242,12 @@ def timeline(doc: DocumentObject, b: Briefing, picture: bytes, alt: str) -> None
 
 def health(doc: DocumentObject, b: Briefing) -> None:
     stale = [h.title for h in b.health if h.stale]
-    para(doc, "When the tracker last read each public feed. "
-         + (f"Needs attention: {'; '.join(stale)}." if stale else "No source is failing or stale."))  # fmt: skip
+    unread = [h.title for h in b.health if not h.stale and health_word(h) == NOT_READ]
+    said = [f"Needs attention: {'; '.join(stale)}."] if stale else []
+    if unread:
+        said.append(f"{plural(len(unread), 'source')} not read yet: {'; '.join(unread)}.")
+    said = said or ["No source is failing or stale."]
+    para(doc, "When the tracker last read each public feed. " + " ".join(said))
     rows = []
     for h in b.health:
         word = health_word(h)

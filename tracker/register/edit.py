@@ -56,6 +56,8 @@ class RegisterEditor:
             if old.get("url") == ev.url or (ev.guid and old.get("guid") == ev.guid):
                 return False
         item = CommentedMap(title=ev.title, url=ev.url, source=ev.source)
+        if ev.publisher:
+            item["publisher"] = ev.publisher
         if ev.published:
             item["published"] = ev.published
         item["first_seen"] = ev.first_seen
@@ -65,7 +67,15 @@ class RegisterEditor:
         return True
 
     def set_field(
-        self, milestone_id: str, name: str, value: Any, *, why: str, when: str, evidence: str | None = None
+        self,
+        milestone_id: str,
+        name: str,
+        value: Any,
+        *,
+        why: str,
+        when: str,
+        evidence: str | None = None,
+        by: str | None = None,
     ) -> bool:
         """Change one field and record from, to, why and the evidence in history."""
         node = self._node(milestone_id)
@@ -86,6 +96,8 @@ class RegisterEditor:
         entry["why"] = why
         if evidence:
             entry["evidence"] = evidence
+        if by:
+            entry["by"] = by
         self._block_list(node, "history").append(entry)
         return True
 

@@ -87,10 +87,11 @@ class Watch(Rule):
 class Evidence:
     title: str
     url: str
-    source: str
+    source: str  # the feed's name in sources.yaml
     first_seen: str
     published: str | None = None
     guid: str | None = None
+    publisher: str | None = None  # who published the item, as sources.yaml names them
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class HistoryEntry:
     new: Any
     why: str
     evidence: str | None = None
+    by: str | None = None  # the person who accepted the change (None: an edit made before reviews)
 
 
 @dataclass(frozen=True)
@@ -144,11 +146,57 @@ class System:
     note: str | None = None
 
 
+class ProposalKind(StrEnum):
+    NEW_MILESTONE = "new-milestone"  # a milestone the register does not hold yet
+    CHANGE = "change"  # a status or date of a milestone the register holds
+
+
+class ProposalState(StrEnum):
+    PENDING = "pending"
+    REJECTED = "rejected"  # kept, so the same finding is not proposed again
+
+
+@dataclass(frozen=True)
+class NewMilestone:
+    """What a discovered milestone would be, if accepted."""
+
+    title: str
+    category: Category
+    summary: str
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: str
+    found: str  # when the tracker found it (a stamp)
+    kind: ProposalKind
+    milestone: str  # the milestone it changes, or the id a new one would have
+    set: dict[str, str] = dc_field(default_factory=dict)  # field -> new value, as written in the register
+    new: NewMilestone | None = None
+    evidence: Evidence | None = None  # the item that shows it (None: the register's own dates, e.g. overdue)
+    found_by: str = ""  # the rule or check that found it, for the secretary and the history
+    why: str = ""  # one sentence
+    state: ProposalState = ProposalState.PENDING
+    decided_by: str | None = None
+    decided: str | None = None
+    reason: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.state == ProposalState.PENDING
+
+
 @dataclass(frozen=True)
 class Register:
     milestones: tuple[Milestone, ...]
     systems: tuple[System, ...]
     watches: tuple[Watch, ...] = ()
+    proposals: tuple[Proposal, ...] = ()  # what the tracker found: pending, or rejected and kept
+
+    @property
+    def pending(self) -> tuple[Proposal, ...]:
+        """Proposals waiting for a person, newest first."""
+        return tuple(sorted((p for p in self.proposals if p.pending), key=lambda p: (p.found, p.id), reverse=True))
 
     def milestone(self, id: str) -> Milestone | None:
         return next((m for m in self.milestones if m.id == id), None)

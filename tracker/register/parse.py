@@ -29,6 +29,7 @@ from tracker.register.model import (
     System,
     Watch,
 )
+from tracker.register.proposals import parse_proposals
 
 CATEGORIES = tuple(Category)
 STATUSES = tuple(MilestoneStatus)
@@ -143,7 +144,7 @@ def _milestone(c: Checker, node: dict, path: str, rule_ids: dict) -> Milestone:
         c.problem(node, "sources", f"{path}.sources", "every milestone needs at least one source")
     evidence = []
     for _, e, p in c.items(c.sequence(node, "evidence", f"{path}.evidence"), f"{path}.evidence"):
-        c.unknown_keys(e, ("title", "url", "source", "first_seen", "published", "guid"), p)
+        c.unknown_keys(e, ("title", "url", "source", "first_seen", "published", "guid", "publisher"), p)
         evidence.append(Evidence(
             title=c.text(e, "title", f"{p}.title") or "",
             url=c.url(e, "url", f"{p}.url") or "",
@@ -151,16 +152,18 @@ def _milestone(c: Checker, node: dict, path: str, rule_ids: dict) -> Milestone:
             first_seen=c.timestamp(e, "first_seen", f"{p}.first_seen") or "",
             published=c.timestamp(e, "published", f"{p}.published", required=False),
             guid=c.text(e, "guid", f"{p}.guid", required=False),
+            publisher=c.text(e, "publisher", f"{p}.publisher", required=False),
         ))  # fmt: skip
     history = []
     for _, h, p in c.items(c.sequence(node, "history", f"{path}.history"), f"{path}.history"):
-        c.unknown_keys(h, ("when", "field", "from", "to", "why", "evidence"), p)
+        c.unknown_keys(h, ("when", "field", "from", "to", "why", "evidence", "by"), p)
         history.append(HistoryEntry(
             when=c.timestamp(h, "when", f"{p}.when") or "",
             field=c.text(h, "field", f"{p}.field") or "",
             old=h.get("from"), new=h.get("to"),
             why=c.text(h, "why", f"{p}.why") or "",
             evidence=c.url(h, "evidence", f"{p}.evidence", required=False),
+            by=c.text(h, "by", f"{p}.by", required=False),
         ))  # fmt: skip
     return Milestone(
         id=c.slug(node, "id", f"{path}.id") or "",
@@ -213,7 +216,7 @@ def parse_register(tree: Any, c: Checker) -> Register:
     if not isinstance(tree, dict):
         c.problem(tree, None, "", "the register should be a mapping with `milestones` and `systems`")
         return Register((), ())
-    c.unknown_keys(tree, ("schema", "milestones", "systems", "watches"), "")
+    c.unknown_keys(tree, ("schema", "milestones", "systems", "watches", "proposals"), "")
     rule_ids: dict[str, str] = {}
     milestones = tuple(
         _milestone(c, m, p, rule_ids)
@@ -227,7 +230,8 @@ def parse_register(tree: Any, c: Checker) -> Register:
     )
     _check_ids(c, tree, "milestones", {m.id for m in milestones}, "superseded_by")
     _check_ids(c, tree, "systems", {s.id for s in systems}, "merged_into")
-    return Register(milestones, systems, watches)  # type: ignore[arg-type]
+    proposals = parse_proposals(c, tree, {m.id for m in milestones})
+    return Register(milestones, systems, watches, proposals)  # type: ignore[arg-type]
 
 
 def _check_ids(c: Checker, tree: dict, key: str, known: set[str], ref: str) -> None:

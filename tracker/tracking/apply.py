@@ -1,26 +1,33 @@
-"""Turn matches into register edits: evidence, status and date changes, new milestones.
+"""Turn matches into register edits: evidence now, everything else as a proposal for a person.
 
-Every edit goes through a RegisterEditor, which de-duplicates evidence by link and
-guid and records each field change in history with `why: rule:<rule-id>` and the
-evidence link, so the diff of a run says what changed, why, and on what evidence.
+An item attached to a milestone it clearly matches is evidence, added at once (the same
+link or guid from any feed is the same item). What the item would mean for the register
+(a milestone published or delayed, a new milestone, a new edition, a merger) is never
+applied here: it becomes a proposal in the register's `proposals:` list, with the item,
+the rule that found it and why, until `tracker review` accepts or rejects it. Overdue
+milestones are proposals too, computed from the register's own dates (register.proposals.overdue).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-from tracker.core.dates import PartialDate
 from tracker.register.edit import RegisterEditor
-from tracker.register.model import Category, Evidence, MilestoneStatus, Register
+from tracker.register.model import (
+    Evidence,
+    Milestone,
+    MilestoneStatus,
+    NewMilestone,
+    Proposal,
+    ProposalKind,
+    Register,
+)
+from tracker.register.proposals import add_proposal, proposal_id
 from tracker.tracking.match import Item, Match, fill
 
-# A rule may move a milestone forward (expected -> published), never back.
+# A finding may move a milestone forward (expected -> published), never back.
 _RANK = {"expected": 0, "delayed": 0, "published": 1, "superseded": 2, "withdrawn": 2}
-REVIEW = "Found by the tracker and not yet reviewed: a person should check it before relying on it."
 
 
 @dataclass(frozen=True)
@@ -30,34 +37,16 @@ class EvidenceAdded:
     url: str
     source: str
     rule: str
-
-
-@dataclass(frozen=True)
-class FieldChanged:
-    milestone: str
-    field: str
-    old: Any
-    new: Any
-    why: str
-    evidence: str | None
-
-
-@dataclass(frozen=True)
-class MilestoneCreated:
-    milestone: str
-    title: str
-    category: Category
-    url: str
-    rule: str
+    milestone_title: str = ""
+    publisher: str = ""
 
 
 @dataclass
 class Changes:
-    """What one run did to the register, in the order it did it."""
+    """What one run did to the register: evidence attached, and proposals queued for review."""
 
     evidence: list[EvidenceAdded] = field(default_factory=list)
-    fields: list[FieldChanged] = field(default_factory=list)
-    milestones: list[MilestoneCreated] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
 
 
 def _order(pair: tuple[Item, list[Match]]) -> tuple[str, str, str]:
@@ -66,10 +55,19 @@ def _order(pair: tuple[Item, list[Match]]) -> tuple[str, str, str]:
 
 
 def apply_matches(
-    editor: RegisterEditor, register: Register, found: Iterable[tuple[Item, list[Match]]], when: str
+    editor: RegisterEditor,
+    register: Register,
+    found: Iterable[tuple[Item, list[Match]]],
+    when: str,
+    publishers: Mapping[str, str] | None = None,
 ) -> Changes:
-    """Apply matches oldest item first, so the first item seen sets a publication date."""
-    known = {m.id for m in register.milestones}
+    """Attach evidence and queue proposals, oldest item first.
+
+    `publishers` maps a feed's name to its publisher (sources.yaml), so a proposal and
+    the milestone it may become name who published the item, not the feed's slug.
+    """
+    known = {m.id: m for m in register.milestones}
+    decided = {p.id for p in register.proposals}
     out = Changes()
     for item, matches in sorted(found, key=_order):
         if not item.link:  # evidence must be a web address a person can open
@@ -81,65 +79,56 @@ def apply_matches(
             first_seen=when,
             published=item.published,
             guid=item.guid,
+            publisher=(publishers or {}).get(item.source),
         )
         for m in matches:
-            if m.milestone not in known:
-                if m.watch is None or not item.day:
-                    continue  # never create a milestone without a date to give it
-                data = new_milestone(m, item, when)
-                editor.add_milestone(data)
-                known.add(m.milestone)
-                out.milestones.append(MilestoneCreated(m.milestone, data["title"], m.category, item.link, m.rule))
-            if editor.add_evidence(m.milestone, ev):
-                out.evidence.append(EvidenceAdded(m.milestone, ev.title, ev.url, ev.source, m.rule))
-            status = dict(m.sets).get("status")
-            if status:
-                out.fields += _set_status(editor, m, item, MilestoneStatus(status), when)
+            milestone = known.get(m.milestone)
+            if milestone is not None and editor.add_evidence(m.milestone, ev):
+                out.evidence.append(
+                    EvidenceAdded(m.milestone, ev.title, ev.url, ev.source, m.rule, milestone.title, ev.publisher or "")
+                )
+            proposal = propose(m, milestone, item, ev, when)
+            if proposal is not None and proposal.id not in decided and add_proposal(editor, proposal):
+                decided.add(proposal.id)
+                out.proposals.append(proposal)
     return out
 
 
-def _set_status(editor: RegisterEditor, m: Match, item: Item, status: MilestoneStatus, when: str) -> list[FieldChanged]:
-    current = editor.get(m.milestone, "status")
-    if _RANK.get(status, 0) <= _RANK.get(str(current), 0):
-        return []
-    why = f"rule:{m.rule}"
-    done = []
-    if status.done and editor.get(m.milestone, "published") is None:
-        if not item.day:
-            return []  # a status without a date would break the register's own rules
-        day = PartialDate.parse(item.day)
-        if editor.set_field(m.milestone, "published", day, why=why, when=when, evidence=item.link):
-            done.append(FieldChanged(m.milestone, "published", None, str(day), why, item.link))
-    if editor.set_field(m.milestone, "status", str(status), why=why, when=when, evidence=item.link):
-        done.append(FieldChanged(m.milestone, "status", current, str(status), why, item.link))
-    return done
-
-
-def new_milestone(m: Match, item: Item, when: str) -> dict[str, Any]:
-    """A milestone discovered by a watch: published on the item's day, flagged for review."""
-    watch = m.watch
-    assert watch is not None and item.day is not None
-    values = dict(m.values)
-    title = fill(watch.title, values, item, human=True) if watch.title else item.title or m.milestone
-    lead = fill(watch.summary, values, item, human=True).rstrip(".") + ". " if watch.summary else ""
-    summary = f"{lead}{REVIEW} Source item: “{item.title}” ({item.source}, {PartialDate.parse(item.day).human()})."
-    history = CommentedSeq(
-        [
-            CommentedMap(
-                when=when, field="status", **{"from": None, "to": "published"}, why=f"rule:{m.rule}", evidence=item.link
-            )
-        ]
+def propose(m: Match, milestone: Milestone | None, item: Item, ev: Evidence, when: str) -> Proposal | None:
+    """What this match would change, as a proposal; None if it changes nothing."""
+    status = dict(m.sets).get("status")
+    if milestone is None:
+        if m.watch is None or not item.day:
+            return None  # never propose a milestone without a date to give it
+        changes = {"status": str(MilestoneStatus.PUBLISHED), "published": item.day}
+        values = dict(m.values)
+        w = m.watch
+        title = fill(w.title, values, item, human=True) if w.title else item.title or m.milestone
+        summary = fill(w.summary, values, item, human=True).rstrip(".") + "." if w.summary else ""
+        new = NewMilestone(title=title, category=m.category, summary=summary)
+        kind = ProposalKind.NEW_MILESTONE
+        why = f"a new {m.category.replace('-', ' ')} milestone: {title}"
+    elif status and _RANK.get(status, 0) > _RANK.get(milestone.status, 0):
+        target = MilestoneStatus(status)
+        changes = {"status": str(target)}
+        if target.done and milestone.published is None:
+            if not item.day:
+                return None  # a status without a date would break the register's own rules
+            changes["published"] = item.day
+        new = None
+        kind = ProposalKind.CHANGE
+        why = f"the item reports that {milestone.title} is now {target}"
+    else:
+        return None
+    # The same finding on the same item is one proposal, whatever date a feed gives it this time.
+    return Proposal(
+        id=proposal_id(kind, m.milestone, {"status": changes["status"]}, ev.guid or ev.url),
+        found=when,
+        kind=kind,
+        milestone=m.milestone,
+        set=changes,
+        new=new,
+        evidence=ev,
+        found_by=f"rule:{m.rule}",
+        why=why,
     )
-    return {
-        "id": m.milestone,
-        "title": title,
-        "category": str(m.category),
-        "status": "published",
-        "published": PartialDate.parse(item.day).to_yaml(),
-        "summary": summary,
-        "sources": CommentedSeq(
-            [CommentedMap(title=item.title or title, url=item.link, accessed=PartialDate.parse(when[:10]).to_yaml())]
-        ),
-        "evidence": CommentedSeq(),
-        "history": history,
-    }

@@ -25,8 +25,9 @@ from tracker.core.dates import parse_stamp, utc_stamp
 from tracker.core.files import atomic_write, parse_yaml, read_source, sha256_bytes
 from tracker.core.schema import Checker
 from tracker.register.edit import RegisterEditor, update
-from tracker.register.model import Register
+from tracker.register.model import Milestone, Register
 from tracker.register.parse import Parsed, parse_register
+from tracker.register.words import finding
 from tracker.tracking.apply import Changes, apply_matches
 from tracker.tracking.feedstate import SourceState, assess, load_state, save_state
 from tracker.tracking.fetch import MAX_BYTES, TIMEOUT, Feed, FetchResult, fetch, new_client, read_feed
@@ -253,11 +254,14 @@ def apply_runs(
     stamp = utc_stamp(now)
     found: list[tuple[Item, list[Match]]] = []
     changes, written, sha256 = Changes(), False, file.sha256
+    publishers = {r.source.name: r.source.publisher for r in runs}
+    milestones: dict[str, Milestone] = {}
     if any(run.feed.items for run in runs):  # nothing read (say, every feed answered 304): no parse, no lock
         register, parsed = file.loaded
         found = matches_of(runs, register)
         if dry_run:
-            changes = apply_matches(RegisterEditor(parsed.tree), register, found, stamp)  # in memory only
+            changes = apply_matches(RegisterEditor(parsed.tree), register, found, stamp, publishers)  # in memory only
+            milestones = {m.id: m for m in register.milestones}
         elif found:
             with update(file.path, timeout=lock_timeout, reuse=parsed) as editor:
                 checker = Checker(str(file.path))
@@ -265,7 +269,8 @@ def apply_runs(
                 checker.raise_if_problems()
                 if fresh != register:  # edited since the run began: match against the edit
                     found = matches_of(runs, fresh)
-                changes = apply_matches(editor, fresh, found, stamp)
+                changes = apply_matches(editor, fresh, found, stamp, publishers)
+                milestones = {m.id: m for m in fresh.milestones}
             written = editor.written
             sha256 = sha256_bytes((editor.text or "").encode("utf-8"))
     if not dry_run:  # only after the register is safe: see the module docstring
@@ -290,9 +295,9 @@ def apply_runs(
         register_written=written,
         sources=reports,
         evidence=tuple(changes.evidence),
-        changes=tuple(changes.fields),
-        new_milestones=tuple(changes.milestones),
-        stale=tuple((h.name, h.reason or "") for h in health if h.stale),
+        proposals=tuple(changes.proposals),
+        findings=tuple(finding(p, milestones, publishers) for p in changes.proposals),
+        stale=tuple((h.name, h.title, h.reason or "") for h in health if h.stale),
     )
     return Applied(summary, sha256)
 

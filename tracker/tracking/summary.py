@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from tracker.tracking.apply import EvidenceAdded, FieldChanged, MilestoneCreated
+from tracker.register.model import Proposal
+from tracker.tracking.apply import EvidenceAdded
 
 
 class Outcome(StrEnum):
@@ -35,9 +36,9 @@ class Summary:
     register_written: bool
     sources: tuple[SourceReport, ...]
     evidence: tuple[EvidenceAdded, ...]
-    changes: tuple[FieldChanged, ...]
-    new_milestones: tuple[MilestoneCreated, ...]
-    stale: tuple[tuple[str, str], ...]  # (source name, reason)
+    proposals: tuple[Proposal, ...]  # queued by this run for a person's review
+    findings: tuple[str, ...]  # each proposal in plain words, in the same order
+    stale: tuple[tuple[str, str, str], ...]  # (source name, title, reason)
 
     @property
     def failed(self) -> tuple[SourceReport, ...]:
@@ -45,9 +46,10 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for c in data["changes"]:  # the JSON keeps the register's own words for a change
-            c["from"], c["to"] = c.pop("old"), c.pop("new")
-        data["stale"] = [{"source": n, "reason": r} for n, r in self.stale]
+        del data["findings"]
+        for p, words in zip(data["proposals"], self.findings, strict=True):
+            p["in_words"] = words
+        data["stale"] = [{"source": n, "title": t, "reason": r} for n, t, r in self.stale]
         data["failed"] = [{"source": s.name, "error": s.error} for s in self.failed]
         return data
 
@@ -66,19 +68,15 @@ class Summary:
             head += f" {self.register} was updated."
         sections = [("Summary", [head])]
         sections.append((
-            "New milestones (need a person's review)",
-            [f"{m.milestone}: {m.title} ({m.url}, rule {m.rule})" for m in self.new_milestones],
-        ))  # fmt: skip
-        sections.append((
-            "Status and date changes",
-            [f"{c.milestone}: {c.field} {c.old or '(none)'} -> {c.new} ({c.why}, {c.evidence})" for c in self.changes],
+            "Found, waiting for review (tracker review)",
+            [f"{p.id}: {words}" for p, words in zip(self.proposals, self.findings, strict=True)],
         ))  # fmt: skip
         sections.append((
             "New evidence",
-            [f"{e.milestone}: {e.title} ({e.url}, from {e.source}, rule {e.rule})" for e in self.evidence],
+            [f"“{e.title}” ({e.publisher or e.source}), about {e.milestone_title or e.milestone}: {e.url}" for e in self.evidence],
         ))  # fmt: skip
-        sections.append(("Failing sources", [f"{s.name}: {s.error}" for s in self.failed]))
-        sections.append(("Stale sources", [f"{name}: {reason}" for name, reason in self.stale]))
+        sections.append(("Failing sources", [f"{s.title}: {s.error}" for s in self.failed]))
+        sections.append(("Stale sources", [f"{title}: {reason}" for _, title, reason in self.stale]))
         return sections
 
     def to_text(self) -> str:
