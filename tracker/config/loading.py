@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracker.config.governors import parse_governors
+from tracker.config.matching import Vocabulary, parse_vocabulary
 from tracker.config.profiles import FeedSource, Questions, Trust, parse_questions, parse_sources, trust_parser
 from tracker.config.workspace import Workspace
 from tracker.core.errors import ConfigError, Problem
-from tracker.core.schema import Checked, Checker, check_file
+from tracker.core.schema import Checked, Checker, check_file, load_checked
 from tracker.register.model import Register
 from tracker.register.parse import Parsed, parse_register
 
@@ -35,6 +36,13 @@ class Config:
     sources: tuple[FeedSource, ...]
 
 
+def load_vocabulary(ws: Workspace) -> Vocabulary:
+    """The matching vocabulary, or an empty one (the milestones' own rules alone) if the file is absent."""
+    if not ws.matching.exists():
+        return Vocabulary()
+    return load_checked(ws.matching, parse_vocabulary)
+
+
 def check_register(ws: Workspace) -> tuple[LoadedRegister | None, list[Problem]]:
     checked = check_file(ws.register, parse_register)
     if checked.problems or checked.value is None:
@@ -50,7 +58,8 @@ def check_config(ws: Workspace, register: LoadedRegister | None = None) -> tuple
     trust = check_file(ws.trust, trust_parser(ws.trust))
     questions = check_file(ws.questions, parse_questions)
     sources = check_file(ws.sources, parse_sources) if ws.sources.exists() else None
-    for checked in (trust, questions, sources):
+    matching = check_file(ws.matching, parse_vocabulary) if ws.matching.exists() else None
+    for checked in (trust, questions, sources, matching):
         if checked is not None:
             problems += checked.problems
     if register is not None:

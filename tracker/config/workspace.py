@@ -21,6 +21,7 @@ CONFIG_FILES = {
     "trust": "trust.yaml",
     "questions": "questions.yaml",
     "sources": "sources.yaml",
+    "matching": "matching.yaml",
 }
 GOVERNORS = "governors.yaml"  # personal data: git-ignored
 GOVERNORS_EXAMPLE = "governors.example.yaml"  # fictional people, shipped
@@ -66,6 +67,11 @@ class Workspace:
     @property
     def sources(self) -> Path:
         return self._file("sources")
+
+    @property
+    def matching(self) -> Path:
+        """The matching vocabulary: categories' concepts, near misses and events."""
+        return self._file("matching")
 
     @property
     def governors(self) -> Path:

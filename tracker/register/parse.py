@@ -42,7 +42,7 @@ RULE_KEYS = ("id", "all", "any", "none", "field", "sets")
 WATCH_KEYS = ("id", "category", "title", "all", "any", "none", "field", "summary", "creates")
 # Placeholders a phrase may hold (see tracker.tracking.match), and those a watch's `creates` may use.
 PHRASE_PLACEHOLDERS = ("years", "year", "words")
-ID_PLACEHOLDERS = ("years", "year", "date", "slug")
+ID_PLACEHOLDERS = ("years", "year", "date", "slug", "icbs")  # icbs: the ICB names an item gives
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -111,7 +111,7 @@ def _creates(c: Checker, node: dict, path: str, used: set[str]) -> str | None:
                 node,
                 "creates",
                 path,
-                f"unknown placeholder {{{name}}} (expected one of: {{years}}, {{year}}, {{date}}, {{slug}})",
+                f"unknown placeholder {{{name}}} (expected one of: {{years}}, {{year}}, {{date}}, {{slug}}, {{icbs}})",
             )
             return None
         if name in ("years", "year") and name not in used:

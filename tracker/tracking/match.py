@@ -1,30 +1,31 @@
 """Which feed items are which milestones: pure functions over items and the register.
 
-A rule matches when every `all` phrase, at least one `any` phrase (if given) and no
-`none` phrase occurs as whole words in the normalised title (or title and summary,
-with `field: text`). Rules live on the milestones; watches discover milestones the
-register does not list yet, using placeholders such as `{years}` (a financial year)
-in their phrases and in the milestone id they `create`.
+Two kinds of rule decide. The vocabulary (config/matching.yaml, applied by
+tracker.tracking.classify) says what category of news an item is and what event it
+reports, in words that generalise; then the item is attributed to a milestone of that
+category: by a milestone's own `match:` rule, by edition year, by a watch that
+discovers a milestone the register does not hold yet, or by nearness in time. A rule
+matches when every `all` phrase, at least one `any` phrase (if given) and no `none`
+phrase occurs as whole words in the normalised title (or title and summary, with
+`field: text`). Every Match carries its event and a one-sentence explanation.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from tracker.config.matching import Event, Vocabulary
 from tracker.core.dates import PartialDate
-from tracker.register.model import Category, Register, Rule, Watch
+from tracker.register.model import Category, Milestone, Register, Rule, Watch
+from tracker.tracking.classify import Classifier, Finding, Rejection
 from tracker.tracking.normalise import normalise
+from tracker.tracking.phrases import PLACEHOLDER as _PLACEHOLDER
+from tracker.tracking.phrases import find, phrase_pattern, phrase_test, years_in
 
-# What each placeholder in a phrase stands for, once text is normalised.
-PLACEHOLDERS = {
-    "years": r"(?P<years>(?:19|20)\d\d-\d\d)",
-    "year": r"(?P<year>(?:19|20)\d\d)",
-    "words": r"(?:\ [a-z0-9-]+){0,6}?",  # up to six words in between
-}
-_PLACEHOLDER = re.compile(r"\{([a-z]+)\}")
-
+__all__ = ["Event", "Explanation", "Item", "Match", "Matcher", "phrase_pattern", "rule_values", "slug"]
+NEAR = 550  # days: a milestone this near in time may hold news that names no edition or rule
 
 @dataclass(frozen=True)
 class Item:
@@ -50,38 +51,23 @@ class Match:
     sets: tuple[tuple[str, str], ...] = ()
     watch: Watch | None = None  # set when a watch found it: the milestone may be new
     values: tuple[tuple[str, str], ...] = ()  # what the placeholders matched
+    event: Event = Event.UPDATE  # what the item reports (issue 11 turns status events into proposals)
+    explanation: str = ""  # one sentence: why this item is this milestone
 
 
-@lru_cache(maxsize=4096)
-def phrase_pattern(phrase: str) -> re.Pattern:
-    """A phrase as a whole-word regex over normalised text; placeholders become groups."""
-    pieces: list[tuple[str, str]] = []  # (kind, regex)
-    seen: set[str] = set()
-    pos = 0
-    for m in _PLACEHOLDER.finditer(phrase):
-        pieces.append(("text", re.escape(normalise(phrase[pos : m.start()]))))
-        name = m.group(1)
-        if name == "words":
-            pieces.append(("words", PLACEHOLDERS["words"]))
-        else:  # a name is a group once; a later use must repeat the same value
-            group = f"(?P={name})" if name in seen else PLACEHOLDERS.get(name, re.escape(m.group(0)))
-            pieces.append(("text", group))
-            seen.add(name)
-        pos = m.end()
-    pieces.append(("text", re.escape(normalise(phrase[pos:]))))
-    body = ""
-    for kind, regex in pieces:
-        if regex:
-            body += regex if kind == "words" or not body else rf"\ {regex}"
-    return re.compile(rf"(?<![a-z0-9-]){body}(?![a-z0-9-])")
+@dataclass(frozen=True)
+class Explanation:
+    """Everything `tracker match --explain` says about one item."""
 
+    matches: tuple[Match, ...]
+    rejections: tuple[Rejection, ...]
 
-@lru_cache(maxsize=4096)
-def phrase_test(phrase: str) -> str | re.Pattern:
-    """Normalised text is words between single spaces, so a plain phrase is a whole-word
-    match exactly when ` phrase ` occurs in ` text `: a substring test, much faster than a
-    regex. Only phrases with placeholders need the regex."""
-    return phrase_pattern(phrase) if _PLACEHOLDER.search(phrase) else f" {normalise(phrase)} "
+    def sentences(self) -> list[str]:
+        if self.matches:
+            return [m.explanation for m in self.matches]
+        if self.rejections:
+            return [f"no match: {r.category}: {r.reason}." for r in self.rejections]
+        return ["no match: no concept of any category in the title or summary."]
 
 
 @dataclass(frozen=True)
@@ -164,37 +150,166 @@ def fill(template: str, values: dict[str, str], item: Item, human: bool = False)
     return _PLACEHOLDER.sub(lambda m: given.get(m.group(1), m.group(0)), template)
 
 
-class Matcher:
-    """The register's rules, ready to run over many items."""
+def _milestone_years(m: Milestone) -> tuple[str, ...]:
+    """The financial years a milestone covers, from its id: 2024-25; 2016-17 to 2020-21; 2017-19 is 2017-18 and 2018-19."""
+    firsts: list[int] = []
+    for a, b in re.findall(r"((?:19|20)\d\d)-(\d\d)(?!\d)", m.id):
+        start, end = int(a), int(a[:2] + b)
+        if end > start:  # 2020-05 in ics-wave-2020-05 is a month, not a financial year
+            firsts += list(range(start, end))
+    if len(firsts) > 1:
+        firsts = list(range(min(firsts), max(firsts) + 1))
+    return tuple(f"{y}-{(y + 1) % 100:02d}" for y in firsts)
 
-    def __init__(self, register: Register):
+
+def _when(day: str | None) -> dt.date | None:
+    """An item's or milestone's date as one day: a year alone is its middle, a month its 15th."""
+    if not day:
+        return None
+    try:
+        p = PartialDate.parse(day[:10])
+    except ValueError:
+        return None
+    return dt.date(p.year, p.month or 7, p.day or (15 if p.month else 1))
+
+
+@dataclass(frozen=True)
+class _Known:
+    milestone: Milestone
+    years: tuple[str, ...]
+    when: dt.date | None
+
+
+class Matcher:
+    """The register's rules and the matching vocabulary, ready to run over many items."""
+
+    def __init__(self, register: Register, vocabulary: Vocabulary | None = None):
         self.known = {m.id: m for m in register.milestones}
         self.rules = [(m, r, _Compiled.of(r)) for m in register.milestones for r in m.match]
         self.watches = [(w, _Compiled.of(w)) for w in register.watches]
-        # Summaries are normalised only if some rule reads them (`field: text`).
-        self.reads_summary = any(c.field == "text" for *_, c in self.rules) or any(
-            c.field == "text" for _, c in self.watches
+        self.vocabulary = vocabulary or Vocabulary()
+        self.classifier = Classifier(self.vocabulary)
+        self.by_category: dict[Category, list[_Known]] = {}
+        for m in register.milestones:
+            date = m.date
+            self.by_category.setdefault(m.category, []).append(
+                _Known(m, _milestone_years(m), _when(str(date)) if date else None)
+            )
+        names = sorted({normalise(n) for n in self.vocabulary.icb_names}, key=len, reverse=True)
+        self.icb_names = [(n, f" {n} ") for n in names if n]
+        # Summaries are normalised only if something reads them.
+        self.reads_summary = (
+            not self.vocabulary.empty
+            or any(c.field == "text" for *_, c in self.rules)
+            or any(c.field == "text" for _, c in self.watches)
         )
 
     def match(self, item: Item) -> list[Match]:
+        return list(self.explain(item).matches)
+
+    def explain(self, item: Item) -> Explanation:
         title = normalise(item.title)
-        text = f"{title} {normalise(item.summary)}" if item.summary and self.reads_summary else title
+        summary = normalise(item.summary) if item.summary and self.reads_summary else ""
+        text = f"{title} {summary}" if summary else title
         words = {"title": frozenset(title.split()), "text": frozenset(text.split())}
+        findings, rejections = self.classifier.classify(title, summary, item.day)
+        by_category = {f.category: f for f in findings}
+        vetoed = {r.category for r in rejections if r.near_miss}
         found: dict[str, Match] = {}
         for m, rule, compiled in self.rules:
-            if m.id in found and (found[m.id].sets or not rule.sets):
+            if m.category in vetoed or (m.id in found and (found[m.id].sets or not rule.sets)):
                 continue  # a rule that changes the status wins over one that only adds evidence
             if _values(compiled, title, text, words[compiled.field]) is not None:
-                found[m.id] = Match(m.id, m.category, rule.id, tuple(rule.sets.items()))
+                finding = by_category.get(m.category)
+                event, phrase = (
+                    (finding.event, finding.event_phrase) if finding else self.classifier.event(m.category, title, summary)
+                )
+                where = "title" if compiled.field == "title" else "title or summary"
+                why = f"{m.category}: rule {rule.id} matched the {where}; about {m.id} (its own rule); " + _event(
+                    event, phrase
+                )
+                found[m.id] = Match(m.id, m.category, rule.id, tuple(rule.sets.items()), event=event, explanation=why)
         covered = {m.category for m in found.values()}
-        for w, compiled in self.watches:
-            if w.category in covered:
-                continue  # the register already knows what this item is about
-            values = _values(compiled, title, text, words[compiled.field])
-            if values is None:
+        if self.vocabulary.empty:  # no vocabulary: the watches alone discover, as they always did
+            for w, compiled in self.watches:
+                if w.category not in covered and (values := _values(compiled, title, text, words[compiled.field])):
+                    match = self._discovered(w, values, item, title, text, None)
+                    found.setdefault(match.milestone, match)
+            return Explanation(tuple(found.values()), tuple(rejections))
+        for f in findings:
+            if f.category in covered:
                 continue
-            mid = fill(w.creates or "{slug}", values, item)
-            if mid not in found:
-                category = self.known[mid].category if mid in self.known else w.category
-                found[mid] = Match(mid, category, w.id, (), w, tuple(sorted(values.items())))
-        return list(found.values())
+            match = self._attribute(f, item, title, summary, text, words)
+            if match is None:
+                rejections.append(
+                    Rejection(f.category, f"{f.sentence()}, but no milestone of the register is near it in time "
+                              "and no watch discovers one")
+                )
+            elif match.milestone not in found:
+                found[match.milestone] = match
+        return Explanation(tuple(found.values()), tuple(rejections))
+
+    def _attribute(
+        self, f: Finding, item: Item, title: str, summary: str, text: str, words: dict[str, frozenset[str]]
+    ) -> Match | None:
+        """Which milestone a finding is about: by edition year, a watch, a span of years, or nearness in time."""
+        known = self.by_category.get(f.category, [])
+        named = years_in(title) or years_in(summary)
+        when = _when(item.day)
+
+        def nearest(cands: list[_Known]) -> _Known:
+            """News usually follows what it is about: the latest milestone on or before the item, else the nearest."""
+            if when is None:
+                return max(cands, key=lambda k: k.when or dt.date.min)
+            before = [k for k in cands if k.when and k.when <= when]
+            if before and f.event not in (Event.DELAYED, Event.CONSULTATION):
+                return max(before, key=lambda k: k.when or dt.date.min)
+            return min(cands, key=lambda k: abs((k.when - when).days) if k.when else 10**6)
+
+        def made(k: _Known, how: str) -> Match:
+            why = f"{f.sentence()}; about {k.milestone.id} ({how}); {_event(f.event, f.event_phrase)}"
+            return Match(k.milestone.id, f.category, f"concept:{f.concept}", event=f.event, explanation=why)
+
+        for y in named:
+            exact = [k for k in known if k.years == (y,)]
+            if exact:
+                return made(nearest(exact), f"edition year {y}")
+        for w, compiled in self.watches:
+            if w.category == f.category and (values := _values(compiled, title, text, words[compiled.field])) is not None:
+                return self._discovered(w, values, item, title, text, f)
+        for y in named:
+            spans = [k for k in known if y in k.years]
+            if spans:
+                return made(nearest(spans), f"its years include {y}")
+        if named and any(k.years for k in known):
+            return None  # an edition year the register does not hold, and no watch for it
+        near = [k for k in known if k.when and when and abs((k.when - when).days) <= NEAR]
+        if near:
+            return made(nearest(near), "the nearest milestone of its category in time")
+        return None
+
+    def _discovered(
+        self, w: Watch, values: dict[str, str], item: Item, title: str, text: str, f: Finding | None
+    ) -> Match:
+        if w.creates and "{icbs}" in w.creates:
+            values = dict(values, icbs=self.icbs(title, text) or slug(item.title))
+        mid = fill(w.creates or "{slug}", values, item)
+        category = self.known[mid].category if mid in self.known else w.category
+        event, phrase = (f.event, f.event_phrase) if f else self.classifier.event(category, title, text)
+        lead = f.sentence() if f else f"{category}: watch {w.id} matched"
+        how = f"already in the register, found by watch {w.id}" if mid in self.known else f"new: discovered by watch {w.id}"
+        why = f"{lead}; about {mid} ({how}); {_event(event, phrase)}"
+        return Match(mid, category, w.id, (), w, tuple(sorted(values.items())), event=event, explanation=why)
+
+    def icbs(self, title: str, text: str) -> str:
+        """The ICBs an item names, as one stable id part: `surrey-heartlands-sussex` however the story is worded."""
+        padded, seen = f" {text} ", []
+        for name, test in self.icb_names:
+            if test in padded:
+                seen.append(name.replace(" ", "-"))
+                padded = padded.replace(test, " ")
+        return "-".join(sorted(seen))
+
+
+def _event(event: Event, phrase: str | None) -> str:
+    return f"event {event}" + (f" (“{phrase}”)" if phrase else " (no event words)")

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from tracker.config.loading import load_vocabulary
+from tracker.config.matching import Vocabulary
 from tracker.config.profiles import FeedSource
 from tracker.config.workspace import Workspace
 from tracker.core.dates import parse_stamp, utc_stamp
@@ -175,9 +177,11 @@ def read_all(
     return runs
 
 
-def matches_of(runs: Iterable[SourceRun], register: Register) -> list[tuple[Item, list[Match]]]:
+def matches_of(
+    runs: Iterable[SourceRun], register: Register, vocabulary: Vocabulary | None = None
+) -> list[tuple[Item, list[Match]]]:
     """Every item of every source that read cleanly, with what it matched."""
-    matcher = Matcher(register)
+    matcher = Matcher(register, vocabulary)
     return [(item, found) for run in runs if run.ok for item in run.feed.items if (found := matcher.match(item))]
 
 
@@ -249,6 +253,7 @@ def apply_runs(
     *,
     dry_run: bool = False,
     lock_timeout: float = 30.0,
+    vocabulary: Vocabulary | None = None,
 ) -> Applied:
     """Apply every source's matches in ONE register transaction, then save the states."""
     stamp = utc_stamp(now)
@@ -258,7 +263,9 @@ def apply_runs(
     milestones: dict[str, Milestone] = {}
     if any(run.feed.items for run in runs):  # nothing read (say, every feed answered 304): no parse, no lock
         register, parsed = file.loaded
-        found = matches_of(runs, register)
+        if vocabulary is None:
+            vocabulary = load_vocabulary(ws)
+        found = matches_of(runs, register, vocabulary)
         if dry_run:
             changes = apply_matches(RegisterEditor(parsed.tree), register, found, stamp, publishers)  # in memory only
             milestones = {m.id: m for m in register.milestones}
@@ -268,7 +275,7 @@ def apply_runs(
                 fresh = parse_register(editor.tree, checker)  # as it is now, under the lock
                 checker.raise_if_problems()
                 if fresh != register:  # edited since the run began: match against the edit
-                    found = matches_of(runs, fresh)
+                    found = matches_of(runs, fresh, vocabulary)
                 changes = apply_matches(editor, fresh, found, stamp, publishers)
                 milestones = {m.id: m for m in fresh.milestones}
             written = editor.written
@@ -314,8 +321,9 @@ def track(
     """The whole run, as `tracker track` and the flow do it."""
     now = ws.now()
     file = open_register(ws)
+    vocabulary = load_vocabulary(ws)  # like the register: bad config stops the run before any fetch
     runs = read_all(sources, ws.state_dir, now, timeout=timeout, progress=progress)
-    applied = apply_runs(runs, ws, file, now, dry_run=dry_run, lock_timeout=lock_timeout)
+    applied = apply_runs(runs, ws, file, now, dry_run=dry_run, lock_timeout=lock_timeout, vocabulary=vocabulary)
     if not dry_run:
         remember_checked(ws, applied.sha256)
     return applied.summary

@@ -1,0 +1,189 @@
+"""What category of policy news an item is, and what event it reports: pure, explainable rules.
+
+The vocabulary (config/matching.yaml, see tracker.config.matching) names each
+category's concepts and near misses. An item belongs to a category when a concept is
+named in its title (or, when the title names none, in its summary) and no near miss or
+passing mention rules it out; each decision keeps the phrases that made it, so it can
+be told in one sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.config.matching import Concept, Event, NearMiss, Vocabulary
+from tracker.register.model import Category
+from tracker.tracking.phrases import find, phrase_test
+
+TITLE_WINDOW = 5  # words before a concept that may hold a passing phrase ("a commitment in the ...")
+SUMMARY_WINDOW = 8
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why an item is in a category: the concept's wording, where it was, and the event."""
+
+    category: Category
+    concept: str
+    phrase: str
+    where: str  # "title" or "summary"
+    companion: str | None = None  # the concept's `with` wording, if it needs one
+    event: Event = Event.UPDATE
+    event_phrase: str | None = None
+
+    def sentence(self) -> str:
+        words = f"“{self.phrase}”" + (f" with “{self.companion}”" if self.companion else "")
+        return f"{self.category}: {words} in the {self.where} (concept {self.concept})"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why an item was kept out of a category that its words came close to."""
+
+    category: Category
+    reason: str
+    near_miss: bool = False  # a near miss in the title: the category's own milestone rules stay quiet too
+
+
+@dataclass(frozen=True)
+class _Concept:
+    concept: Concept
+    any: tuple[str | re.Pattern, ...]
+    with_: tuple[str | re.Pattern, ...]
+    none: tuple[str | re.Pattern, ...]
+
+
+@dataclass(frozen=True)
+class _Miss:
+    miss: NearMiss
+    any: tuple[str | re.Pattern, ...]
+    unless: tuple[str | re.Pattern, ...]
+
+
+def _tests(phrases: tuple[str, ...]) -> tuple[str | re.Pattern, ...]:
+    return tuple(phrase_test(p) for p in phrases)
+
+
+def _in_window(day: str | None, c: Concept) -> bool:
+    if not day:
+        return True  # undated: nothing to say it is out of its time
+    if c.since is not None and day[: len(str(c.since))] < str(c.since):
+        return False
+    return not (c.until is not None and day[: len(str(c.until))] > str(c.until))
+
+
+class Classifier:
+    """The vocabulary, compiled once, applied to many items."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.categories = [
+            (
+                words.category,
+                [_Concept(c, _tests(c.any), _tests(c.with_), _tests(c.none)) for c in words.concepts],
+                [_Miss(m, _tests(m.any), _tests(m.unless)) for m in words.near_misses],
+            )
+            for words in vocabulary.categories
+        ]
+        self.passing = list(zip(_tests(vocabulary.passing), vocabulary.passing, strict=True))
+        self.events = [(rule.event, set(rule.categories), _tests(rule.any), rule.any) for rule in vocabulary.events]
+
+    def event(self, category: Category, title: str, summary: str) -> tuple[Event, str | None]:
+        """The first event (in the vocabulary's order) named in the title, else in the summary."""
+        for text in (title, summary):
+            if not text:
+                continue
+            padded = f" {text} "
+            for event, cats, tests, phrases in self.events:
+                if cats and category not in cats:
+                    continue
+                for test, phrase in zip(tests, phrases, strict=True):
+                    if find(test, padded):
+                        return event, phrase
+        return Event.UPDATE, None
+
+    def _miss(self, misses: list[_Miss], padded: str, context: str, summary: str = "") -> tuple[NearMiss, str] | None:
+        for m in misses:
+            where = f"{padded}{summary} " if m.miss.summary and summary else padded
+            hit = next((p for t, p in zip(m.any, m.miss.any, strict=True) if find(t, where)), None)
+            if hit and not any(find(u, context) for u in m.unless):
+                return m.miss, hit
+        return None
+
+    @staticmethod
+    def _names(c: _Concept, padded: str) -> bool:
+        """Does the text name this concept on its own (its wording, and its `with` wording if it needs one)?"""
+        return any(find(t, padded) for t in c.any) and (not c.with_ or any(find(w, padded) for w in c.with_))
+
+    def _passing(self, padded: str, start: int, window: int) -> str | None:
+        before = " " + " ".join(padded[:start].split()[-window:]) + " "
+        return next((phrase for test, phrase in self.passing if find(test, before)), None)
+
+    def _concept(
+        self, concepts: list[_Concept], padded: str, other: str, window: int, day: str | None, summary: bool
+    ) -> tuple[_Concept, str, str | None] | str | None:
+        """(concept, phrase, companion) for the first concept named in `padded`; a reason string if only passing."""
+        passing_reason = None
+        for c in concepts:
+            if summary and not c.concept.summary or not _in_window(day, c.concept):
+                continue
+            for test, phrase in zip(c.any, c.concept.any, strict=True):
+                hit = find(test, padded)
+                if hit is None:
+                    continue
+                if any(find(n, padded) for n in c.none):
+                    break
+                companion = None
+                if c.with_:
+                    both = f"{padded}{other} "
+                    companion = next((w for t, w in zip(c.with_, c.concept.with_, strict=True) if find(t, both)), None)
+                    if companion is None:
+                        continue
+                why = self._passing(padded, hit, window)
+                if why:
+                    passing_reason = f"“{phrase}” is mentioned in passing (after “{why}”)"
+                    continue
+                return c, phrase, companion
+        return passing_reason
+
+    def classify(self, title: str, summary: str, day: str | None) -> tuple[list[Finding], list[Rejection]]:
+        """Findings for each category the item belongs to, and why it was kept out of the others it neared.
+
+        `title` and `summary` are normalised text; `day` is the item's ISO date, if any.
+        """
+        t, s = f" {title} ", f" {summary} " if summary else ""
+        found: list[Finding] = []
+        rejected: list[Rejection] = []
+        # A title that names any category's subject says what the item is about: its
+        # summary then brings in no other category (a summary mentions much in passing).
+        if s and any(self._names(c, t) for _, concepts, _ in self.categories for c in concepts):
+            s = ""
+        for category, concepts, misses in self.categories:
+            miss = self._miss(misses, t, t + s, s)
+            if miss:
+                got = self._concept(concepts, t, s, TITLE_WINDOW, day, False)
+                if isinstance(got, tuple) or (s and isinstance(self._concept(concepts, s, t, SUMMARY_WINDOW, day, True), tuple)):
+                    rejected.append(Rejection(category, f"near miss {miss[0].id} (“{miss[1]}” in the title)", True))
+                continue
+            got = self._concept(concepts, t, s, TITLE_WINDOW, day, False)
+            where = "title"
+            if not isinstance(got, tuple) and s:
+                title_reason = got
+                got = self._concept(concepts, s, t, SUMMARY_WINDOW, day, True)
+                where = "summary"
+                # a near miss before the concept is the summary's subject; after it, a detail
+                smiss = self._miss(misses, s[: find(phrase_test(got[1]), s) or 0] + " ", t + s) if isinstance(got, tuple) else None
+                if isinstance(got, tuple) and smiss:
+                    rejected.append(
+                        Rejection(category, f"named only in the summary, beside near miss {smiss[0].id} (“{smiss[1]}”)")
+                    )
+                    continue
+                if not isinstance(got, tuple):
+                    got = got or title_reason
+            if isinstance(got, tuple):
+                c, phrase, companion = got
+                event, event_phrase = self.event(category, title, summary)
+                found.append(Finding(category, c.concept.id, phrase, where, companion, event, event_phrase))
+            elif got:
+                rejected.append(Rejection(category, got))
+        return found, rejected
