@@ -1,29 +1,45 @@
-"""Matching: normalised phrases, rules and watches, measured on a labelled corpus."""
+"""Matching: the vocabulary, rules and watches, measured on labelled corpora of headlines."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CONFIG, FIXTURES, report
+from tests.conftest import report
+from tests.tracking import corpus
+from tracker.config.matching import Event
 from tracker.core.files import load_yaml
 from tracker.register.model import Rule
-from tracker.register.parse import load_register
 from tracker.tracking.match import Item, Matcher, phrase_pattern, slug
-
-CORPUS = FIXTURES / "match-corpus.yaml"
 
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher(load_register(CONFIG / "register.yaml"))
+    return corpus.matcher()
 
 
-def ids(matcher: Matcher, title: str, summary: str = "") -> set[str]:
-    return {m.milestone for m in matcher.match(Item("test", title, summary))}
+def ids(matcher: Matcher, title: str, summary: str = "", published: str | None = None) -> set[str]:
+    return {m.milestone for m in matcher.match(Item("test", title, summary, published=published))}
 
 
-def test_precision_and_recall_on_the_labelled_corpus_are_at_least_95_percent(matcher):
-    items = load_yaml(CORPUS)["items"]
+def test_real_headlines_in_the_dev_part_are_found_with_precision_and_recall_of_at_least_95_percent(matcher):
+    figures = corpus.measure(corpus.rows("dev"), matcher, keep_misses=True)
+    for line in figures.lines("dev"):
+        report(line)
+    assert figures.items >= 450
+    assert not figures.below(0.95, 0.9), "\n".join(figures.misses)
+
+
+def test_real_headlines_in_the_held_out_test_part_are_found_with_precision_and_recall_of_at_least_95_percent(matcher):
+    # The test part is never read while writing rules, and only aggregates are printed.
+    figures = corpus.measure(corpus.rows("test"), matcher)
+    for line in figures.lines("test"):
+        report(line)
+    assert figures.items >= 300
+    assert not figures.below(0.95, 0.9), "; ".join(figures.below(0.95, 0.9))
+
+
+def test_the_titles_written_with_the_first_rules_still_match_the_milestones_they_name(matcher):
+    items = load_yaml(corpus.CORPUS / "written.yaml")["items"]
     assert len(items) >= 250
     tp = fp = fn = 0
     wrong = []
@@ -36,8 +52,7 @@ def test_precision_and_recall_on_the_labelled_corpus_are_at_least_95_percent(mat
             wrong.append(f"{row['title']!r}: expected {sorted(expected)}, got {sorted(got)}")
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
-    report(f"match corpus: {len(items)} items, precision {precision:.3f}, recall {recall:.3f}")
-    print("\n".join(wrong))
+    report(f"match corpus written (ids): {len(items)} items, precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= 0.95, "\n".join(wrong)
     assert recall >= 0.95, "\n".join(wrong)
 
@@ -104,3 +119,52 @@ def test_phrases_match_whole_words_only():
 
 def test_slugs_keep_the_meaningful_words():
     assert slug("NHS Frimley and NHS Surrey Heartlands ICBs to merge") == "frimley-surrey-heartlands-icbs-merge"
+
+
+def test_every_match_says_what_event_it_reports_and_why_in_one_sentence(matcher):
+    (found,) = matcher.match(Item("parliament", "Health Bill: Commons second reading", "MPs voted.", published="2026-06-10"))
+    assert found.category == "legislation" and found.event is Event.SECOND_READING
+    assert found.explanation.startswith("legislation: “health bill” in the title")
+    assert "second reading" in found.explanation and found.explanation.count("\n") == 0
+
+
+def test_events_told_as_news_are_found_though_no_rule_names_the_title(matcher):
+    got = matcher.match(Item("hsj", "Launch of Integrated Care Boards delayed until July 2022", published="2021-12-20"))
+    assert [(m.milestone, m.event) for m in got] == [("ics-statutory-icbs-2022", Event.DELAYED)]
+
+
+def test_a_summary_counts_when_the_title_names_nothing(matcher):
+    title = "Healthcare leaders update"
+    summary = "I'm pleased to share the operational priorities and planning guidance for 2025/26, published today."
+    assert ids(matcher, title, summary, "2025-02-03") == {"planning-guidance-2025-26"}
+    assert ids(matcher, title, "", "2025-02-03") == set()
+
+
+def test_a_summary_brings_in_no_other_category_when_the_title_names_one(matcher):
+    title = "Revised target date for establishment of statutory ICSs"
+    summary = "Ahead of the publication of the 2022/23 planning guidance, a letter sets out a delay to ICBs."
+    assert {m.category for m in matcher.match(Item("x", title, summary, published="2021-12-24"))} == {"ics-designation"}
+
+
+def test_a_mention_in_passing_is_not_news_about_the_plan(matcher):
+    summary = "The unit supports the shift set out in the 10 Year Health Plan by moving tests closer to home."
+    assert ids(matcher, "Hospital opens new endoscopy unit", summary, "2026-05-01") == set()
+    explained = matcher.explain(Item("x", "New teams deliver a commitment in the NHS Long Term Plan", published="2020-01-01"))
+    assert explained.matches == () and "in passing" in explained.sentences()[0]
+
+
+def test_two_stories_about_one_merger_discover_one_milestone(matcher):
+    a = ids(matcher, "Surrey Heartlands and Sussex ICBs to merge", published="2028-06-01")
+    b = ids(matcher, "Sussex ICB and Surrey Heartlands ICB agree to merge", published="2028-07-01")
+    assert a == b == {"icb-merger-surrey-heartlands-sussex"}
+
+
+def test_a_new_bill_is_discovered_without_its_milestone_in_the_register(matcher):
+    (found,) = matcher.match(Item("parliament", "Lords debate Health Bill at second reading", published="2026-10-01"))
+    assert found.milestone == "health-bill-2026-27" and found.watch is not None
+    assert found.event is Event.LORDS
+
+
+def test_the_wrong_health_bill_is_not_the_tracked_one(matcher):
+    assert ids(matcher, "Health Bill: committee stage", "the 2009 Health Bill", "2009-02-27") == set()
+    assert ids(matcher, "Health and Social Care Bill consideration of Lords Amendments", published="2012-03-21") == set()

@@ -59,6 +59,7 @@ class Concept:
     since: PartialDate | None = None  # only items published on or after this date
     until: PartialDate | None = None  # only items published on or before this date
     summary: bool = True  # may the wording be found in the summary (when the title does not name it)?
+    subject: bool = True  # does the wording in a title say what the item is about? (no for a body's name: NHS England)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ PHRASE_PLACEHOLDERS = PLACEHOLDERS
 
 
 def _concept(c: Checker, node: dict, path: str, seen: dict) -> Concept:
-    c.unknown_keys(node, ("id", "any", "with", "none", "from", "until", "summary"), path)
+    c.unknown_keys(node, ("id", "any", "with", "none", "from", "until", "summary", "subject"), path)
     cid = c.slug(node, "id", f"{path}.id") or ""
     c.unique(seen, cid or None, node, "id", f"{path}.id", "concept id")
     return Concept(
@@ -126,6 +127,7 @@ def _concept(c: Checker, node: dict, path: str, seen: dict) -> Concept:
         since=c.partial_date(node, "from", f"{path}.from", required=False),
         until=c.partial_date(node, "until", f"{path}.until", required=False),
         summary=c.boolean(node, "summary", f"{path}.summary", default=True),
+        subject=c.boolean(node, "subject", f"{path}.subject", default=True),
     )
 
 

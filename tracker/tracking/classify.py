@@ -112,8 +112,10 @@ class Classifier:
 
     @staticmethod
     def _names(c: _Concept, padded: str) -> bool:
-        """Does the text name this concept on its own (its wording, and its `with` wording if it needs one)?"""
-        return any(find(t, padded) for t in c.any) and (not c.with_ or any(find(w, padded) for w in c.with_))
+        """Does the text name this concept's subject (its wording; with its `with` wording if it is only a body's name)?"""
+        if not any(find(t, padded) for t in c.any):
+            return False
+        return c.concept.subject or any(find(w, padded) for w in c.with_)
 
     def _passing(self, padded: str, start: int, window: int) -> str | None:
         before = " " + " ".join(padded[:start].split()[-window:]) + " "

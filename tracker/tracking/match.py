@@ -25,6 +25,7 @@ from tracker.tracking.phrases import PLACEHOLDER as _PLACEHOLDER
 from tracker.tracking.phrases import find, phrase_pattern, phrase_test, years_in
 
 __all__ = ["Event", "Explanation", "Item", "Match", "Matcher", "phrase_pattern", "rule_values", "slug"]
+_LEAD = re.compile(r"(?<=[a-z0-9)”’'\"][.!?])\s+(?=[A-Z“‘'\"])")  # where a summary's first sentence ends
 NEAR = 550  # days: a milestone this near in time may hold news that names no edition or rule
 
 @dataclass(frozen=True)
@@ -212,7 +213,10 @@ class Matcher:
         summary = normalise(item.summary) if item.summary and self.reads_summary else ""
         text = f"{title} {summary}" if summary else title
         words = {"title": frozenset(title.split()), "text": frozenset(text.split())}
-        findings, rejections = self.classifier.classify(title, summary, item.day)
+        # The vocabulary reads the summary's lead sentence: it states the subject; later
+        # sentences mention much in passing.
+        lead = normalise(_LEAD.split(item.summary, maxsplit=1)[0]) if summary else ""
+        findings, rejections = self.classifier.classify(title, lead, item.day)
         by_category = {f.category: f for f in findings}
         vetoed = {r.category for r in rejections if r.near_miss}
         found: dict[str, Match] = {}
