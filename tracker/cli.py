@@ -132,30 +132,32 @@ def validate_cmd(
         raise TrackerError(
             f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {files} file{'s' if files > 1 else ''}"
         )
-    checked = [ws.register, ws.trust, ws.questions] + [p for p in (ws.sources, ws.governors) if p.exists()]
+    checked = [ws.register, ws.trust, ws.questions] + [p for p in (ws.sources, ws.matching, ws.governors) if p.exists()]
     click.echo(f"OK: {', '.join(map(str, checked))} are valid.")
 
 
 # -- policy tracking ------------------------------------------------------------
 
 
-@command(cli, "match", "tracker match --json tests/fixtures/feeds/nhs-england.xml")
+@command(cli, "match", "tracker match --explain tests/fixtures/feeds/nhs-england.xml")
 @workspace_options
 @click.option(
     "--register", type=click.Path(path_type=Path), help="Register whose rules to try, if not the one in --config."
 )
+@click.option("--explain", is_flag=True, help="Say in one sentence why each entry matched, or why it did not.")
 @json_option
 @click.argument("sources", nargs=-1, required=True)
 def match_cmd(
-    config_dir: Path, outputs_dir: Path, register: Path | None, as_json: bool, sources: tuple[str, ...]
+    config_dir: Path, outputs_dir: Path, register: Path | None, explain: bool, as_json: bool, sources: tuple[str, ...]
 ) -> None:
-    """Show which milestones each entry of SOURCE (a feed file or http(s) URL) matches; writes nothing."""
+    """Show which milestones each entry of SOURCE (a feed file or http(s) URL) matches, and why; writes nothing."""
+    from tracker.config.loading import load_vocabulary
     from tracker.register.parse import load_register
     from tracker.tracking.fetch import read_source
     from tracker.tracking.match import Matcher
 
     ws = workspace(config_dir, outputs_dir, register=register)
-    matcher = Matcher(load_register(ws.register))
+    matcher = Matcher(load_register(ws.register), load_vocabulary(ws))
     entries: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     for source in sources:
@@ -163,7 +165,18 @@ def match_cmd(
         if feed.error:
             errors.append({"source": source, "error": feed.error})
         for item in feed.items:
-            found = [{"milestone": m.milestone, "category": m.category, "rule": m.rule} for m in matcher.match(item)]
+            explained = matcher.explain(item)
+            found = [
+                {
+                    "milestone": m.milestone,
+                    "category": m.category,
+                    "rule": m.rule,
+                    "event": m.event,
+                    "new": m.milestone not in matcher.known,
+                    "explanation": m.explanation,
+                }
+                for m in explained.matches
+            ]
             entries.append(
                 {
                     "source": source,
@@ -171,14 +184,18 @@ def match_cmd(
                     "title": item.title,
                     "published": item.published,
                     "matches": found,
+                    "why": explained.sentences(),
                 }
             )
     if as_json:
         click.echo(json.dumps({"entries": entries, "errors": errors}, indent=2, ensure_ascii=False))
         return
     for e in entries:
-        hits = ", ".join(f"{m['milestone']} (rule {m['rule']})" for m in e["matches"]) or "no match"
+        hits = ", ".join(f"{m['milestone']} ({m['event']})" for m in e["matches"]) or "no match"
         click.echo(f"{e['published'] or 'undated':20}  {e['title'] or '(untitled)'}\n    -> {hits}")
+        if explain:
+            for sentence in e["why"]:
+                click.echo(f"       why: {sentence}")
     for err in errors:
         click.secho(f"{err['source']}: {err['error']}", fg="yellow", err=True)
     matched = sum(1 for e in entries if e["matches"])

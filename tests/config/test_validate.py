@@ -200,7 +200,7 @@ def test_a_file_that_is_not_a_mapping_is_reported(config_dir):
             "creates: planning-guidance-{years}",
             "creates: planning-guidance-{edition}",
             r"watches\[0\]\.creates",
-            "unknown placeholder {edition} (expected one of: {years}, {year}, {date}, {slug})",
+            "unknown placeholder {edition} (expected one of: {years}, {year}, {date}, {slug}, {icbs})",
         ),
         (
             'all: ["{years}"]',
@@ -215,7 +215,7 @@ def test_a_file_that_is_not_a_mapping_is_reported(config_dir):
             "should give a lowercase slug of letters, digits and single hyphens",
         ),
         (
-            "creates: icb-merger-{slug}",
+            "creates: icb-merger-{icbs}",
             "creates: icb-merger-{years}",
             r"watches\[1\]\.creates",
             "uses {years} but no `all` or `any` phrase captures it",
@@ -262,3 +262,31 @@ def test_rule_ids_are_unique_across_milestones_and_watches(config_dir):
     line = edit(config_dir / "register.yaml", "  - id: icb-merger\n", "  - id: nhs-long-term-plan\n")
     _, out = problems(config_dir)
     assert re.search(rf"register\.yaml:{line}: watches\[1\]\.id: duplicate rule id 'nhs-long-term-plan'", out), out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        ("  - event: delayed\n", "  - event: late\n", r"events\[0\]\.event", "'late' is not one of"),
+        ("  - category: legislation\n", "  - category: laws\n", r"categories\[3\]\.category", "'laws' is not one of"),
+        (
+            '"planning for {years}"',
+            '"planning for {yrs}"',
+            r"categories\[0\]\.concepts\[\d\]\.any\[\d+\]",
+            "unknown placeholder {yrs}",
+        ),
+        ("        from: 2025\n", "        from: soon\n", r"categories\[3\]\.concepts\[1\]\.from", "expected a date"),
+        (
+            "      - id: workforce-plan\n",
+            "      - idd: workforce-plan\n",
+            r"categories\[0\]\.near_misses\[1\]\.idd",
+            "unknown field",
+        ),
+    ],
+    ids=["event", "category", "placeholder", "date", "near-miss-key"],
+)
+def test_each_kind_of_matching_vocabulary_error_names_file_line_and_field(config_dir, old, new, field, message):
+    line = edit(config_dir / "matching.yaml", old, new)
+    code, out = problems(config_dir)
+    assert code == 2
+    assert re.search(rf"matching\.yaml:{line}: {field}: .*{re.escape(message)}", out), out

@@ -82,7 +82,11 @@ class Figures:
 
     def below(self, overall: float, per_category: float) -> list[str]:
         """What falls short of the bars, in aggregate words only (safe for the held-out part)."""
-        short = [f"overall {k} below {overall}" for k, v in (("precision", self.precision()), ("recall", self.recall())) if v < overall]
+        short = [
+            f"overall {k} below {overall}"
+            for k, v in (("precision", self.precision()), ("recall", self.recall()))
+            if v < overall
+        ]
         for c in Category:
             if self.relevant[c] >= MIN_FOR_GATE:
                 short += [

@@ -122,7 +122,9 @@ def test_slugs_keep_the_meaningful_words():
 
 
 def test_every_match_says_what_event_it_reports_and_why_in_one_sentence(matcher):
-    (found,) = matcher.match(Item("parliament", "Health Bill: Commons second reading", "MPs voted.", published="2026-06-10"))
+    (found,) = matcher.match(
+        Item("parliament", "Health Bill: Commons second reading", "MPs voted.", published="2026-06-10")
+    )
     assert found.category == "legislation" and found.event is Event.SECOND_READING
     assert found.explanation.startswith("legislation: “health bill” in the title")
     assert "second reading" in found.explanation and found.explanation.count("\n") == 0
@@ -149,7 +151,9 @@ def test_a_summary_brings_in_no_other_category_when_the_title_names_one(matcher)
 def test_a_mention_in_passing_is_not_news_about_the_plan(matcher):
     summary = "The unit supports the shift set out in the 10 Year Health Plan by moving tests closer to home."
     assert ids(matcher, "Hospital opens new endoscopy unit", summary, "2026-05-01") == set()
-    explained = matcher.explain(Item("x", "New teams deliver a commitment in the NHS Long Term Plan", published="2020-01-01"))
+    explained = matcher.explain(
+        Item("x", "New teams deliver a commitment in the NHS Long Term Plan", published="2020-01-01")
+    )
     assert explained.matches == () and "in passing" in explained.sentences()[0]
 
 
@@ -167,4 +171,6 @@ def test_a_new_bill_is_discovered_without_its_milestone_in_the_register(matcher)
 
 def test_the_wrong_health_bill_is_not_the_tracked_one(matcher):
     assert ids(matcher, "Health Bill: committee stage", "the 2009 Health Bill", "2009-02-27") == set()
-    assert ids(matcher, "Health and Social Care Bill consideration of Lords Amendments", published="2012-03-21") == set()
+    assert (
+        ids(matcher, "Health and Social Care Bill consideration of Lords Amendments", published="2012-03-21") == set()
+    )

@@ -48,7 +48,7 @@ def test_a_first_run_adds_evidence_and_queues_every_finding_as_a_proposal(setup)
     assert summary.register_written and not summary.failed
     reg = load_register(register)
     assert reg.milestone("planning-guidance-2027-28") is None  # discovered, but only proposed
-    assert reg.milestone("icb-merger-frimley-surrey-heartlands-icbs-merge") is None
+    assert reg.milestone("icb-merger-frimley-surrey-heartlands") is None
     green = reg.milestone("social-care-green-paper")
     assert green.status == "delayed" and green.published is None and green.history == ()  # untouched
     url = "https://www.gov.uk/government/news/government-publishes-social-care-green-paper"
@@ -147,7 +147,7 @@ def test_a_dry_run_reports_but_writes_nothing(setup):
     summary = go(setup, dry_run=True)
     assert {p.milestone for p in summary.proposals if p.kind == "new-milestone"} == {
         "planning-guidance-2027-28",
-        "icb-merger-frimley-surrey-heartlands-icbs-merge",
+        "icb-merger-frimley-surrey-heartlands",
     }
     assert register.read_bytes() == before and not state.exists()
     assert "Dry run: nothing was written." in summary.to_text()
@@ -185,14 +185,16 @@ def test_match_cli_gives_every_entry_once_with_its_matches(setup, feed_server):
     data = json.loads(result.output)
     assert len(data["entries"]) == 9
     first = data["entries"][0]
-    assert set(first) == {"source", "link", "title", "published", "matches"}
-    assert first["matches"] == [
-        {
-            "milestone": "icb-merger-frimley-surrey-heartlands-icbs-merge",
-            "category": "ics-designation",
-            "rule": "icb-merger",
-        }
-    ]
+    assert set(first) == {"source", "link", "title", "published", "matches", "why"}
+    (found,) = first["matches"]
+    assert (found["milestone"], found["category"], found["rule"], found["event"], found["new"]) == (
+        "icb-merger-frimley-surrey-heartlands",
+        "ics-designation",
+        "icb-merger",
+        "merged",
+        True,
+    )
+    assert first["why"] == [found["explanation"]] and "discovered by watch icb-merger" in found["explanation"]
     assert [e["matches"] for e in data["entries"] if "Workforce" in e["title"]] == [[]]
     assert data["errors"] == [
         {"source": str(FEEDS / "malformed.xml"), "error": "malformed XML at line 4: not well-formed (invalid token)."}
@@ -203,9 +205,23 @@ def test_match_cli_prints_text_and_writes_nothing(setup):
     _, register, _ = setup
     before = register.read_bytes()
     result = run("match", "--register", register, FEEDS / "gov-uk-dhsc.atom")
-    assert "planning-guidance-2027-28 (rule planning-guidance-new-edition)" in result.output
+    assert "-> planning-guidance-2027-28 (" in result.output
     assert "4 entries read, 2 matched" in result.output
     assert register.read_bytes() == before
+
+
+def test_match_explain_says_why_for_every_entry_matched_or_not(setup, feed_server):
+    _, register, _ = setup
+    url = feed_server.url("/nhse.xml")
+    result = run("match", "--explain", "--register", register, FEEDS / "gov-uk-dhsc.atom", url)
+    assert result.exit_code == 0, result.output
+    entries = result.output.count("    -> ")
+    assert entries == 9 and result.output.count("       why: ") >= entries
+    assert (
+        "why: planning-guidance: " in result.output
+        and "about planning-guidance-2027-28 (new: discovered" in result.output
+    )
+    assert "why: no match: no concept of any category" in result.output
 
 
 def test_many_feeds_are_parsed_in_worker_processes_with_the_same_result(feed_server, tmp_path, monkeypatch):

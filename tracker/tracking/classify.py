@@ -18,6 +18,9 @@ from tracker.tracking.phrases import find, phrase_test
 
 TITLE_WINDOW = 5  # words before a concept that may hold a passing phrase ("a commitment in the ...")
 SUMMARY_WINDOW = 8
+DEFAULT_EVENT = (
+    Event.UPDATE
+)  # no event words: measured on the dev corpus, "update" agrees with more labels than "published"
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class Classifier:
                 for test, phrase in zip(tests, phrases, strict=True):
                     if find(test, padded):
                         return event, phrase
-        return Event.UPDATE, None
+        return DEFAULT_EVENT, None
 
     def _miss(self, misses: list[_Miss], padded: str, context: str, summary: str = "") -> tuple[NearMiss, str] | None:
         for m in misses:
@@ -158,13 +161,16 @@ class Classifier:
         rejected: list[Rejection] = []
         # A title that names any category's subject says what the item is about: its
         # summary then brings in no other category (a summary mentions much in passing).
+        lead = s
         if s and any(self._names(c, t) for _, concepts, _ in self.categories for c in concepts):
             s = ""
         for category, concepts, misses in self.categories:
-            miss = self._miss(misses, t, t + s, s)
+            miss = self._miss(misses, t, t + lead, lead)
             if miss:
                 got = self._concept(concepts, t, s, TITLE_WINDOW, day, False)
-                if isinstance(got, tuple) or (s and isinstance(self._concept(concepts, s, t, SUMMARY_WINDOW, day, True), tuple)):
+                if isinstance(got, tuple) or (
+                    s and isinstance(self._concept(concepts, s, t, SUMMARY_WINDOW, day, True), tuple)
+                ):
                     rejected.append(Rejection(category, f"near miss {miss[0].id} (“{miss[1]}” in the title)", True))
                 continue
             got = self._concept(concepts, t, s, TITLE_WINDOW, day, False)
@@ -174,7 +180,11 @@ class Classifier:
                 got = self._concept(concepts, s, t, SUMMARY_WINDOW, day, True)
                 where = "summary"
                 # a near miss before the concept is the summary's subject; after it, a detail
-                smiss = self._miss(misses, s[: find(phrase_test(got[1]), s) or 0] + " ", t + s) if isinstance(got, tuple) else None
+                smiss = (
+                    self._miss(misses, s[: find(phrase_test(got[1]), s) or 0] + " ", t + s)
+                    if isinstance(got, tuple)
+                    else None
+                )
                 if isinstance(got, tuple) and smiss:
                     rejected.append(
                         Rejection(category, f"named only in the summary, beside near miss {smiss[0].id} (“{smiss[1]}”)")

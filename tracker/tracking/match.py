@@ -22,11 +22,12 @@ from tracker.register.model import Category, Milestone, Register, Rule, Watch
 from tracker.tracking.classify import Classifier, Finding, Rejection
 from tracker.tracking.normalise import normalise
 from tracker.tracking.phrases import PLACEHOLDER as _PLACEHOLDER
-from tracker.tracking.phrases import find, phrase_pattern, phrase_test, years_in
+from tracker.tracking.phrases import phrase_pattern, phrase_test, years_in
 
 __all__ = ["Event", "Explanation", "Item", "Match", "Matcher", "phrase_pattern", "rule_values", "slug"]
 _LEAD = re.compile(r"(?<=[a-z0-9)”’'\"][.!?])\s+(?=[A-Z“‘'\"])")  # where a summary's first sentence ends
 NEAR = 550  # days: a milestone this near in time may hold news that names no edition or rule
+
 
 @dataclass(frozen=True)
 class Item:
@@ -226,7 +227,9 @@ class Matcher:
             if _values(compiled, title, text, words[compiled.field]) is not None:
                 finding = by_category.get(m.category)
                 event, phrase = (
-                    (finding.event, finding.event_phrase) if finding else self.classifier.event(m.category, title, summary)
+                    (finding.event, finding.event_phrase)
+                    if finding
+                    else self.classifier.event(m.category, title, summary)
                 )
                 where = "title" if compiled.field == "title" else "title or summary"
                 why = f"{m.category}: rule {rule.id} matched the {where}; about {m.id} (its own rule); " + _event(
@@ -236,9 +239,10 @@ class Matcher:
         covered = {m.category for m in found.values()}
         if self.vocabulary.empty:  # no vocabulary: the watches alone discover, as they always did
             for w, compiled in self.watches:
-                if w.category not in covered and (values := _values(compiled, title, text, words[compiled.field])):
-                    match = self._discovered(w, values, item, title, text, None)
-                    found.setdefault(match.milestone, match)
+                values = _values(compiled, title, text, words[compiled.field]) if w.category not in covered else None
+                if values is not None:
+                    discovered = self._discovered(w, values, item, title, text, None)
+                    found.setdefault(discovered.milestone, discovered)
             return Explanation(tuple(found.values()), tuple(rejections))
         for f in findings:
             if f.category in covered:
@@ -246,8 +250,11 @@ class Matcher:
             match = self._attribute(f, item, title, summary, text, words)
             if match is None:
                 rejections.append(
-                    Rejection(f.category, f"{f.sentence()}, but no milestone of the register is near it in time "
-                              "and no watch discovers one")
+                    Rejection(
+                        f.category,
+                        f"{f.sentence()}, but no milestone of the register is near it in time "
+                        "and no watch discovers one",
+                    )
                 )
             elif match.milestone not in found:
                 found[match.milestone] = match
@@ -262,11 +269,15 @@ class Matcher:
         when = _when(item.day)
 
         def nearest(cands: list[_Known]) -> _Known:
-            """News usually follows what it is about: the latest milestone on or before the item, else the nearest."""
+            """News follows what it is about (the latest milestone on or before the item); a delay or a consultation precedes it."""
             if when is None:
                 return max(cands, key=lambda k: k.when or dt.date.min)
+            if f.event in (Event.DELAYED, Event.CONSULTATION):  # news of what is still to come
+                after = [k for k in cands if k.when and k.when >= when]
+                if after:
+                    return min(after, key=lambda k: k.when or dt.date.max)
             before = [k for k in cands if k.when and k.when <= when]
-            if before and f.event not in (Event.DELAYED, Event.CONSULTATION):
+            if before:
                 return max(before, key=lambda k: k.when or dt.date.min)
             return min(cands, key=lambda k: abs((k.when - when).days) if k.when else 10**6)
 
@@ -279,7 +290,10 @@ class Matcher:
             if exact:
                 return made(nearest(exact), f"edition year {y}")
         for w, compiled in self.watches:
-            if w.category == f.category and (values := _values(compiled, title, text, words[compiled.field])) is not None:
+            if (
+                w.category == f.category
+                and (values := _values(compiled, title, text, words[compiled.field])) is not None
+            ):
                 return self._discovered(w, values, item, title, text, f)
         for y in named:
             spans = [k for k in known if y in k.years]
@@ -301,7 +315,11 @@ class Matcher:
         category = self.known[mid].category if mid in self.known else w.category
         event, phrase = (f.event, f.event_phrase) if f else self.classifier.event(category, title, text)
         lead = f.sentence() if f else f"{category}: watch {w.id} matched"
-        how = f"already in the register, found by watch {w.id}" if mid in self.known else f"new: discovered by watch {w.id}"
+        how = (
+            f"already in the register, found by watch {w.id}"
+            if mid in self.known
+            else f"new: discovered by watch {w.id}"
+        )
         why = f"{lead}; about {mid} ({how}); {_event(event, phrase)}"
         return Match(mid, category, w.id, (), w, tuple(sorted(values.items())), event=event, explanation=why)
 
