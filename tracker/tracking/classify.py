@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from tracker.config.matching import Concept, Event, NearMiss, Vocabulary
 from tracker.register.model import Category
-from tracker.tracking.phrases import find, phrase_test
+from tracker.tracking.normalise import normalise
+from tracker.tracking.phrases import PLACEHOLDER, find, phrase_test
 
 TITLE_WINDOW = 5  # words before a concept that may hold a passing phrase ("a commitment in the ...")
 SUMMARY_WINDOW = 8
@@ -68,6 +69,17 @@ def _tests(phrases: tuple[str, ...]) -> tuple[str | re.Pattern, ...]:
     return tuple(phrase_test(p) for p in phrases)
 
 
+def _key_words(phrases: list[str]) -> frozenset[str] | None:
+    """One word every phrase needs (its longest, likely its rarest); None if a phrase has no plain word."""
+    keys: set[str] = set()
+    for phrase in phrases:
+        plain = [w for w in normalise(PLACEHOLDER.sub(" ", phrase)).split() if w]
+        if not plain:
+            return None
+        keys.add(max(plain, key=len))
+    return frozenset(keys)
+
+
 def _in_window(day: str | None, c: Concept) -> bool:
     if not day:
         return True  # undated: nothing to say it is out of its time
@@ -88,6 +100,9 @@ class Classifier:
             )
             for words in vocabulary.categories
         ]
+        # A quick necessary condition: a category's concept can be named only if the text
+        # holds the key word of one of its wordings. Most feed items fail it at once.
+        self.triggers = [_key_words([p for c in words.concepts for p in c.any]) for words in vocabulary.categories]
         self.passing = list(zip(_tests(vocabulary.passing), vocabulary.passing, strict=True))
         self.events = [(rule.event, set(rule.categories), _tests(rule.any), rule.any) for rule in vocabulary.events]
 
@@ -162,9 +177,15 @@ class Classifier:
         # A title that names any category's subject says what the item is about: its
         # summary then brings in no other category (a summary mentions much in passing).
         lead = s
-        if s and any(self._names(c, t) for _, concepts, _ in self.categories for c in concepts):
+        words = set(title.split()) | set(summary.split())
+        live = [
+            cat
+            for cat, trig in zip(self.categories, self.triggers, strict=True)
+            if trig is None or not trig.isdisjoint(words)
+        ]
+        if s and any(self._names(c, t) for _, concepts, _ in live for c in concepts):
             s = ""
-        for category, concepts, misses in self.categories:
+        for category, concepts, misses in live:
             miss = self._miss(misses, t, t + lead, lead)
             if miss:
                 got = self._concept(concepts, t, s, TITLE_WINDOW, day, False)

@@ -216,7 +216,8 @@ class Matcher:
         words = {"title": frozenset(title.split()), "text": frozenset(text.split())}
         # The vocabulary reads the summary's lead sentence: it states the subject; later
         # sentences mention much in passing.
-        lead = normalise(_LEAD.split(item.summary, maxsplit=1)[0]) if summary else ""
+        sentences = _LEAD.split(item.summary, maxsplit=1) if summary else []
+        lead = normalise(sentences[0]) if len(sentences) > 1 else summary
         findings, rejections = self.classifier.classify(title, lead, item.day)
         by_category = {f.category: f for f in findings}
         vetoed = {r.category for r in rejections if r.near_miss}
