@@ -55,7 +55,7 @@ def test_a_first_run_adds_evidence_and_queues_every_finding_as_a_proposal(setup)
     assert url in [e.url for e in green.evidence]  # evidence stays automatic
     proposals = {p.milestone: p for p in reg.pending}
     assert set(proposals) == {
-        "planning-guidance-2027-28", "icb-merger-frimley-surrey-heartlands-icbs-merge", "social-care-green-paper",
+        "planning-guidance-2027-28", "icb-merger-frimley-surrey-heartlands", "social-care-green-paper",
     }  # fmt: skip
     edition = proposals["planning-guidance-2027-28"]
     assert edition.kind == "new-milestone" and edition.set == {"status": "published", "published": "2026-11-20"}
