@@ -33,11 +33,12 @@ validate: $(STAMP)
 
 # The briefing pack: `tracker pack` checks every config file (as `make validate` does)
 # before it builds, so one process does both and stays well under 2 s.
+# With several trusts: make pack ARGS="--trust NAME" or ARGS="--all-trusts".
 pack: $(STAMP)
-	$(TRACKER) pack
+	$(TRACKER) pack $(ARGS)
 
 pdf: $(STAMP)
-	$(TRACKER) pack --pdf
+	$(TRACKER) pack --pdf $(ARGS)
 
 system-packages:
 	@sh tests/system-packages.sh

@@ -1,7 +1,8 @@
 """The `distribute-pack` flow: send the approved pack to the governors.
 
 Run by hand (from the Prefect UI or `prefect deployment run`), never on a schedule:
-a person approves the pack first. It calls the same `send_pack` as `tracker send`.
+a person approves the pack first. It calls the same `send_pack` as `tracker send`;
+with several trusts, `trust` names whose pack goes to whose governors (required).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.exceptions import MissingContextError
 
+from tracker.config.trusts import select_trusts
 from tracker.config.workspace import Workspace
 from tracker.core.dates import utc_now
 from tracker.distribution.delivery import DeliveryStatus
@@ -28,15 +30,16 @@ def distribute_pack(
     resend: bool = False,
     allow_draft: bool = False,
     project_dir: str | None = None,
+    trust: str | None = None,
 ) -> dict:
-    """Email the pack for `meeting` (default: the next meeting) and return the delivery report."""
+    """Email `trust`'s pack for `meeting` (default: the next meeting) to `trust`'s governors; return the report."""
     try:
         logger = get_run_logger()
     except MissingContextError:  # called as distribute_pack.fn(...)
         logger = logging.getLogger("tracker.distribution")
     # Entry point: the environment is read here and handed to the core in the workspace.
     root = Path(project_dir or os.environ.get("TRACKER_PROJECT_DIR") or Path.cwd())
-    ws = Workspace(root / "config", root / "outputs", env=dict(os.environ), clock=utc_now)
+    (ws,) = select_trusts(Workspace(root / "config", root / "outputs", env=dict(os.environ), clock=utc_now), trust)
     report = send_pack(
         ws,
         meeting=dt.date.fromisoformat(meeting) if meeting else None,

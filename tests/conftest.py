@@ -27,6 +27,41 @@ def config_dir(tmp_path: Path) -> Path:
     return tmp_path / "config"
 
 
+def add_trust(
+    config_dir: Path,
+    name: str,
+    *,
+    system: str | None = None,
+    questions: bool = True,
+    governors: int | None = 2,
+) -> Path:
+    """One trust of a multi-trust deployment, in config/trusts/, made from the shipped files:
+    its profile (short name = file name, its own secretary), its own questions whose first
+    position names it, and (unless `governors` is None) its own governors list of that many
+    people at @<name>.example.org. Returns config/trusts/."""
+    trusts = config_dir / "trusts"
+    trusts.mkdir(exist_ok=True)
+    text = (config_dir / "trust.yaml").read_text()
+    text = text.replace("name: Fernbrook NHS Foundation Trust (fictional example)", f"name: {name.title()} NHS Trust")
+    text = text.replace("short_name: fernbrook", f"short_name: {name}").replace("../templates/", "../../templates/")
+    text = text.replace("Alex Morgan (fictional)", f"{name.title()} Secretary")
+    text = text.replace("company.secretary@example.org", f"secretary@{name}.example.org")
+    if system:
+        text = text.replace("system: frimley", f"system: {system}")
+    (trusts / f"{name}.yaml").write_text(text)
+    if questions:
+        q = (config_dir / "questions.yaml").read_text()
+        q = q.replace("We are part of the Frimley integrated care system", f"{name.title()}'s own position:")
+        (trusts / f"{name}.questions.yaml").write_text(q)
+    if governors is not None:
+        people = "".join(
+            f"  - {{name: {name.title()} Governor {i}, email: governor{i}@{name}.example.org, type: public}}\n"
+            for i in range(1, governors + 1)
+        )
+        (trusts / f"{name}.governors.yaml").write_text(f"trust: {name}\ngovernors:\n{people}")
+    return trusts
+
+
 @pytest.fixture
 def small_register(tmp_path: Path) -> Path:
     path = tmp_path / "register.yaml"

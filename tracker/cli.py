@@ -2,6 +2,12 @@
 
 Every command takes `--config` and `--outputs`, builds one Workspace from them, and
 passes it down. Any TrackerError becomes one line on stderr and exit status 2.
+
+Every command that reads or writes one trust's data (its pack, approval, governors,
+deliveries, digest) takes `@trust_option()`: `--trust NAME`, and with
+`trust_option(all_trusts=True)` also `--all-trusts`. The command receives a
+`TrustChoice` and works on `choice.workspaces(ws)`, one Workspace per trust chosen;
+with many trusts, nothing is ever done for a trust nobody named.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +97,89 @@ def workspace(config_dir: Path, outputs_dir: Path, **overrides: Path | None) -> 
     return Workspace(Path(config_dir), Path(outputs_dir), env=os.environ, clock=utc_now).with_overrides(**overrides)
 
 
+@dataclass(frozen=True)
+class TrustChoice:
+    """What `--trust NAME` / `--all-trusts` chose."""
+
+    name: str | None = None
+    every: bool = False
+    old_file: Path | None = None  # `--trust FILE` of earlier releases (pack and validate), for one more release
+    offers_all: bool = False  # the command also takes --all-trusts
+
+    def workspaces(self, ws: Workspace) -> list[Workspace]:
+        """One Workspace per trust chosen; with many trusts and no choice, a clear error (never a guess)."""
+        from tracker.config.trusts import select_trusts
+
+        if self.old_file is not None:
+            return [ws.with_overrides(trust=self.old_file)]
+        return select_trusts(
+            ws, self.name, self.every, "--trust NAME or --all-trusts" if self.offers_all else "--trust NAME"
+        )
+
+
+def _is_path(value: str) -> bool:
+    return value.endswith((".yaml", ".yml")) or "/" in value or os.sep in value
+
+
+def trust_option(*, all_trusts: bool = False, old_file: bool = False) -> Callable:
+    """`--trust NAME` (and `--all-trusts`): which trust's data the command reads or writes.
+
+    The decorated command gets `trusts: TrustChoice`. NAME is the trust's short name,
+    which is also its file name in config/trusts/. `old_file` keeps the earlier
+    `--trust FILE` (a path to a trust profile) working for one more release, with a warning.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args: Any, trust: str | None = None, all_trusts_flag: bool = False, **kw: Any) -> Any:
+            if trust is not None and all_trusts_flag:
+                raise click.UsageError("--trust and --all-trusts cannot be used together")
+            choice = TrustChoice(every=all_trusts_flag, offers_all=all_trusts)
+            if trust is not None and _is_path(trust):
+                if not old_file:
+                    raise click.BadParameter(
+                        f"{trust!r} looks like a file: give the trust's name (its file name in CONFIG/trusts/, "
+                        "without .yaml)",
+                        param_hint="--trust",
+                    )
+                _warn(
+                    "--trust FILE is deprecated and will be removed in the next release; use --config, or --trust NAME"
+                )
+                choice = TrustChoice(old_file=Path(trust))
+            elif trust is not None:
+                choice = TrustChoice(name=trust, offers_all=all_trusts)
+            return fn(*args, trusts=choice, **kw)
+
+        if all_trusts:
+            wrapper = click.option(
+                "--all-trusts", "all_trusts_flag", is_flag=True,
+                help="Every trust in CONFIG/trusts/ (or the one trust of CONFIG/trust.yaml).",
+            )(wrapper)  # fmt: skip
+        return click.option(
+            "--trust", "trust", metavar="NAME",
+            help="The trust, by its name in CONFIG/trusts/ (needed when there are several).",
+        )(wrapper)  # fmt: skip
+
+    return decorate
+
+
+def each_trust(choice: TrustChoice, ws: Workspace, run: Callable[[Workspace], None]) -> None:
+    """Run `run` for each trust chosen; with --all-trusts one trust's failure is reported and the rest go on."""
+    chosen = choice.workspaces(ws)
+    failed: list[str] = []
+    for one in chosen:
+        try:
+            run(one)
+        except TrackerError as exc:
+            if not choice.every:
+                raise
+            name = one.trust_id or "trust"
+            click.secho(f"{name}: Error: {exc}", err=True, fg="red")
+            failed.append(name)
+    if failed:
+        raise TrackerError(f"{len(failed)} of {len(chosen)} trusts failed: {', '.join(failed)}")
+
+
 meeting_option = click.option(
     "--meeting",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -114,16 +204,21 @@ def cli() -> None:
 
 @command(cli, "validate", "tracker validate --config config")
 @workspace_options
+@trust_option(old_file=True)
 @click.option("--register", type=click.Path(path_type=Path), help="Register file, if not the one in --config.")
-@click.option("--trust", type=click.Path(path_type=Path), help="Trust profile, if not the one in --config.")
 @click.option("--questions", type=click.Path(path_type=Path), help="Questions file, if not the one in --config.")
 def validate_cmd(
-    config_dir: Path, outputs_dir: Path, register: Path | None, trust: Path | None, questions: Path | None
+    config_dir: Path, outputs_dir: Path, trusts: TrustChoice, register: Path | None, questions: Path | None
 ) -> None:
-    """Check every config file and report every problem as file:line: field: what is wrong."""
+    """Check every config file, every trust's included, and report every problem as file:line: field: what is wrong."""
     from tracker.config.loading import validate
+    from tracker.config.trusts import trust_names, unused_single_trust_files
 
-    ws = workspace(config_dir, outputs_dir, register=register, trust=trust, questions=questions)
+    ws = workspace(config_dir, outputs_dir, register=register, questions=questions)
+    if trusts.name is not None:
+        (ws,) = trusts.workspaces(ws)
+    elif trusts.old_file is not None:
+        ws = ws.with_overrides(trust=trusts.old_file)
     problems = validate(ws)
     for p in problems:
         click.echo(str(p))
@@ -132,6 +227,17 @@ def validate_cmd(
         raise TrackerError(
             f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {files} file{'s' if files > 1 else ''}"
         )
+    shared = [p for p in (ws.register, ws.sources, ws.matching) if p.exists()]
+    names = [ws.trust_id] if ws.trust_id else trust_names(ws)
+    if names:
+        for unused in unused_single_trust_files(ws):
+            _warn(f"{unused} is not read: with trusts in {ws.trusts_dir}/, each trust has its own files there")
+        n = len(names)
+        click.echo(
+            f"OK: {', '.join(map(str, shared))} and the files of {n} trust{'s' if n > 1 else ''}"
+            f" in {ws.trusts_dir} ({', '.join(names)}) are valid."
+        )
+        return
     checked = [ws.register, ws.trust, ws.questions] + [p for p in (ws.sources, ws.matching, ws.governors) if p.exists()]
     click.echo(f"OK: {', '.join(map(str, checked))} are valid.")
 
@@ -331,18 +437,13 @@ def review_reject_cmd(ctx: click.Context, ids: tuple[str, ...], everything: bool
 
 @command(cli, "pack", "tracker pack --meeting 2026-12-10 --pdf")
 @workspace_options
+@trust_option(all_trusts=True, old_file=True)
 @meeting_option
 @click.option("--pdf", is_flag=True, default=None, help="Also write a PDF copy (needs LibreOffice).")
 @click.option(
     "--force", is_flag=True, help="Rebuild over a pack already approved as FINAL (starts a new draft version)."
 )
-@click.option(
-    "--all-trusts",
-    is_flag=True,
-    help="Build one pack per trust in CONFIG/trusts/*.yaml (each in OUTPUTS/packs/<name>/).",
-)
 @json_option
-@renamed("--trust", "trust", "use --config")
 @renamed("--register", "register", "use --config")
 @renamed("--questions", "questions", "use --config")
 @renamed("--sources", "sources", "use --config")
@@ -351,44 +452,78 @@ def review_reject_cmd(ctx: click.Context, ids: tuple[str, ...], everything: bool
 def pack_cmd(
     config_dir: Path,
     outputs_dir: Path,
+    trusts: TrustChoice,
     meeting: dt.datetime | None,
     pdf: bool | None,
     force: bool,
-    all_trusts: bool,
     as_json: bool,
     **old: Path | None,
 ) -> None:
-    """Build the council of governors briefing pack (.docx) and its manifest."""
+    """Build the council of governors briefing pack (.docx) and its manifest.
+
+    With several trusts (CONFIG/trusts/), name one with --trust NAME or build every
+    trust's with --all-trusts; each trust's packs go in OUTPUTS/trusts/NAME/packs/.
+    """
     from tracker.config.loading import check_register
-    from tracker.orchestration.schedule import PackJob, PackSkipped, pack_jobs, run_pack_job
+    from tracker.orchestration.schedule import PackJob, PackSkipped, run_pack_job
 
     ws = workspace(config_dir, outputs_dir, **{k.removeprefix("old_"): v for k, v in old.items()})
-    jobs = pack_jobs(ws) if all_trusts else [PackJob(ws.trust.stem, ws)]
     register, _ = check_register(ws)  # once, for every trust (any problem is reported with the rest below)
     built = []
-    for job in jobs:
+
+    def build(one: Workspace) -> None:
+        job = PackJob(one.trust_id or "", one)
         result = run_pack_job(job, meeting=_day(meeting), pdf=pdf, force=force, register=register)
         assert not isinstance(result, PackSkipped)  # only a scheduled run (when_due) skips
+        name = result.manifest.trust
         for note in result.notes:
-            click.echo(f"{job.name}: {note}" if all_trusts else note, err=True)
-        built.append({"trust": job.name, "pack": str(result.docx), "manifest": str(result.manifest_path)})
-    if as_json:
-        one = {k: built[0][k] for k in ("pack", "manifest")}
-        click.echo(json.dumps({"packs": built} if all_trusts else one))
-    else:
-        click.echo("\n".join(b["pack"] for b in built))
+            click.echo(f"{name}: {note}" if trusts.every else note, err=True)
+        built.append({"trust": name, "pack": str(result.docx), "manifest": str(result.manifest_path)})
+        if not as_json:
+            click.echo(str(result.docx))
+
+    try:
+        each_trust(trusts, ws, build)
+    finally:
+        if as_json and built:
+            one = {k: built[0][k] for k in ("pack", "manifest")}
+            click.echo(json.dumps({"packs": built} if trusts.every else one))
 
 
 @command(cli, "approve", "tracker approve outputs/packs/2026-12-10 --by 'Alex Morgan'")
 @workspace_options
-@click.argument("pack", type=click.Path(path_type=Path))
+@trust_option()
+@meeting_option
+@click.argument("pack", type=click.Path(path_type=Path), required=False)
 @click.option("--by", required=True, help="Who approves the pack (usually the company secretary).")
 @json_option
-def approve_cmd(config_dir: Path, outputs_dir: Path, pack: Path, by: str, as_json: bool) -> None:
-    """Mark a reviewed pack FINAL (PACK is the .docx or its meeting folder); nothing else in it changes."""
+def approve_cmd(
+    config_dir: Path,
+    outputs_dir: Path,
+    trusts: TrustChoice,
+    meeting: dt.datetime | None,
+    pack: Path | None,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Mark a reviewed pack FINAL; nothing else in it changes.
+
+    PACK is the .docx or its meeting folder; without it, the pack for --meeting (default:
+    the next meeting) of the trust (--trust NAME when there are several). With --trust,
+    a PACK that is another trust's is refused.
+    """
+    from tracker.config.profiles import load_trust
     from tracker.pack.approve import approve
 
-    result = approve(pack, by, workspace(config_dir, outputs_dir).now())
+    ws = workspace(config_dir, outputs_dir)
+    trust = None
+    if pack is None or trusts.name is not None:
+        (ws,) = trusts.workspaces(ws)
+        trust = load_trust(ws.trust)
+    if pack is None:
+        assert trust is not None
+        pack = ws.pack_folder(trust.meeting_for(ws.now().date(), _day(meeting)))
+    result = approve(pack, by, ws.now(), trust=trust.short_name if trust else None)
     for note in result.notes:
         click.echo(note, err=True)
     if as_json:
@@ -402,17 +537,19 @@ def approve_cmd(config_dir: Path, outputs_dir: Path, pack: Path, by: str, as_jso
 
 @command(cli, "send", "tracker send --dry-run")
 @workspace_options
+@trust_option()
 @meeting_option
 @click.option("--dry-run", is_flag=True, help="Write .eml files to OUTPUTS/outbox/<meeting>/ instead of sending.")
 @click.option("--only", multiple=True, metavar="EMAIL", help="Send only to this governor (repeatable).")
 @click.option("--resend", is_flag=True, help="Send again to governors already sent this version.")
 @click.option("--allow-draft", is_flag=True, help="Send a pack nobody has approved yet.")
-@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: CONFIG/governors.yaml).")
+@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: the trust's own).")
 @json_option
 @renamed("--packs", "packs", "use --outputs (packs are in OUTPUTS/packs)")
 def send_cmd(
     config_dir: Path,
     outputs_dir: Path,
+    trusts: TrustChoice,
     meeting: dt.datetime | None,
     dry_run: bool,
     only: tuple[str, ...],
@@ -425,14 +562,16 @@ def send_cmd(
     """Email the approved pack to each active governor, one message each, and log every answer.
 
     \b
-    SMTP: the `email:` block of trust.yaml, or TRACKER_SMTP_HOST, TRACKER_SMTP_PORT,
+    Only the trust's own pack goes to the trust's own governors: a pack whose manifest
+    names another trust is refused. With several trusts, --trust NAME is required.
+    SMTP: the `email:` block of the trust's profile, or TRACKER_SMTP_HOST, TRACKER_SMTP_PORT,
     TRACKER_SMTP_USER, TRACKER_SMTP_SECURITY (starttls|tls|none), TRACKER_SMTP_FROM;
     the password only from TRACKER_SMTP_PASSWORD. Without a host, this is a dry run.
     """
     from tracker.distribution.delivery import DeliveryStatus
     from tracker.distribution.send import send_pack
 
-    ws = workspace(config_dir, outputs_dir, governors=governors, packs=old_packs)
+    (ws,) = trusts.workspaces(workspace(config_dir, outputs_dir, governors=governors, packs=old_packs))
     report = send_pack(
         ws, meeting=_day(meeting), dry_run=dry_run, only=tuple(only), resend=resend, allow_draft=allow_draft, warn=_warn
     )
@@ -453,28 +592,51 @@ def send_cmd(
         )
 
 
-@command(cli, "status", "tracker status")
+@command(cli, "status", "tracker status --all-trusts")
 @workspace_options
+@trust_option(all_trusts=True)
 @meeting_option
-@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: CONFIG/governors.yaml).")
+@click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: the trust's own).")
 @json_option
 def status_cmd(
-    config_dir: Path, outputs_dir: Path, meeting: dt.datetime | None, governors: Path | None, as_json: bool
+    config_dir: Path,
+    outputs_dir: Path,
+    trusts: TrustChoice,
+    meeting: dt.datetime | None,
+    governors: Path | None,
+    as_json: bool,
 ) -> None:
-    """Show whether the next meeting's pack is built, approved and sent, and to whom."""
+    """Show whether the next meeting's pack is built, approved and sent, and to whom.
+
+    With --all-trusts, one line per trust.
+    """
     from tracker.config.profiles import load_trust
     from tracker.distribution.send import load_governor_list
-    from tracker.distribution.status import describe, load_status
+    from tracker.distribution.status import describe, load_status, summary_line
 
-    ws = workspace(config_dir, outputs_dir, governors=governors)
-    trust = load_trust(ws.trust)
-    day = trust.meeting_for(ws.now().date(), _day(meeting))
-    status = load_status(ws, load_governor_list(ws, _warn), day)
-    click.echo(json.dumps(status.to_json(), indent=2) if as_json else "\n".join(describe(status)))
+    everyone: dict[str, Any] = {}
+
+    def show(ws: Workspace) -> None:
+        trust = load_trust(ws.trust)
+        day = trust.meeting_for(ws.now().date(), _day(meeting))
+        status = load_status(ws, trust.short_name, load_governor_list(ws, trust, _warn), day)
+        if trusts.every:
+            everyone[trust.short_name] = status.to_json()
+            if not as_json:
+                click.echo(f"{trust.short_name}: {summary_line(status)}")
+        else:
+            click.echo(json.dumps(status.to_json(), indent=2) if as_json else "\n".join(describe(status)))
+
+    try:
+        each_trust(trusts, workspace(config_dir, outputs_dir, governors=governors), show)
+    finally:
+        if as_json and trusts.every:
+            click.echo(json.dumps({"trusts": everyone}, indent=2))
 
 
 @command(cli, "digest", "tracker digest --dry-run")
 @workspace_options
+@trust_option(all_trusts=True)
 @click.option("--dry-run", is_flag=True, help="Write the .eml to OUTPUTS/outbox/digest/ instead of sending.")
 @click.option("--always", is_flag=True, help="Send a short 'nothing new' message when there is nothing to report.")
 @click.option(
@@ -483,17 +645,20 @@ def status_cmd(
     metavar="DATE",
     help="Cover from this time (UTC), not the last digest.",
 )
-def digest_cmd(config_dir: Path, outputs_dir: Path, dry_run: bool, always: bool, since: dt.datetime | None) -> None:
-    """Send the company secretary one message: what the tracker found since the last digest."""
+def digest_cmd(
+    config_dir: Path, outputs_dir: Path, trusts: TrustChoice, dry_run: bool, always: bool, since: dt.datetime | None
+) -> None:
+    """Send the company secretary one message: what the tracker found since the last digest.
+
+    Each trust's secretary gets their own digest (--all-trusts: every trust's).
+    """
     from tracker.distribution.digest import run_digest
 
-    result = run_digest(
-        workspace(config_dir, outputs_dir),
-        dry_run=dry_run,
-        always=always,
-        since=since.replace(tzinfo=dt.UTC) if since else None,
-    )
-    click.echo(result.detail)
+    def one(ws: Workspace) -> None:
+        result = run_digest(ws, dry_run=dry_run, always=always, since=since.replace(tzinfo=dt.UTC) if since else None)
+        click.echo(f"{ws.trust_id}: {result.detail}" if trusts.every and ws.trust_id else result.detail)
+
+    each_trust(trusts, workspace(config_dir, outputs_dir), one)
 
 
 # -- orchestration -------------------------------------------------------------

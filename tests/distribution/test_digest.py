@@ -157,3 +157,31 @@ def test_a_source_that_recovers_is_news_and_is_listed(config, outputs, smtp_serv
     assert result.sent
     text = smtp_server.handler_obj.received[0].message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Sources working again (1):\n  - NHS England news" in text  # the source's title, never its slug
+
+
+def test_with_several_trusts_each_secretary_gets_their_own_digest_and_each_trust_keeps_its_own_time(
+    config, outputs, smtp_server, monkeypatch
+):
+    from tests.conftest import add_trust
+
+    add_trust(config, "alder")
+    add_trust(config, "birch")
+    findings(config)
+    for key, value in env_for(smtp_server).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("TRACKER_SMTP_USER", raising=False)
+    monkeypatch.delenv("TRACKER_SMTP_FROM", raising=False)
+    result = run("digest", "--all-trusts", "--config", config, "--outputs", outputs, "--since", "2026-11-15")
+    assert result.exit_code == 0, result.output
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["alder", "birch"]
+    got = {r.rcpt_tos[0]: r.message for r in smtp_server.handler_obj.received}
+    assert set(got) == {"secretary@alder.example.org", "secretary@birch.example.org"}  # never Fernbrook's
+    assert got["secretary@alder.example.org"]["Subject"].startswith("Alder NHS Trust: policy tracker digest")
+    assert got["secretary@birch.example.org"]["Subject"].startswith("Birch NHS Trust: policy tracker digest")
+    assert (outputs / "trusts/alder/state/digest.json").is_file() and (
+        outputs / "trusts/birch/state/digest.json"
+    ).is_file()
+
+    # alder's digest time moved on; birch's own digest is independent of it
+    again = run("digest", "--trust", "alder", "--config", config, "--outputs", outputs)
+    assert again.exit_code == 0 and "nothing new since" in again.stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import docx
 import pytest
@@ -316,3 +317,149 @@ def test_a_dry_run_needs_no_password_but_a_real_send_does(pack_outputs):
     with pytest.raises(TrackerError, match="TRACKER_SMTP_PASSWORD is not: set it in the environment"):
         send(pack_outputs, env)
     assert log(pack_outputs) == []
+
+
+# -- many trusts: one trust's pack never reaches another trust's governors ----------
+
+
+@pytest.fixture
+def two_trusts(config_dir, tmp_path):
+    """A deployment serving alder and birch (two governors each), each with an approved pack for MEETING."""
+    from tests.conftest import add_trust, run
+
+    add_trust(config_dir, "alder")
+    add_trust(config_dir, "birch")
+    outputs = tmp_path / "outputs"
+    built = run("pack", "--all-trusts", "--config", config_dir, "--outputs", outputs, "--meeting", MEETING)
+    assert built.exit_code == 0, built.output
+    for name in ("alder", "birch"):
+        approved = run(
+            "approve", "--trust", name, "--meeting", MEETING, "--by", f"{name} secretary",
+            "--config", config_dir, "--outputs", outputs,
+        )  # fmt: skip
+        assert approved.exit_code == 0, approved.output
+    return config_dir, outputs
+
+
+def send_as(two_trusts, trust: str, *extra):
+    """`tracker send --trust TRUST` as a user types it (SMTP settings from the environment)."""
+    from tests.conftest import run
+
+    config, outputs = two_trusts
+    return run("send", "--trust", trust, "--config", config, "--outputs", outputs, "--meeting", MEETING, *extra)
+
+
+@pytest.fixture
+def smtp_env(smtp_server, monkeypatch):
+    for key, value in env_for(smtp_server).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("TRACKER_SMTP_USER", raising=False)
+    monkeypatch.delenv("TRACKER_SMTP_FROM", raising=False)
+    return smtp_server
+
+
+def test_a_trusts_pack_goes_to_its_own_governors_only_from_and_signed_by_its_own_secretary(two_trusts, smtp_env):
+    result = send_as(two_trusts, "alder")
+    assert result.exit_code == 0, result.output
+    received = smtp_env.handler_obj.received
+    assert sorted(e for r in received for e in r.rcpt_tos) == [
+        "governor1@alder.example.org",
+        "governor2@alder.example.org",
+    ]
+    for got in received:
+        msg = got.message
+        assert got.mail_from == "secretary@alder.example.org"
+        assert msg["From"].addresses[0].display_name == "Alder Secretary"
+        assert "Alder NHS Trust" in msg["Subject"]
+        assert "Alder Secretary\r\nCompany secretary, Alder NHS Trust" in msg.get_body(("plain",)).get_content()
+        assert attachment(msg).get_filename().startswith("alder-governors-briefing-")
+    _, outputs = two_trusts
+    assert (outputs / "trusts/alder/deliveries" / f"{MEETING}.json").is_file()
+    assert not (outputs / "trusts/birch/deliveries").exists() and not (outputs / "deliveries").exists()
+
+
+def copy_pack(outputs, source: str, target: str) -> None:
+    """Someone copies one trust's pack folder over another's (the files and their manifest)."""
+    folder = outputs / "trusts" / target / "packs" / MEETING.isoformat()
+    shutil.rmtree(folder)
+    shutil.copytree(outputs / "trusts" / source / "packs" / MEETING.isoformat(), folder)
+
+
+@pytest.mark.parametrize(("source", "target"), [("alder", "birch"), ("birch", "alder")])
+def test_a_pack_of_another_trust_in_a_trusts_folder_is_refused_and_nothing_is_sent(
+    two_trusts, smtp_env, source, target
+):
+    _, outputs = two_trusts
+    copy_pack(outputs, source, target)
+    for extra in ((), ("--dry-run",), ("--allow-draft", "--resend")):
+        result = send_as(two_trusts, target, *extra)
+        assert result.exit_code == 2
+        assert f"this pack is {source.title()} NHS Trust's ('{source}'), not {target.title()} NHS Trust's" in (
+            result.stderr
+        )
+    assert smtp_env.handler_obj.received == []
+    assert not (outputs / "trusts" / target / "deliveries").exists()
+    assert not list((outputs / "trusts" / target).glob("outbox/*/*.eml"))
+
+
+def test_pointing_send_at_another_trusts_packs_folder_is_refused(two_trusts, smtp_env):
+    _, outputs = two_trusts
+    result = send_as(two_trusts, "birch", "--packs", outputs / "trusts/alder/packs")
+    assert result.exit_code == 2 and "this pack is Alder NHS Trust's ('alder'), not Birch NHS Trust's" in result.stderr
+    assert smtp_env.handler_obj.received == []
+
+
+def test_pointing_send_at_another_trusts_governors_list_is_refused(two_trusts, smtp_env):
+    config, _ = two_trusts
+    result = send_as(two_trusts, "birch", "--governors", config / "trusts/alder.governors.yaml")
+    assert result.exit_code == 2
+    assert "trust: 'alder' is another trust: this file is where 'birch''s governors are read from" in result.stderr
+    assert smtp_env.handler_obj.received == []
+
+
+def test_the_single_trust_send_refuses_another_trusts_pack(two_trusts, smtp_env):
+    """The report that opened the issue: `tracker send --packs outputs/packs/oakdale` from the
+    single-trust config sent Oakdale's pack to Fernbrook's governors. Now it is refused."""
+    from tests.conftest import run
+
+    config, outputs = two_trusts
+    single = config.parent / "single"
+    single.mkdir()
+    for name in ("trust.yaml", "governors.example.yaml"):
+        shutil.copy(config / name, single / name)
+    result = run(
+        "send",
+        "--config",
+        single,
+        "--outputs",
+        outputs,
+        "--meeting",
+        MEETING,
+        "--packs",
+        outputs / "trusts/alder/packs",
+    )
+    assert result.exit_code == 2
+    assert "this pack is Alder NHS Trust's ('alder'), not Fernbrook NHS Foundation Trust (fictional example)'s" in (
+        result.stderr
+    )
+    assert smtp_env.handler_obj.received == []
+
+
+def test_distribute_refuses_a_pack_the_governors_list_does_not_belong_to(pack_outputs, tmp_path):
+    """The check is in the core (`distribute`), so every way of sending has it, flows included."""
+    from tracker.config.governors import GovernorList
+    from tracker.config.profiles import load_trust
+    from tracker.distribution.message import address
+    from tracker.distribution.send import distribute
+    from tracker.distribution.transport import OutboxTransport
+    from tracker.pack.manifest import Manifest
+
+    pack = Manifest.for_meeting(pack_outputs / "packs", MEETING)  # fernbrook's
+    trust = load_trust(CONFIG / "trust.yaml")
+    others = GovernorList("oakdale", GOVERNORS.governors, tmp_path / "oakdale.governors.yaml")
+    with pytest.raises(TrackerError, match=r"these are 'oakdale''s governors and the pack is 'fernbrook''s"):
+        distribute(
+            pack, others, trust=trust, transport=OutboxTransport(tmp_path / "outbox"), log_file=tmp_path / "log.json",
+            now=lambda: NOW, sender=address("A", "a@example.org"), dry_run=True,
+        )  # fmt: skip
+    assert not (tmp_path / "outbox").exists() and not (tmp_path / "log.json").exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flows.pack import build_pack_flow
-from tests.orchestration.test_schedule import add_trusts
+from tests.conftest import add_trust
 from tracker.register.edit import update
 from tracker.register.model import Evidence
 
@@ -72,7 +72,8 @@ def test_when_the_draft_is_built_the_secretary_gets_the_digest(config_dir, tmp_p
 
 
 def test_multi_trust_mode_builds_one_pack_per_trust_in_its_own_folder(config_dir, tmp_path):
-    add_trusts(config_dir, "alder", "birch")
+    add_trust(config_dir, "alder")
+    add_trust(config_dir, "birch")
     out = build_pack_flow(
         config_dir=str(config_dir),
         meeting="2026-12-10",
@@ -81,7 +82,7 @@ def test_multi_trust_mode_builds_one_pack_per_trust_in_its_own_folder(config_dir
     )
     packs = {p["trust"]: Path(p["pack"]) for p in out["packs"]}
     assert packs == {
-        "alder": tmp_path / "packs/alder/2026-12-10/alder-governors-briefing-2026-12-10.docx",
-        "birch": tmp_path / "packs/birch/2026-12-10/birch-governors-briefing-2026-12-10.docx",
+        "alder": tmp_path / "trusts/alder/packs/2026-12-10/alder-governors-briefing-2026-12-10.docx",
+        "birch": tmp_path / "trusts/birch/packs/2026-12-10/birch-governors-briefing-2026-12-10.docx",
     }
     assert all(p.is_file() and (p.parent / "manifest.json").is_file() for p in packs.values())

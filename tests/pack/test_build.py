@@ -259,6 +259,24 @@ def test_approval_stamps_final_and_changes_nothing_else(config_dir, tmp_path):
     assert m["sha256"] == hashlib.sha256(draft.docx.read_bytes()).hexdigest() != m["draft_sha256"]
 
 
+def test_approval_for_a_trust_finds_its_pack_and_refuses_another_trusts(config_dir, tmp_path):
+    from tests.conftest import add_trust
+
+    add_trust(config_dir, "alder")
+    add_trust(config_dir, "birch")
+    assert run(*pack_args(config_dir, tmp_path, "--all-trusts", "--meeting", "2026-12-10")).exit_code == 0
+    alder = tmp_path / "trusts/alder/packs/2026-12-10"
+    refused = run("approve", alder, "--trust", "birch", "--by", "B", "--config", config_dir, "--outputs", tmp_path)
+    assert refused.exit_code == 2 and "this is Alder NHS Trust's pack ('alder'), not 'birch''s" in refused.stderr
+    assert json.loads((alder / "manifest.json").read_text())["status"] == "DRAFT"
+    ok = run("approve", "--trust", "alder", "--meeting", "2026-12-10", "--by", "A", "--config", config_dir,
+             "--outputs", tmp_path)  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert json.loads((alder / "manifest.json").read_text())["approved_by"] == "A"
+    birch = json.loads((tmp_path / "trusts/birch/packs/2026-12-10/manifest.json").read_text())
+    assert birch["status"] == "DRAFT"
+
+
 def test_approval_ignores_later_register_changes(config_dir, tmp_path):
     register = tmp_path / "register.yaml"
     shutil.copy(FIXTURES / "register-pack.yaml", register)

@@ -1,17 +1,20 @@
 """Load and check every config file in one pass: typed objects, or every problem with file:line.
 
 `check_config` is the one place config is read for a pack or a run; `tracker validate`
-reports its problems (and the governors file's), and `load_config` raises them.
-Cross-file links (the trust's system, each question's milestones) are checked here too.
+reports its problems (and the governors file's, for every trust), and `load_config`
+raises them. Cross-file links (the trust's system, each question's milestones) are
+checked here too, and so is each trust's file in a multi-trust deployment: its
+profile's short name is its file name, and its questions are its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from tracker.config.governors import parse_governors
+from tracker.config.governors import check_governors
 from tracker.config.matching import Vocabulary, parse_vocabulary
 from tracker.config.profiles import FeedSource, Questions, Trust, parse_questions, parse_sources, trust_parser
+from tracker.config.trusts import folder_problems, trust_names
 from tracker.config.workspace import Workspace
 from tracker.core.errors import ConfigError, Problem
 from tracker.core.schema import Checked, Checker, check_file, load_checked
@@ -55,19 +58,55 @@ def check_config(ws: Workspace, register: LoadedRegister | None = None) -> tuple
     problems: list[Problem] = []
     if register is None:
         register, problems = check_register(ws)
-    trust = check_file(ws.trust, trust_parser(ws.trust))
-    questions = check_file(ws.questions, parse_questions)
     sources = check_file(ws.sources, parse_sources) if ws.sources.exists() else None
-    matching = check_file(ws.matching, parse_vocabulary) if ws.matching.exists() else None
-    for checked in (trust, questions, sources, matching):
-        if checked is not None:
-            problems += checked.problems
-    if register is not None:
-        problems += link_problems(register.register, trust, questions)
+    if sources is not None:
+        problems += sources.problems
+    if ws.matching.exists():
+        problems += check_file(ws.matching, parse_vocabulary).problems
+    trust, questions, found = check_trust_files(ws, register)
+    problems += found
     if problems or register is None or trust.value is None or questions.value is None:
         return None, sorted(set(problems))
-    found = sources.value if sources is not None and sources.value is not None else ()
-    return Config(register.register, register.parsed, trust.value, questions.value, found), []
+    feeds = sources.value if sources is not None and sources.value is not None else ()
+    return Config(register.register, register.parsed, trust.value, questions.value, feeds), []
+
+
+def check_trust_files(
+    ws: Workspace, register: LoadedRegister | None
+) -> tuple[Checked[Trust], Checked[Questions], list[Problem]]:
+    """One trust's profile and questions, checked against the register (when it could be read)."""
+    trust = check_file(ws.trust, trust_parser(ws.trust))
+    questions = check_file(ws.questions, parse_questions)
+    problems = [*trust.problems, *questions.problems]
+    if ws.trust_id is not None:
+        problems = [_own_questions_hint(p, ws) for p in problems]
+        problems += short_name_problems(trust, ws.trust_id)
+    if register is not None:
+        problems += link_problems(register.register, trust, questions)
+    return trust, questions, problems
+
+
+def _own_questions_hint(p: Problem, ws: Workspace) -> Problem:
+    if p.file == str(ws.questions) and p.message == "file not found":
+        return replace(
+            p,
+            message="file not found: each trust has its own questions and positions (start from a copy of "
+            f"{ws.config / 'questions.yaml'} and write {ws.trust_id}'s own positions)",
+        )
+    return p
+
+
+def short_name_problems(trust: Checked[Trust], name: str) -> list[Problem]:
+    """A trust's short name is its file name: its packs, outputs and governors are found by it."""
+    if trust.value is None or trust.value.short_name == name or not isinstance(trust.tree, dict):
+        return []
+    c = Checker(str(trust.path))
+    c.problem(
+        trust.tree, "short_name", "short_name",
+        f"{trust.value.short_name!r} should be {name!r}, the name of this file: a trust's packs, outputs"
+        " and governors are found by its name, so the two must agree",
+    )  # fmt: skip
+    return c.problems
 
 
 def load_config(ws: Workspace, register: LoadedRegister | None = None) -> Config:
@@ -79,11 +118,35 @@ def load_config(ws: Workspace, register: LoadedRegister | None = None) -> Config
 
 
 def validate(ws: Workspace) -> list[Problem]:
-    """Every problem in every file, sorted by file and line; empty when all is well."""
-    problems = check_config(ws)[1]
-    if ws.governors.exists():
-        problems += check_file(ws.governors, parse_governors).problems
+    """Every problem in every file, sorted by file and line; empty when all is well.
+
+    With many trusts: the shared register and sources once, then every trust's profile,
+    questions and governors list (or only those of `ws.trust_id`), and any file in
+    config/trusts/ that no trust reads.
+    """
+    names = [ws.trust_id] if ws.trust_id else trust_names(ws)
+    if not names:
+        config, problems = check_config(ws)
+        return sorted(set(problems + governors_problems(ws, config.trust.short_name if config else None)))
+    register, problems = check_register(ws)
+    if ws.sources.exists():
+        problems += check_file(ws.sources, parse_sources).problems
+    if ws.matching.exists():
+        problems += check_file(ws.matching, parse_vocabulary).problems
+    if ws.trust_id is None:
+        problems += folder_problems(ws)
+    for name in names:
+        one = ws.for_trust(name)
+        problems += check_trust_files(one, register)[2]
+        problems += governors_problems(one, name)
     return sorted(set(problems))
+
+
+def governors_problems(ws: Workspace, trust: str | None) -> list[Problem]:
+    """The governors list in use, if there is one (a trust of many must name itself in it)."""
+    if not ws.governors.exists():
+        return []
+    return list(check_governors(ws.governors, trust, required=ws.trust_id is not None).problems)
 
 
 def link_problems(register: Register, trust: Checked[Trust], questions: Checked[Questions]) -> list[Problem]:

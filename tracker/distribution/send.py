@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from email.headerregistry import Address
 from pathlib import Path
 
-from tracker.config.governors import Governor, load_governors
+from tracker.config.governors import Governor, GovernorList, load_governors
 from tracker.config.profiles import Trust, load_trust
 from tracker.config.workspace import Workspace
 from tracker.core.dates import Clock, stamp_words
@@ -69,7 +69,7 @@ class Report:
         }
 
 
-def choose(governors: tuple[Governor, ...], only: tuple[str, ...]) -> list[Governor]:
+def choose(governors: GovernorList, only: tuple[str, ...]) -> list[Governor]:
     """The governors this run is about: everyone, or those named with --only."""
     if not only:
         return list(governors)
@@ -110,9 +110,24 @@ class Attachments:
         return pdf.name, pdf.read_bytes()
 
 
+def check_same_trust(pack: Manifest, trust: Trust, governors: GovernorList) -> None:
+    """One trust's pack never reaches another trust's governors: the pack, the trust it is
+    sent for (its secretary signs it) and the governors list must all name the same trust."""
+    if pack.trust != trust.short_name:
+        raise TrackerError(
+            f"{pack.path}: this pack is {pack.trust_name}'s ({pack.trust!r}), not {trust.name}'s "
+            f"({trust.short_name!r}), so it will not be sent to {trust.short_name!r}'s governors"
+        )
+    if governors.trust is not None and governors.trust != pack.trust:
+        raise TrackerError(
+            f"{governors.path}: these are {governors.trust!r}'s governors and the pack is {pack.trust!r}'s, "
+            "so it will not be sent to them"
+        )
+
+
 def distribute(
     pack: Manifest,
-    governors: tuple[Governor, ...],
+    governors: GovernorList,
     *,
     trust: Trust,
     transport: Transport,
@@ -125,6 +140,7 @@ def distribute(
     dry_run: bool = False,
     make_pdf: Callable[..., Path] = to_pdf,
 ) -> Report:
+    check_same_trust(pack, trust, governors)
     pack.check_sendable(allow_draft)
     report = Report(pack.meeting, pack.version, pack.sha256, str(pack.status), dry_run)
     targets = choose(governors, only)
@@ -209,7 +225,7 @@ def send_pack(
     """Everything `tracker send` does, for the CLI and the flow alike (the environment comes in `ws`)."""
     trust = load_trust(ws.trust)
     meeting = trust.meeting_for(ws.now().date(), meeting)
-    governors = load_governor_list(ws, warn)
+    governors = load_governor_list(ws, trust, warn)
     pack = Manifest.for_meeting(ws.packs_dir, meeting)
     settings = smtp_settings(trust.email, ws.env, require_password=not dry_run)
     notes = []
@@ -235,10 +251,14 @@ def send_pack(
     return report
 
 
-def load_governor_list(ws: Workspace, warn: Callable[[str], None]) -> tuple[Governor, ...]:
+def load_governor_list(ws: Workspace, trust: Trust, warn: Callable[[str], None]) -> GovernorList:
+    """The governors of `trust`, from its own list only (or, until that exists, its fictional example)."""
     if ws.governors_is_example:
-        warn(
-            f"{ws.config / 'governors.yaml'} not found: using the fictional {ws.governors}"
-            " (copy it and add your governors)"
-        )
-    return load_governors(ws.governors)
+        if not ws.governors.exists():
+            raise TrackerError(
+                f"{ws.governors_file}: file not found: list {trust.name}'s governors there, starting with "
+                f"`trust: {trust.short_name}` (the format is that of {ws.config / 'governors.example.yaml'}; the file"
+                " is git-ignored, as names and addresses are personal data)"
+            )
+        warn(f"{ws.governors_file} not found: using the fictional {ws.governors} (copy it and add your governors)")
+    return load_governors(ws.governors, trust.short_name, required=ws.trust_id is not None)

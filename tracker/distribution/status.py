@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from tracker.config.governors import Governor
+from tracker.config.governors import Governor, GovernorList
 from tracker.config.workspace import Workspace
 from tracker.core.dates import day_month_year, stamp_words
 from tracker.core.errors import TrackerError
@@ -47,7 +47,7 @@ def pack_status(
     meeting: dt.date,
     pack: Manifest | None,
     records: list[Record],
-    governors: tuple[Governor, ...],
+    governors: GovernorList,
     changed: bool = False,
 ) -> PackProgress:
     if pack is None:
@@ -102,12 +102,29 @@ def describe(s: PackProgress) -> list[str]:
     return lines
 
 
-def load_status(ws: Workspace, governors: tuple[Governor, ...], meeting: dt.date) -> PackProgress:
-    """Read the pack manifest (if built) and the delivery log for `meeting`."""
+def summary_line(s: PackProgress) -> str:
+    """The status in one line, as `tracker status --all-trusts` prints it for each trust."""
+    when = day_month_year(s.meeting)
+    if not s.built:
+        return f"{when}: not built; {len(s.not_yet_sent)} governors to send to"
+    approved = f"approved by {s.approved_by}" if s.approved_by else "not approved"
+    sent = [f"sent to {len(s.sent)}"] + ([f"failed for {len(s.failed)}"] if s.failed else [])
+    sent.append(f"{len(s.not_yet_sent)} not yet sent")
+    warning = "; WARNING: the .docx changed since it was built or approved" if s.changed_since_built else ""
+    return f"{when}: version {s.version} {s.pack_status}, {approved}; {', '.join(sent)}{warning}"
+
+
+def load_status(ws: Workspace, trust: str, governors: GovernorList, meeting: dt.date) -> PackProgress:
+    """Read the pack manifest (if built) and the delivery log for `meeting`, for the trust named `trust`."""
     try:
         pack: Manifest | None = Manifest.for_meeting(ws.packs_dir, meeting)
     except PackNotBuilt:
         pack = None
+    if pack is not None and pack.trust != trust:
+        raise TrackerError(
+            f"{pack.path}: this pack is {pack.trust_name}'s ({pack.trust!r}), not {trust!r}'s, although it is"
+            f" in {trust!r}'s folder; rebuild {trust!r}'s own pack with `tracker pack`"
+        )
     changed = False
     if pack is not None:
         try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from tracker.config.loading import LoadedRegister, load_config
 from tracker.config.profiles import Trust, load_trust
+from tracker.config.trusts import select_trusts
 from tracker.config.workspace import Workspace
 from tracker.pack.build import PackResult, build_pack
 
@@ -20,18 +20,6 @@ def pack_due(trust: Trust, today: dt.date) -> dt.date | None:
     return meeting
 
 
-def trust_profiles(ws: Workspace) -> list[Path]:
-    """Multi-trust mode: each `config/trusts/<name>.yaml` (not the `<name>.questions.yaml` beside it)."""
-    folder = ws.trusts_dir
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.yaml") if not p.name.endswith(".questions.yaml"))
-
-
-def is_multi_trust(ws: Workspace) -> bool:
-    return bool(trust_profiles(ws))
-
-
 @dataclass(frozen=True)
 class PackJob:
     """One trust's pack: its name and the workspace that points at its files and folders."""
@@ -40,27 +28,14 @@ class PackJob:
     ws: Workspace
 
 
-def pack_jobs(ws: Workspace) -> list[PackJob]:
-    """One job per trust. Single-trust mode uses config/trust.yaml; multi-trust mode,
-    config/trusts/*.yaml, each trust's packs in `<packs>/<short name>/` so two trusts
-    meeting on the same day never share a folder or a manifest. A `<name>.questions.yaml`
-    beside a profile holds that trust's positions; otherwise config/questions.yaml is used."""
-    profiles = trust_profiles(ws)
-    if not profiles:
-        return [PackJob(load_trust(ws.trust).short_name, ws)]
-    jobs = []
-    for path in profiles:
-        trust = load_trust(path)
-        own = path.with_name(f"{path.stem}.questions.yaml")
-        jobs.append(
-            PackJob(
-                trust.short_name,
-                ws.with_overrides(
-                    trust=path, questions=own if own.exists() else ws.questions, packs=ws.packs_dir / trust.short_name
-                ),
-            )
-        )
-    return jobs
+def pack_jobs(ws: Workspace, names: list[str] | None = None) -> list[PackJob]:
+    """One job per trust (or per trust named): config/trust.yaml alone, or each of
+    config/trusts/*.yaml with its own questions and its packs in outputs/trusts/<name>/packs/."""
+    if names is None:
+        chosen = select_trusts(ws, every=True)
+    else:
+        chosen = [one for name in names for one in select_trusts(ws, name)]
+    return [PackJob(one.trust_id or load_trust(one.trust).short_name, one) for one in chosen]
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from tracker.pack.marking import APPROVAL_TAG, STATUS_TAG, tagged_runs
 from tracker.pack.word import save_deterministic
 
 
-def locate(pack: Path) -> Manifest:
-    """The manifest of a pack, given either its .docx or its meeting folder."""
+def locate(pack: Path, trust: str | None = None) -> Manifest:
+    """The manifest of a pack, given either its .docx or its meeting folder (and, if given,
+    checked to be the pack of the trust named `trust`)."""
     pack = Path(pack)
     folder = pack if pack.is_dir() else pack.parent
     try:
@@ -31,6 +32,10 @@ def locate(pack: Path) -> Manifest:
         raise TrackerError(
             f"{folder / 'manifest.json'}: no manifest beside the pack; build it with `tracker pack`"
         ) from None
+    if trust is not None and manifest.trust != trust:
+        raise TrackerError(
+            f"{manifest.path}: this is {manifest.trust_name}'s pack ({manifest.trust!r}), not {trust!r}'s"
+        )
     docx = manifest.docx_path
     if not pack.is_dir() and pack.resolve() != docx.resolve():
         raise TrackerError(f"{pack}: manifest.json in this folder describes {docx.name}, not this file")
@@ -47,14 +52,15 @@ def _set_words(runs: list, words: str) -> None:
             first = False
 
 
-def approve(pack: Path, by: str, now: dt.datetime) -> PackResult:
-    """Mark the pack FINAL, approved by `by` at `now`; refuse a pack edited since it was built."""
+def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None) -> PackResult:
+    """Mark the pack FINAL, approved by `by` at `now`; refuse a pack edited since it was built
+    (or, with `trust`, a pack that is not that trust's)."""
     from docx import Document
 
     by = clean(by)
     if not by:
         raise TrackerError("approve: say who approves the pack with --by NAME")
-    manifest = locate(pack)
+    manifest = locate(pack, trust)
     docx_path = manifest.docx_path
     if manifest.final:
         raise TrackerError(f"{docx_path}: already approved by {manifest.approved_by} at {manifest.approved_at}")
