@@ -186,37 +186,31 @@ class Classifier:
         if s and any(self._names(c, t) for _, concepts, _ in live for c in concepts):
             s = ""
         for category, concepts, misses in live:
-            miss = self._miss(misses, t, t + lead, lead)
-            if miss:
-                got = self._concept(concepts, t, s, TITLE_WINDOW, day, False)
-                if isinstance(got, tuple) or (
-                    s and isinstance(self._concept(concepts, s, t, SUMMARY_WINDOW, day, True), tuple)
-                ):
-                    rejected.append(Rejection(category, f"near miss {miss[0].id} (“{miss[1]}” in the title)", True))
-                continue
             got = self._concept(concepts, t, s, TITLE_WINDOW, day, False)
             where = "title"
             if not isinstance(got, tuple) and s:
                 title_reason = got
                 got = self._concept(concepts, s, t, SUMMARY_WINDOW, day, True)
                 where = "summary"
+                if not isinstance(got, tuple):
+                    got = got or title_reason
+            if not isinstance(got, tuple):  # no concept: near misses need no checking
+                if got:
+                    rejected.append(Rejection(category, got))
+                continue
+            miss = self._miss(misses, t, t + lead, lead)
+            if miss:
+                rejected.append(Rejection(category, f"near miss {miss[0].id} (“{miss[1]}” in the title)", True))
+                continue
+            c, phrase, companion = got
+            if where == "summary":
                 # a near miss before the concept is the summary's subject; after it, a detail
-                smiss = (
-                    self._miss(misses, s[: find(phrase_test(got[1]), s) or 0] + " ", t + s)
-                    if isinstance(got, tuple)
-                    else None
-                )
-                if isinstance(got, tuple) and smiss:
+                smiss = self._miss(misses, s[: find(phrase_test(phrase), s) or 0] + " ", t + s)
+                if smiss:
                     rejected.append(
                         Rejection(category, f"named only in the summary, beside near miss {smiss[0].id} (“{smiss[1]}”)")
                     )
                     continue
-                if not isinstance(got, tuple):
-                    got = got or title_reason
-            if isinstance(got, tuple):
-                c, phrase, companion = got
-                event, event_phrase = self.event(category, title, summary)
-                found.append(Finding(category, c.concept.id, phrase, where, companion, event, event_phrase))
-            elif got:
-                rejected.append(Rejection(category, got))
+            event, event_phrase = self.event(category, title, summary)
+            found.append(Finding(category, c.concept.id, phrase, where, companion, event, event_phrase))
         return found, rejected
