@@ -99,14 +99,14 @@ def test_a_merger_found_in_a_feed_waits_for_review_and_becomes_a_fact_only_when_
     accepted = run("review", "--config", config, "accept", proposal["id"][:5], "--by", "Alex Morgan")
     assert accepted.exit_code == 0, accepted.output
     milestone = load_register(config / "register.yaml").milestone(proposal["milestone"])
-    assert milestone.status == "published" and str(milestone.published) == "2026-11-20"
+    assert milestone.status == "expected" and milestone.published is None  # "to merge": planned, not done
     (entry,) = milestone.history
     assert (entry.by, entry.evidence) == ("Alex Morgan", MERGER_URL)
     assert milestone.sources[0].url == MERGER_URL and milestone.sources[0].publisher == "NHS England"
 
     paragraphs, rows = pack_text(config, outputs)
     changed = [row for row in rows if row[:1] == ["20 November 2026"]]
-    assert changed == [["20 November 2026", f"NHS England published {MERGER} on 20 November 2026.", MERGER]]
+    assert changed == [["20 November 2026", f"NHS England announced on 20 November 2026: {MERGER}.", MERGER]]
     assert MERGER not in " ".join(unchecked_box(paragraphs))  # decided: no longer waiting
     assert_plain("\n".join(paragraphs + [" ".join(r) for r in rows]), "the pack after review")
 

@@ -96,3 +96,40 @@ def test_a_new_edition_is_proposed_not_created(edit):
     assert proposal.kind == "new-milestone" and proposal.milestone == "planning-guidance-2027-28"
     assert proposal.new is not None and proposal.new.title == "NHS planning guidance 2027/28"
     assert "planning-guidance-2027-28" not in [m["id"] for m in editor.tree["milestones"]]
+
+
+# -- what an item's event proposes -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def matched():
+    from tracker.config.matching import parse_vocabulary
+    from tracker.core.schema import load_checked
+
+    register = load_register(CONFIG / "register.yaml")
+    matcher = Matcher(register, load_checked(CONFIG / "matching.yaml", parse_vocabulary))
+
+    def statuses(title: str) -> dict[str, str | None]:
+        from tracker.tracking.apply import status_from
+
+        item = Item("nhse", title, link="https://x.org/a", published="2026-11-20T09:00:00Z")
+        return {m.milestone: status_from(m, register.milestone(m.milestone)) for m in matcher.match(item)}
+
+    return statuses
+
+
+def test_news_that_a_milestone_took_effect_proposes_it_as_published(matched):
+    assert matched("First integrated care board mergers take effect")["icb-mergers-2026"] == "published"
+
+
+def test_news_of_a_delay_proposes_delayed_for_an_expected_milestone(matched):
+    assert matched("ICB mergers delayed until 2027")["icb-mergers-2026"] == "delayed"
+
+
+def test_a_merger_announced_is_proposed_as_planned_not_done(matched):
+    (status,) = matched("Frimley and Surrey Heartlands ICBs to merge").values()
+    assert status == "expected"
+
+
+def test_news_that_changes_nothing_proposes_nothing(matched):
+    assert matched("Social care green paper delayed again")["social-care-green-paper"] is None  # already delayed

@@ -236,6 +236,14 @@ def _new_milestone(p: Proposal, *, by: str, when: str, why: str) -> dict[str, An
         source["accessed"] = PartialDate.parse(when[:10]).to_yaml()  # the tracker fetched this item itself
     data["sources"] = CommentedSeq([source])
     data["evidence"] = CommentedSeq()
+    if p.evidence:  # the item that showed it is its first evidence (and dates the event)
+        ev = CommentedMap(title=p.evidence.title, url=p.evidence.url, source=p.evidence.source)
+        if p.evidence.publisher:
+            ev["publisher"] = p.evidence.publisher
+        if p.evidence.published:
+            ev["published"] = p.evidence.published
+        ev["first_seen"] = p.found
+        data["evidence"].append(ev)
     entry = CommentedMap(when=when, field="status")
     entry["from"] = None
     entry["to"] = status

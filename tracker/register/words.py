@@ -130,6 +130,12 @@ def event_words(e: Event, publishers: Mapping[str, str], milestones: Mapping[str
         item = next((ev for ev in m.evidence if ev.url == e.evidence), None)
         who = clean(item.publisher or publishers.get(item.source, "")) if item else ""
         return published_words(m, e.date, who or (clean(m.sources[0].publisher or "") if m.sources else ""))
+    if status is not None and status.old is None and status.new == MilestoneStatus.EXPECTED:
+        item = next((ev for ev in m.evidence if ev.url == e.evidence), None)
+        who = clean(item.publisher or publishers.get(item.source, "")) if item else ""
+        date = e.date
+        on = f" {when_words(date)}" if date else ""
+        return f"{who or 'A source'} announced{on}: {title}."  # planned, not done
     if status is not None:
         other = milestones.get(m.superseded_by or "")
         if status.new == MilestoneStatus.EXPECTED:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from tracker.config.matching import Event
 from tracker.register.edit import RegisterEditor
 from tracker.register.model import (
     Evidence,
@@ -94,13 +95,33 @@ def apply_matches(
     return out
 
 
+# What an item's event says happened. A planned step (a merger announced, a bill
+# introduced) is not reported as done: a milestone it discovers is proposed as expected.
+DONE = (Event.PUBLISHED, Event.ROYAL_ASSENT, Event.ESTABLISHED, Event.DESIGNATED)
+
+
+def status_from(m: Match, milestone: Milestone | None) -> MilestoneStatus | None:
+    """The status the item suggests: a rule's `sets:`, else what its event says; None for none."""
+    if dict(m.sets).get("status"):
+        return MilestoneStatus(dict(m.sets)["status"])
+    if milestone is None:  # a discovery: done if the item says so (or names no event), else planned
+        return MilestoneStatus.PUBLISHED if m.event in (*DONE, Event.UPDATE) else MilestoneStatus.EXPECTED
+    if m.event in DONE and milestone.status.open:
+        return MilestoneStatus.PUBLISHED
+    if m.event == Event.DELAYED and milestone.status == MilestoneStatus.EXPECTED:
+        return MilestoneStatus.DELAYED
+    return None
+
+
 def propose(m: Match, milestone: Milestone | None, item: Item, ev: Evidence, when: str) -> Proposal | None:
     """What this match would change, as a proposal; None if it changes nothing."""
-    status = dict(m.sets).get("status")
+    status = status_from(m, milestone)
     if milestone is None:
         if m.watch is None or not item.day:
             return None  # never propose a milestone without a date to give it
-        changes = {"status": str(MilestoneStatus.PUBLISHED), "published": item.day}
+        changes = {"status": str(status)}
+        if status == MilestoneStatus.PUBLISHED:
+            changes["published"] = item.day
         values = dict(m.values)
         w = m.watch
         title = fill(w.title, values, item, human=True) if w.title else item.title or m.milestone
@@ -108,8 +129,8 @@ def propose(m: Match, milestone: Milestone | None, item: Item, ev: Evidence, whe
         new = NewMilestone(title=title, category=m.category, summary=summary)
         kind = ProposalKind.NEW_MILESTONE
         why = f"a new {m.category.replace('-', ' ')} milestone: {title}"
-    elif status and _RANK.get(status, 0) > _RANK.get(milestone.status, 0):
-        target = MilestoneStatus(status)
+    elif status and (_RANK.get(status, 0) > _RANK.get(milestone.status, 0) or status == MilestoneStatus.DELAYED):
+        target = status
         changes = {"status": str(target)}
         if target.done and milestone.published is None:
             if not item.day:
