@@ -1,7 +1,9 @@
 """A real HTTP server on 127.0.0.1 that serves feeds the way real servers do, and misbehave.
 
 Each path is a `Route`: a body with its status, ETag / Last-Modified (answering 304
-to a matching conditional GET), optional gzip, a delay, or a redirect. Every
+to a matching conditional GET), optional gzip, a delay, or a redirect; and the ways a
+hostile server misbehaves: dripping the headers or the body a byte at a time (plain or
+chunked), a body already compressed under any Content-Encoding the test names. Every
 request is recorded so tests can check what the client sent.
 """
 
@@ -14,6 +16,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DRIP_FOR = 30.0  # a dripping route gives up after this long, so no thread outlives a test run
 
 
 @dataclass
@@ -28,6 +32,11 @@ class Route:
     location: str | None = None  # a redirect target (status 301/302)
     fail_first: int = 0  # answer 503 this many times before behaving
     headers: dict[str, str] = field(default_factory=dict)
+    # Hostile behaviours:
+    drip: float = 0.0  # seconds between single bytes of the body (Content-Length promises all of it)
+    drip_headers: float = 0.0  # seconds between single bytes of a header that never ends
+    chunked: bool = False  # Transfer-Encoding: chunked; with `drip`, one byte per chunk, never a last chunk
+    content_encoding: str | None = None  # sent as given: the body is already encoded by the test
 
 
 class _Server(ThreadingHTTPServer):
@@ -43,6 +52,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.stopping = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,6 +71,8 @@ class FeedServer:
                     return self._send(503, b"busy", {"Content-Type": "text/plain"})
                 if route.delay:
                     time.sleep(route.delay)
+                if route.drip_headers:
+                    return self._drip_headers(route.drip_headers)
                 if route.location:
                     return self._send(route.status, b"", {"Location": route.location})
                 headers = {"Content-Type": route.content_type, **route.headers}
@@ -75,9 +87,13 @@ class FeedServer:
                 ):
                     return self._send(304, b"", headers)
                 body = route.body
-                if route.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+                if route.content_encoding:
+                    headers["Content-Encoding"] = route.content_encoding
+                elif route.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
                     body = gzip.compress(body)
                     headers["Content-Encoding"] = "gzip"
+                if route.chunked or route.drip:
+                    return self._stream(route, body, headers)
                 self._send(route.status, body, headers)
 
             def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
@@ -90,6 +106,35 @@ class FeedServer:
                 if status != 304:  # the client may give up early (size cap, timeout)
                     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                         self.wfile.write(body)
+
+            def _stream(self, route: Route, body: bytes, headers: dict[str, str]) -> None:
+                """The body in pieces: chunked or not, dripping a byte at a time or not."""
+                self.send_response(route.status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header(
+                    *(("Transfer-Encoding", "chunked") if route.chunked else ("Content-Length", str(len(body))))
+                )
+                self.end_headers()
+                step, begun = (1 if route.drip else 16_384), time.monotonic()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    for i in range(0, len(body), step):
+                        piece = body[i : i + step]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if route.chunked else piece)
+                        self.wfile.flush()
+                        if route.drip and (server.stopping.wait(route.drip) or time.monotonic() - begun > DRIP_FOR):
+                            return
+                    if route.chunked and not route.drip:
+                        self.wfile.write(b"0\r\n\r\n")
+
+            def _drip_headers(self, interval: float) -> None:
+                """A status line, then a header that never ends, one byte at a time."""
+                begun = time.monotonic()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    while not server.stopping.wait(interval) and time.monotonic() - begun < DRIP_FOR:
+                        self.wfile.write(b"a")
+                        self.wfile.flush()
 
         self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -111,5 +156,6 @@ class FeedServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()

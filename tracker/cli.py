@@ -267,7 +267,7 @@ def match_cmd(
     entries: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     for source in sources:
-        feed, _ = read_source(None, source)
+        feed, _ = read_source(None, source, now=ws.now())
         if feed.error:
             errors.append({"source": source, "error": feed.error})
         for item in feed.items:

@@ -50,7 +50,39 @@ def test_clean_text_strips_markup_entities_and_control_characters():
         ("/relative/path", None),
         ("https://exa mple.org/", None),
         (None, None),
+        # credentials: a disguise (the host is evil.example) or a leak
+        ("https://user:pass@www.gov.uk/x", None),
+        ("https://www.gov.uk@evil.example/", None),
+        # the reader's own machine or network
+        ("http://localhost/admin", None),
+        ("http://127.0.0.1:8080/", None),
+        ("http://[::1]/", None),
+        ("http://[::ffff:127.0.0.1]/", None),
+        ("http://10.1.2.3/", None),
+        ("http://172.16.0.1/", None),
+        ("http://192.168.1.1/router", None),
+        ("http://169.254.169.254/latest/meta-data/", None),
+        ("http://0.0.0.0/", None),
+        ("http://2130706433/", None),
+        ("http://0x7f.1/", None),
+        ("http://intranet/", None),
+        ("http://printer.local/", None),
+        ("http://api.internal/", None),
+        # invisible or direction-changing characters
+        ("https://www.gov.uk/\u202egnp.exe", None),
+        ("https://www.gov.uk/a\u200bb", None),
+        ("https://www.gov.uk/a\u061cb", None),
+        ("https://www.gov.uk/\x00", None),
+        ("https://" + "a" * 2000 + ".example/", None),
+        # public addresses, IP or named, stay
+        ("http://8.8.8.8/feed", "http://8.8.8.8/feed"),
+        ("https://www.england.nhs.uk:443/long-read/x?a=1#b", "https://www.england.nhs.uk:443/long-read/x?a=1#b"),
     ],
 )
-def test_only_http_links_are_kept(link, safe):
+def test_only_public_http_links_are_kept(link, safe):
     assert safe_link(link) == safe
+
+
+def test_clean_text_strips_every_bidi_and_invisible_control():
+    hostile = "a\u202eb\u2067c\u2069d\u061ce\u200ef\u180eg\U000e0041h\ufff9i\u2066j"
+    assert clean_text(hostile) == "abcdefghij"

@@ -46,6 +46,19 @@ def parse_stamp(text: object) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+# The one date window for dates read from feeds. No NHS policy item is older than the
+# NHS; a date more than a couple of days ahead (time zones, an embargo lifting at
+# midnight) is not a publication date. A date outside it is treated as no date at all,
+# so an item dated 9999 or 1900 can never set a milestone's date or create one.
+NHS_FOUNDED = dt.datetime(1948, 7, 5, tzinfo=dt.UTC)
+FEED_LEAD = dt.timedelta(days=2)
+
+
+def feed_date_ok(moment: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a date a feed gives is believable as a publication date (see NHS_FOUNDED)."""
+    return NHS_FOUNDED <= moment <= now + FEED_LEAD
+
+
 def utc_second(moment: dt.datetime) -> dt.datetime:
     """The moment in UTC, to the second: what a manifest or a document property records."""
     return moment.astimezone(dt.UTC).replace(microsecond=0)

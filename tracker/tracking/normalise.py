@@ -1,7 +1,8 @@
 """Text from feeds, made comparable (for matching) and safe (for the register).
 
 Feed content is untrusted: `clean_text` strips markup and control characters before
-anything is stored, and `safe_link` lets through only http(s) addresses. `normalise`
+anything is stored, and `safe_link` (the one link policy, in tracker.core.text) lets
+through only public http(s) addresses. `normalise`
 turns a title or a rule phrase into one canonical form, so "2025/26", "2025-26" and
 "2025 to 2026", curly and straight quotes, en dashes and hyphens all compare equal.
 """
@@ -12,7 +13,7 @@ import html
 import re
 import unicodedata
 
-from tracker.core.schema import is_web_url
+from tracker.core.text import safe_link as safe_link  # the link policy lives with the text policy
 from tracker.core.text import strip_controls
 
 _TAG = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
@@ -39,14 +40,6 @@ def clean_text(value: object, limit: int = MAX_TEXT) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
-
-
-def safe_link(value: object) -> str | None:
-    """The link if it is an http(s) address with a host, else None (javascript:, data:, relative)."""
-    if not isinstance(value, str):
-        return None
-    link = value.strip()
-    return link if link and len(link) <= 2000 and is_web_url(link) else None
 
 
 def _years(m: re.Match) -> str:

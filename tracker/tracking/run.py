@@ -65,7 +65,7 @@ def read_one(
         source,
         state,
         fetched,
-        read_feed(source.name, fetched.body or b"", fetched.headers) if _parsable(fetched) else Feed(),
+        read_feed(source.name, fetched.body or b"", fetched.headers, now=now) if _parsable(fetched) else Feed(),
         now,
     )
 
@@ -158,7 +158,7 @@ def read_all(
         if not _parsable(fetched):
             return source, state, fetched, Feed()
         args = (source.name, fetched.body or b"", fetched.headers)
-        return source, state, fetched, pool.submit(read_feed, *args) if pool else read_feed(*args)
+        return source, state, fetched, pool.submit(read_feed, *args, now=now) if pool else read_feed(*args, now=now)
 
     runs = []
     try:
