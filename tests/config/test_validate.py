@@ -290,3 +290,64 @@ def test_each_kind_of_matching_vocabulary_error_names_file_line_and_field(config
     code, out = problems(config_dir)
     assert code == 2
     assert re.search(rf"matching\.yaml:{line}: {field}: .*{re.escape(message)}", out), out
+
+
+# -- values that would break a pack or mislead a reader ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("published: 2014-12-19", "published: 9999-12-31"),
+        ("published: 2014-12-19", "published: 2999-01"),
+        ("published: 2014-12-19", "published: 1066"),
+    ],
+)
+def test_a_date_outside_the_years_a_register_can_mean_is_refused(config_dir, old, new):
+    line = edit(config_dir / "register.yaml", old, new)
+    code, out = problems(config_dir)
+    assert code == 2
+    assert re.search(
+        rf"register\.yaml:{line}: milestones\[0\]\.published: .* is outside the years 1900 to 2100", out
+    ), out
+
+
+def test_a_timestamp_outside_the_window_is_refused_too(config_dir):
+    path = config_dir / "register.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = text[: text.index("    evidence: []")].count("\n") + 1
+    path.write_text(
+        text.replace(
+            "    evidence: []",
+            "    evidence:\n      - title: T\n        url: https://www.gov.uk/x\n        source: s\n"
+            "        first_seen: '9999-12-31T23:59:59Z'",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    code, out = problems(config_dir)
+    assert code == 2
+    assert re.search(rf"register\.yaml:{line + 4}: .*first_seen: .* is outside the years 1900 to 2100", out), out
+
+
+def test_pack_refuses_a_register_dated_9999_naming_the_line_validate_gives(config_dir, tmp_path):
+    line = edit(config_dir / "register.yaml", "published: 2014-12-19", "published: 9999-12-31")
+    result = run("pack", "--config", config_dir, "--outputs", tmp_path / "out", "--meeting", "2026-12-10")
+    assert result.exit_code == 2
+    assert f"register.yaml:{line}: milestones[0].published:" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out" / "packs").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://user:pw@www.england.nhs.uk/", "holds a user name or password"),
+        ("http://127.0.0.1:8080/", "points at a local or private network address"),
+        ("https://www.england.nhs.uk/\u202egnp.exe", "holds spaces, line breaks or invisible characters"),
+    ],
+)
+def test_a_register_link_a_governor_must_not_follow_is_refused(config_dir, url, reason):
+    line = edit(config_dir / "register.yaml", "url: https://www.england.nhs.uk/\n", f"url: {url}\n")
+    code, out = problems(config_dir)
+    assert code == 2
+    assert re.search(rf"register\.yaml:{line}: milestones\[0\]\.sources\[0\]\.url: .*{re.escape(reason)}", out), out

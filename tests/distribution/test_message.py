@@ -79,3 +79,20 @@ def test_the_attachment_has_the_right_type_and_name(pack):
 
 def test_one_line_folds_every_kind_of_break():
     assert one_line("a\r\nb\nc\rd\te\x00f") == "a b c d e f"
+
+
+def test_only_public_web_links_in_the_changes_become_links(tmp_path):
+    folder = make_pack(tmp_path / "packs")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["changes"] = [
+        {"date": "2026-10-01", "text": "Credentials", "url": "https://user:pw@www.gov.uk/a"},
+        {"date": "2026-10-02", "text": "Loopback", "url": "http://127.0.0.1:8080/admin"},
+        {"date": "2026-10-03", "text": "Disguised", "url": "https://www.gov.uk/\u202egnp.exe"},
+        {"date": "2026-10-04", "text": "Fine", "url": "https://www.gov.uk/fine"},
+    ]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    msg = build(Manifest.for_meeting(tmp_path / "packs", MEETING), Governor("P", "p@example.org", "public"))
+    text, html = (msg.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    for body in (text, html):
+        assert "user:pw" not in body and "127.0.0.1" not in body and "\u202e" not in body
+        assert "https://www.gov.uk/fine" in body

@@ -253,7 +253,9 @@ def test_a_feed_redirecting_to_javascript_fails_alone_and_the_other_feeds_are_ap
     from tracker.config.profiles import FeedSource
 
     sources, register, state = setup
-    hostile = FeedSource("hostile", "Hostile", feed_server.add("/evil", Route(status=302, location="javascript:x")), "T", 7)
+    hostile = FeedSource(
+        "hostile", "Hostile", feed_server.add("/evil", Route(status=302, location="javascript:x")), "T", 7
+    )
     summary = go((sources + (hostile,), register, state))
     assert [(s.name, s.error) for s in summary.failed] == [
         ("hostile", "the server redirected to 'javascript:x', which is not an http(s) web address.")

@@ -268,7 +268,7 @@ def parse_sources(tree: Any, c: Checker) -> tuple[FeedSource, ...]:
         out.append(FeedSource(
             name=name or "",
             title=c.text(s, "title", f"{path}.title", required=False) or name or "",
-            url=c.url(s, "url", f"{path}.url") or "",
+            url=c.url(s, "url", f"{path}.url", public=False) or "",  # a feed may be served locally
             publisher=c.text(s, "publisher", f"{path}.publisher") or "",
             period_days=c.integer(s, "period_days", f"{path}.period_days", default=7, minimum=1) or 7,
         ))  # fmt: skip

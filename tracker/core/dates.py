@@ -11,6 +11,10 @@ from zoneinfo import ZoneInfo
 Clock = Callable[[], dt.datetime]  # an aware UTC "now"; read only in entry points
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# The years a date written in config may fall in. Far enough back for any policy a
+# register cites and far enough ahead for any plan; a year such as 9999 would break
+# every pack (the timeline cannot draw the year after it).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 def utc_now() -> dt.datetime:
@@ -100,6 +104,12 @@ def weekday_date(day: dt.date) -> str:
     return f"{day:%A} {day_month_year(day)}"
 
 
+def check_year(year: int, value: object) -> None:
+    """ValueError unless the year is one config may hold (FIRST_YEAR to LAST_YEAR)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{str(value)[:40]!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+
+
 @dataclass(frozen=True, order=True)
 class PartialDate:
     year: int
@@ -112,6 +122,7 @@ class PartialDate:
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
+            check_year(value.year, value)
             return cls(value.year, value.month, value.day)
         if isinstance(value, bool):
             raise ValueError(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
@@ -128,6 +139,7 @@ class PartialDate:
             dt.date(year, month or 1, day or 1)
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a real date ({exc})") from None
+        check_year(year, value)
         return cls(year, month, day)
 
     @property

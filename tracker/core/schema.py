@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from tracker.core.dates import PartialDate
+from tracker.core.dates import PartialDate, check_year
 from tracker.core.errors import ConfigError, Problem, TrackerError
 from tracker.core.files import YAMLSyntaxError, parse_yaml, read_source, sha256_bytes
+from tracker.core.text import link_problem
 
 T = TypeVar("T")
 
@@ -144,10 +145,15 @@ class Checker:
             return None
         return value
 
-    def url(self, node: Any, key: Any, path: str, required: bool = True) -> str | None:
+    def url(self, node: Any, key: Any, path: str, required: bool = True, public: bool = True) -> str | None:
+        """An http(s) address; `public` (links a reader is shown) also refuses credentials,
+        local and private hosts and invisible characters (see tracker.core.text.link_problem)."""
         value = self.text(node, key, path, required=required)
-        if value is not None and not is_web_url(value):
-            self.problem(node, key, path, f"{value!r} is not an http(s) web address")
+        if value is None:
+            return None
+        why = link_problem(value) if public else None if is_web_url(value) else "is not an http(s) web address"
+        if why:
+            self.problem(node, key, path, f"{value!r} {why}")
             return None
         return value
 
@@ -184,13 +190,19 @@ class Checker:
             if required:
                 self.problem(node, key, path, "is required")
             return None
-        if isinstance(value, (dt.datetime, dt.date)):
-            return value.isoformat()
-        text = str(value).strip()
+        text = value.isoformat() if isinstance(value, (dt.datetime, dt.date)) else str(value).strip()
         try:
-            dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            self.problem(node, key, path, f"{text!r} is not an ISO date or date-time like 2026-11-22T07:00:00Z")
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            check_year(moment.year, text)
+        except ValueError as exc:
+            self.problem(
+                node,
+                key,
+                path,
+                str(exc)
+                if "outside" in str(exc)
+                else f"{text[:60]!r} is not an ISO date or date-time like 2026-11-22T07:00:00Z",
+            )
             return None
         return text
 

@@ -19,8 +19,7 @@ from tracker.config.workspace import Workspace
 from tracker.core.dates import moment_words, parse_stamp, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import read_json, write_json
-from tracker.core.schema import is_web_url
-from tracker.core.text import one_line
+from tracker.core.text import one_line, safe_link
 from tracker.distribution.message import address, compose
 from tracker.distribution.transport import OutboxTransport, SmtpTransport, smtp_settings
 from tracker.register.model import Evidence, Milestone, Proposal, Register
@@ -151,10 +150,11 @@ def digest_message(
     titles = {s.name: s.title for s in sources}
     for heading, rows in _sections(d, register, publishers, titles):
         text += ["", f"{heading} ({len(rows)}):"]
-        text += [f"  - {line}" + (f" <{link}>" if link and is_web_url(link) else "") for line, link in rows]
+        rows = [(line, safe_link(link)) for line, link in rows]  # only public http(s) links are shown
+        text += [f"  - {line}" + (f" <{link}>" if link else "") for line, link in rows]
         items = "".join(
             f"<li>{html.escape(line)}"
-            + (f' (<a href="{html.escape(link, quote=True)}">link</a>)' if link and is_web_url(link) else "")
+            + (f' (<a href="{html.escape(link, quote=True)}">link</a>)' if link else "")
             + "</li>"
             for line, link in rows
         )

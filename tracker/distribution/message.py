@@ -17,8 +17,7 @@ from email.utils import format_datetime, make_msgid
 from tracker.config.governors import Governor
 from tracker.core.dates import PartialDate, day_month_year, weekday_date
 from tracker.core.errors import TrackerError
-from tracker.core.schema import is_web_url
-from tracker.core.text import has_controls, one_line
+from tracker.core.text import has_controls, one_line, safe_link
 from tracker.pack.manifest import ChangeNote, Manifest
 from tracker.register.model import MilestoneStatus
 
@@ -105,7 +104,7 @@ def pack_message(
     text += [f"  {line}" for line in _summary_lines(pack)]
     text += ["", f"Main changes since the last meeting{since}:"]
     text += [
-        f"  - {change_date(c.date)}: {one_line(c.text)}" + (f" <{c.url}>" if c.url and is_web_url(c.url) else "")
+        f"  - {change_date(c.date)}: {one_line(c.text)}" + (f" <{c.url}>" if safe_link(c.url) else "")
         for c in pack.changes
     ]
     if not pack.changes:
@@ -148,6 +147,7 @@ def pack_message(
 
 def _html_change(change: ChangeNote) -> str:
     text = html.escape(f"{change_date(change.date)}: {one_line(change.text)}")
-    if change.url and is_web_url(change.url):
-        return f'<li>{text} (<a href="{html.escape(change.url, quote=True)}">source</a>)</li>'
+    link = safe_link(change.url)
+    if link:
+        return f'<li>{text} (<a href="{html.escape(link, quote=True)}">source</a>)</li>'
     return f"<li>{text}</li>"

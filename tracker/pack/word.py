@@ -18,7 +18,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from tracker.core.errors import TrackerError
-from tracker.core.text import display
+from tracker.core.text import display, safe_link
 
 REQUIRED_STYLES = (
     "Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Caption",
@@ -125,7 +125,8 @@ def table(
                     if background else {}, {}, bold=True))  # fmt: skip
     for r, values in enumerate(rows, start=1):
         row_colours = {c: colours[(r, c)] for c in range(len(values)) if (r, c) in colours}
-        row_links = {c: _link_id(doc, links[(r, c)]) for c in range(len(values)) if (r, c) in links}
+        # Only a public http(s) address becomes a link (the register's checks say the same; this is the last word).
+        row_links = {c: _link_id(doc, links[(r, c)]) for c in range(len(values)) if safe_link(links.get((r, c)))}
         out.append(_row(keep, values, twips, row_colours, row_links))
     out.append("</w:tbl>")
     tbl = parse_xml("".join(out))
