@@ -60,6 +60,13 @@ def test_validate_checks_governors_yaml_when_present(config_dir):
         ('    email: "a@example.org\\r\\nBcc: x@example.org"', "email", "is not a valid email address"),
         ("    email: priyä@example.org", "email", "should be written in plain ASCII letters"),
         ('    name: "Eve\\nBcc: everyone@example.org"', "name", "must be one line of text without control characters"),
+        (
+            "    name: =?utf-8?q?Evil=0D=0ABcc=3A_evil=40example.net?=",
+            "name",
+            "holds an email encoded word (=?...?=) that decodes to a line break or control character",
+        ),
+        ("    name: =?utf-8?b?UHJpeWE=?=", "name", "holds an email encoded word (=?...?=)"),
+        ("    email: =?utf-8?q?x=0D=0A?=@example.org", "email", "holds an email encoded word"),
         ("    type: elected", "type", "'elected' is not one of: public, staff, appointed"),
         ("    format: odt", "format", "'odt' is not one of: docx, pdf"),
         ("    active: sometimes", "active", "should be true or false"),
@@ -133,3 +140,26 @@ def test_email_block_errors_name_file_line_and_field(config_dir, old, new, field
     result = run("validate", "--config", config_dir)
     assert result.exit_code == 2
     assert re.search(rf"trust\.yaml:{lineno}: {re.escape(field)}: .*{re.escape(message)}", result.output), result.output
+
+
+ENCODED = "=?utf-8?q?Evil=0D=0ABcc=3A_evil=40example.net?="
+
+
+@pytest.mark.parametrize(
+    ("old", "field"),
+    [
+        ("name: Fernbrook NHS Foundation Trust (fictional example)", "name"),
+        ("  name: Alex Morgan (fictional)", "secretary.name"),
+    ],
+)
+def test_trust_and_secretary_names_that_reach_a_header_refuse_encoded_words(config_dir, old, field):
+    path = config_dir / "trust.yaml"
+    text = path.read_text(encoding="utf-8")
+    lineno = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, old.split(":")[0] + ": " + ENCODED, 1), encoding="utf-8")
+    result = run("validate", "--config", config_dir)
+    assert result.exit_code == 2
+    assert re.search(
+        rf"trust\.yaml:{lineno}: {re.escape(field)}: .*holds an email encoded word .* decodes to a line break",
+        result.output,
+    ), result.output

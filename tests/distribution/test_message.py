@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from email import message_from_bytes, policy
 from email.headerregistry import Address
 
@@ -96,3 +97,46 @@ def test_only_public_web_links_in_the_changes_become_links(tmp_path):
     for body in (text, html):
         assert "user:pw" not in body and "127.0.0.1" not in body and "\u202e" not in body
         assert "https://www.gov.uk/fine" in body
+
+
+EVIL = "=?utf-8?q?Evil=0D=0ABcc=3A_evil=40example.net?="
+
+
+def header_block(msg) -> bytes:
+    return msg.as_bytes(policy=policy.SMTP).split(b"\r\n\r\n", 1)[0]
+
+
+def test_encoded_words_in_every_name_that_reaches_a_header_cannot_add_a_header(pack):
+    # Python 3.11.7's email package decodes =?...?= words in names and writes what they
+    # decode to (CVE-2024-6923): each of these once produced a Bcc or X-Evil line.
+    from tracker.distribution.message import address
+
+    sender = address("=?utf-8?q?Alex=0D=0AX-Evil=3A_1?=", "company.secretary@example.org")
+    pack = dataclasses.replace(pack, trust_name="=?utf-8?q?Fernbrook=0D=0ABcc=3A_spy=40example.net?=")
+    msg = pack_message(
+        pack, Governor(EVIL, "gov@example.org", "public"), sender=sender, attachment=b"x",
+        attachment_name=pack.pack, fmt="docx", now=NOW, signature="Alex",
+    )  # fmt: skip
+    headers = header_block(msg)
+    assert not re.search(rb"^(bcc|x-evil):", headers, re.M | re.I), headers.decode()
+    again = reparse(msg)
+    assert again["Bcc"] is None and again["X-Evil"] is None
+    assert [a.addr_spec for a in again["To"].addresses] == ["gov@example.org"]
+    assert [a.addr_spec for a in again["From"].addresses] == ["company.secretary@example.org"]
+    assert [a.addr_spec for a in again["Reply-To"].addresses] == ["company.secretary@example.org"]
+    assert "Bcc: spy@example.net" in again["Subject"]  # shown as the words it is, on the one line
+
+
+def test_encoded_words_in_the_digest_names_cannot_add_a_header():
+    import datetime as dt
+
+    from tests.conftest import CONFIG
+    from tracker.config.profiles import load_trust
+    from tracker.distribution.digest import Digest, digest_message
+
+    trust = dataclasses.replace(
+        load_trust(CONFIG / "trust.yaml"), name="=?utf-8?q?T=0D=0ABcc=3A_spy=40example.net?=", secretary_name=EVIL
+    )
+    msg = digest_message(Digest(NOW - dt.timedelta(days=7), NOW), trust, "tracker@example.org", NOW)
+    assert not re.search(rb"^bcc:", header_block(msg), re.M | re.I)
+    assert reparse(msg)["Bcc"] is None

@@ -463,3 +463,17 @@ def test_distribute_refuses_a_pack_the_governors_list_does_not_belong_to(pack_ou
             now=lambda: NOW, sender=address("A", "a@example.org"), dry_run=True,
         )  # fmt: skip
     assert not (tmp_path / "outbox").exists() and not (tmp_path / "log.json").exists()
+
+
+def test_an_encoded_word_in_the_trust_name_reaches_no_one_but_the_governor(smtp_server, pack_outputs):
+    manifest_path = pack_outputs / "packs" / MEETING.isoformat() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["trust_name"] = "=?utf-8?q?Fernbrook=0D=0ABcc=3A_spy=40evil.example?="
+    manifest_path.write_text(json.dumps(manifest))
+    send(pack_outputs, env_for(smtp_server))
+    received = smtp_server.handler_obj.received
+    assert len(received) == len(ACTIVE)
+    for got in received:
+        assert len(got.rcpt_tos) == 1 and "spy@evil.example" not in got.rcpt_tos
+        headers = got.data.split(b"\r\n\r\n", 1)[0]
+        assert b"\nBcc:" not in headers and got.message["Bcc"] is None

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from tracker.core.schema import Checked, Checker, check_file, load_checked
-from tracker.core.text import has_controls
 
 GOVERNOR_TYPES = ("public", "staff", "appointed")
 FORMATS = ("docx", "pdf")
@@ -59,7 +58,7 @@ def parse_governors(tree: Any, c: Checker) -> GovernorList:
     emails: dict[str, str] = {}
     for _, g, path in c.items(c.sequence(tree, "governors", "governors", required=True), "governors"):
         c.unknown_keys(g, GOVERNOR_KEYS, path)
-        name = _name(c, g, f"{path}.name")
+        name = c.name(g, "name", f"{path}.name")
         email = c.email(g, "email", f"{path}.email")
         if email is not None and not email.isascii():
             c.problem(g, "email", f"{path}.email", f"{email!r} should be written in plain ASCII letters")
@@ -76,14 +75,6 @@ def parse_governors(tree: Any, c: Checker) -> GovernorList:
             )
         )
     return GovernorList(trust, tuple(out))
-
-
-def _name(c: Checker, node: dict, path: str) -> str | None:
-    raw = node.get("name")
-    if isinstance(raw, str) and has_controls(raw.strip()):
-        c.problem(node, "name", path, "must be one line of text without control characters")
-        return None
-    return c.text(node, "name", path)
 
 
 def governors_parser(path: Path, trust: str | None, required: bool):

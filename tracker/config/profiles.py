@@ -171,14 +171,14 @@ def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
     template = c.text(pack, "template", "pack.template", required=False) or "../templates/governors-briefing.docx"
     short = c.slug(tree, "short_name", "short_name")
     return Trust(
-        name=c.text(tree, "name", "name") or "",
+        name=c.name(tree, "name", "name", person=False) or "",
         short_name=short or "trust",
         description=c.text(tree, "description", "description", required=False),
         system=c.slug(fp, "system", "footprint.system") or "",
         icb=c.text(fp, "icb", "footprint.icb", required=False),
         partners=tuple(partners),
         meetings=tuple(sorted(m for m in meetings if m)),
-        secretary_name=c.text(sec, "name", "secretary.name") or "",
+        secretary_name=c.name(sec, "name", "secretary.name") or "",
         secretary_email=c.email(sec, "email", "secretary.email") or "",
         template=(base / template).resolve(),
         pdf=c.boolean(pack, "pdf", "pack.pdf", default=False),

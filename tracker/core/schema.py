@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from tracker.core.dates import PartialDate, check_year
 from tracker.core.errors import ConfigError, Problem, TrackerError
 from tracker.core.files import YAMLSyntaxError, parse_yaml, read_source, sha256_bytes
-from tracker.core.text import link_problem
+from tracker.core.text import decoded_words, encoded_words, has_controls, link_problem
 
 T = TypeVar("T")
 
@@ -126,6 +126,21 @@ class Checker:
             return None
         return str(value).strip()
 
+    def name(self, node: Any, key: Any, path: str, required: bool = True, person: bool = True) -> str | None:
+        """A name that will appear in an email header: no RFC 2047 encoded words, which
+        mail programs (and Python's own email package, CVE-2024-6923) decode into whatever
+        they hide, line breaks included. A `person`'s name (an address's display name)
+        must also be one line; other text (the trust's name in a subject) is folded."""
+        raw = self._get(node, key)
+        if person and isinstance(raw, str) and has_controls(raw.strip()):
+            self.problem(node, key, path, "must be one line of text without control characters")
+            return None
+        value = self.text(node, key, path, required=required)
+        if value is not None and encoded_words(value):
+            self.problem(node, key, path, _encoded_word_problem(value, "name"))
+            return None
+        return value
+
     def choice(
         self, node: Any, key: Any, path: str, choices: Iterable[str], required: bool = True, default: str | None = None
     ) -> str | None:
@@ -159,6 +174,9 @@ class Checker:
 
     def email(self, node: Any, key: Any, path: str, required: bool = True) -> str | None:
         value = self.text(node, key, path, required=required)
+        if value is not None and encoded_words(value):
+            self.problem(node, key, path, _encoded_word_problem(value, "address"))
+            return None
         if value is not None and not EMAIL.match(value):
             self.problem(node, key, path, f"{value!r} is not a valid email address")
             return None
@@ -251,6 +269,11 @@ class Checker:
         if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
             return node[key]
         return _MISSING
+
+
+def _encoded_word_problem(value: str, what: str) -> str:
+    hides = " that decodes to a line break or control character" if has_controls(decoded_words(value)) else ""
+    return f"holds an email encoded word (=?...?=){hides}, which mail programs decode: write the {what} as plain text"
 
 
 def _kind(value: Any) -> str:

@@ -1,8 +1,10 @@
 """The emails themselves: one per governor, plain text with an HTML twin, the pack attached.
 
 Pure: takes the pack, the governor and the clock, returns an EmailMessage. Every
-address goes through email.headerregistry.Address and every header value is one
-line, so a name or a subject can never smuggle in a header of its own.
+address goes through email.headerregistry.Address and every header value through
+`header_text` (one line, RFC 2047 encoded words decoded and defused), so a name or a
+subject can never smuggle in a header of its own: not with a line break, and not
+with an encoded word that Python's email package would decode into one (CVE-2024-6923).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from email.utils import format_datetime, make_msgid
 from tracker.config.governors import Governor
 from tracker.core.dates import PartialDate, day_month_year, weekday_date
 from tracker.core.errors import TrackerError
-from tracker.core.text import has_controls, one_line, safe_link
+from tracker.core.text import has_controls, header_text, one_line, safe_link
 from tracker.pack.manifest import ChangeNote, Manifest
 from tracker.register.model import MilestoneStatus
 
@@ -31,7 +33,7 @@ def address(name: str, email: str) -> Address:
     if has_controls(name) or has_controls(email):
         raise TrackerError(f"the name or address {one_line(name)!r} <{one_line(email)}> holds a line break; fix it")
     try:
-        return Address(display_name=name, addr_spec=email)
+        return Address(display_name=header_text(name), addr_spec=email)
     except (ValueError, IndexError) as exc:
         raise TrackerError(f"{email!r} is not an address an email can be sent to ({exc})") from None
 
@@ -41,7 +43,7 @@ def compose(
 ) -> EmailMessage:
     """A standard multipart/alternative message addressed to exactly one person."""
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = one_line(subject)
+    msg["Subject"] = header_text(subject)
     msg["From"] = sender
     msg["To"] = to
     if reply_to is not None:
