@@ -137,6 +137,9 @@ def test_encoded_words_in_the_digest_names_cannot_add_a_header():
     trust = dataclasses.replace(
         load_trust(CONFIG / "trust.yaml"), name="=?utf-8?q?T=0D=0ABcc=3A_spy=40example.net?=", secretary_name=EVIL
     )
-    msg = digest_message(Digest(NOW - dt.timedelta(days=7), NOW), trust, "tracker@example.org", NOW)
+    from tracker.register.parse import load_register
+
+    register = load_register(CONFIG / "register.yaml")
+    msg = digest_message(Digest(NOW - dt.timedelta(days=7), NOW), trust, "tracker@example.org", NOW, register)
     assert not re.search(rb"^bcc:", header_block(msg), re.M | re.I)
     assert reparse(msg)["Bcc"] is None
