@@ -270,3 +270,9 @@ def test_titles_lose_bidi_controls_and_unsafe_links_are_dropped():
     )
     assert [i.title for i in feed.items] == ["Plan published now", "B", "C"]
     assert [i.link for i in feed.items] == [None, None, None]
+
+
+@pytest.mark.parametrize("status", [404, 500, 503])
+def test_a_refusal_by_status_keeps_the_status_so_a_flow_can_decide_to_retry(feed_server, client, status):
+    result = fetch(client, feed_server.add("/x", Route(b"no", status=status)))
+    assert result.status == status and result.error.startswith(f"the server answered {status}")

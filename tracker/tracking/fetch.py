@@ -174,6 +174,10 @@ def new_client(timeout: float = TIMEOUT, max_redirects: int = MAX_REDIRECTS) -> 
 class _Refused(Exception):
     """A response we will not read; the message is the sentence for the summary."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the HTTP status, when that is the reason (a 5xx may be worth retrying)
+
 
 def fetch(
     client: httpx.Client,
@@ -189,6 +193,7 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     limit = client.timeout.read or TIMEOUT
+    status = None
     start = time.monotonic()
     token = _DEADLINE.set(start + limit)
     try:
@@ -197,7 +202,7 @@ def fetch(
             body = _answer(resp, got, bool(headers), max_bytes)
         return FetchResult(url, resp.status_code, body, got, seconds=time.monotonic() - start)
     except _Refused as exc:
-        error = str(exc)
+        error, status = str(exc), exc.status
     except httpx.TooManyRedirects:
         error = f"too many redirects (more than {client.max_redirects}); the address may redirect in a loop."
     except httpx.TimeoutException:
@@ -210,7 +215,7 @@ def fetch(
         error = f"the request failed unexpectedly ({type(exc).__name__}: {_first_line(exc)})."
     finally:
         _DEADLINE.reset(token)
-    return FetchResult(url, None, None, {}, error, time.monotonic() - start)
+    return FetchResult(url, status, None, {}, error, time.monotonic() - start)
 
 
 def _answer(resp: httpx.Response, headers: dict[str, str], conditional: bool, max_bytes: int) -> bytes | None:
@@ -218,12 +223,13 @@ def _answer(resp: httpx.Response, headers: dict[str, str], conditional: bool, ma
     if resp.status_code == 304:
         if not conditional:  # nothing was asked conditionally, so nothing can be "not modified"
             raise _Refused(
-                "the server answered 304 Not Modified to a request for the whole feed (it had no ETag or Last-Modified)."
+                "the server answered 304 Not Modified to a request for the whole feed (it had no ETag or Last-Modified).",
+                304,
             )
         return None
     if not 200 <= resp.status_code < 300:
         reason = f" {resp.reason_phrase}" if resp.reason_phrase else ""
-        raise _Refused(f"the server answered {resp.status_code}{reason}.")
+        raise _Refused(f"the server answered {resp.status_code}{reason}.", resp.status_code)
     return _body(resp, headers, max_bytes)
 
 
