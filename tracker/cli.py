@@ -24,6 +24,7 @@ from typing import Any
 
 import click
 
+from tracker.config.profiles import QuestionStatus, StepOutcome
 from tracker.config.workspace import Workspace
 from tracker.core.dates import stamp_day, utc_now, utc_stamp
 from tracker.core.errors import TrackerError
@@ -441,7 +442,17 @@ def review_reject_cmd(ctx: click.Context, ids: tuple[str, ...], everything: bool
 @meeting_option
 @click.option("--pdf", is_flag=True, default=None, help="Also write a PDF copy (needs LibreOffice).")
 @click.option(
-    "--force", is_flag=True, help="Rebuild over a pack already approved as FINAL (starts a new draft version)."
+    "--force",
+    is_flag=True,
+    help="Start a new draft version even over an approved or hand-edited pack (the old one goes to superseded/).",
+)
+@click.option(
+    "--keep-edits",
+    is_flag=True,
+    help="Rebuild a hand-edited draft as a new version that keeps the paragraphs added to it.",
+)
+@click.option(
+    "--unscheduled", is_flag=True, help="--meeting is an extraordinary meeting, not one listed in trust.yaml."
 )
 @json_option
 @renamed("--register", "register", "use --config")
@@ -456,6 +467,8 @@ def pack_cmd(
     meeting: dt.datetime | None,
     pdf: bool | None,
     force: bool,
+    keep_edits: bool,
+    unscheduled: bool,
     as_json: bool,
     **old: Path | None,
 ) -> None:
@@ -473,7 +486,10 @@ def pack_cmd(
 
     def build(one: Workspace) -> None:
         job = PackJob(one.trust_id or "", one)
-        result = run_pack_job(job, meeting=_day(meeting), pdf=pdf, force=force, register=register)
+        result = run_pack_job(
+            job, meeting=_day(meeting), pdf=pdf, force=force, keep_edits=keep_edits, unscheduled=unscheduled,
+            register=register,
+        )  # fmt: skip
         assert not isinstance(result, PackSkipped)  # only a scheduled run (when_due) skips
         name = result.manifest.trust
         for note in result.notes:
@@ -530,6 +546,59 @@ def approve_cmd(
         click.echo(json.dumps({"pack": str(result.docx), "manifest": str(result.manifest_path)}))
     else:
         click.echo(f"{result.docx}: approved as FINAL by {result.manifest.approved_by}")
+
+
+@command(cli, "position", "tracker position 6 --status 'in progress' --answer-file note.txt --by 'Alex Morgan'")
+@workspace_options
+@click.argument("number", type=int)
+@click.option(
+    "--status", type=click.Choice([s.value for s in QuestionStatus]), help="The new status (default: as it was)."
+)
+@click.option("--answer", help="The trust's new position, in words (default: as it was).")
+@click.option(
+    "--answer-file", type=click.File("r", encoding="utf-8"), help="Read the new position from this file ('-': stdin)."
+)
+@click.option("--next-step", help="What will be done next (default: as it was).")
+@click.option(
+    "--previous-step",
+    type=click.Choice([s.value for s in StepOutcome]),
+    help="What became of the next step promised at the last review.",
+)
+@click.option("--owner", help="Who owns the question (default: as it was).")
+@click.option("--by", required=True, help="Who reviewed the position (a person or a committee).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE", help="Day reviewed (default: today).")
+def position_cmd(
+    config_dir: Path,
+    outputs_dir: Path,
+    number: int,
+    status: str | None,
+    answer: str | None,
+    answer_file: Any,
+    next_step: str | None,
+    previous_step: str | None,
+    owner: str | None,
+    by: str,
+    day: dt.datetime | None,
+) -> None:
+    """Record a new position on question NUMBER; the current one moves to its history, nothing is lost."""
+    from tracker.config.positions import record_position
+    from tracker.core.dates import day_month_year
+
+    if answer is not None and answer_file is not None:
+        raise TrackerError("position: give the answer with --answer or --answer-file, not both")
+    ws = workspace(config_dir, outputs_dir)
+    q = record_position(
+        ws.questions, number, by=by, day=_day(day) or ws.now().date(),
+        status=QuestionStatus(status) if status else None,
+        answer=answer_file.read() if answer_file is not None else answer,
+        next_step=next_step, previous_step=StepOutcome(previous_step) if previous_step else None, owner=owner,
+    )  # fmt: skip
+    p = q.position
+    click.echo(
+        f"{ws.questions}: question {q.number} is now {p.status} ({p.status.rag}), reviewed "
+        f"{day_month_year(p.last_reviewed) if p.last_reviewed else 'today'} by {p.reviewed_by}; "
+        f"{len(q.history)} earlier position{'s' if len(q.history) != 1 else ''} kept in its history."
+    )
 
 
 # -- distribution: send, status, digest ------------------------------------------
@@ -613,12 +682,13 @@ def status_cmd(
     from tracker.config.profiles import load_trust
     from tracker.distribution.send import load_governor_list
     from tracker.distribution.status import describe, load_status, summary_line
+    from tracker.pack.manifest import built_for
 
     everyone: dict[str, Any] = {}
 
     def show(ws: Workspace) -> None:
         trust = load_trust(ws.trust)
-        day = trust.meeting_for(ws.now().date(), _day(meeting))
+        day = trust.meeting_for(ws.now().date(), _day(meeting), unscheduled=built_for(ws, _day(meeting)))
         status = load_status(ws, trust.short_name, load_governor_list(ws, trust, _warn), day)
         if trusts.every:
             everyone[trust.short_name] = status.to_json()

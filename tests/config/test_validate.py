@@ -149,7 +149,7 @@ def test_all_eight_questions_must_be_there(config_dir):
             "secretary.email",
             "is not a valid email address",
         ),
-        ("    - 2026-12-10", "    - 2026-12", r"council_of_governors\.meetings\[\d+\]", "needs a day"),
+        ("    - 2026-09-17", "    - 2026-09", r"council_of_governors\.meetings\[\d+\]", "needs a day"),
         ("pdf: false", "pdf: maybe", "pack.pdf", "should be true or false"),
     ],
 )

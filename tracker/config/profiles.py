@@ -6,12 +6,13 @@ Everything is read and checked here, once, and passed down as frozen objects.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from tracker.core.dates import PartialDate
+from tracker.core.dates import PartialDate, weekday_date
 from tracker.core.errors import TrackerError
 from tracker.core.schema import Checker, load_checked
 
@@ -30,6 +31,35 @@ class QuestionStatus(StrEnum):
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+class Session(StrEnum):
+    """Which part of the meeting the paper is for: part 1 in public, part 2 in private (confidential)."""
+
+    PART_1 = "part-1"
+    PART_2 = "part-2"
+
+    @property
+    def words(self) -> str:
+        return "Part 1, held in public" if self is Session.PART_1 else "Part 2, held in private: confidential"
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One council of governors meeting and what a board paper's cover says about it.
+
+    Fields left out of a meeting's entry in trust.yaml come from the defaults under
+    `council_of_governors`; an unscheduled (extraordinary) meeting has only its date.
+    """
+
+    date: dt.date
+    time: str | None = None
+    venue: str | None = None
+    agenda_item: str | None = None
+    paper_reference: str | None = None
+    presenter: str | None = None
+    session: Session = Session.PART_1
+    unscheduled: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +93,8 @@ class Trust:
     template: Path
     pdf: bool = False
     protective_marking: str = "OFFICIAL"
+    session: Session = Session.PART_1
+    meeting_details: tuple[Meeting, ...] = ()
     draft_days_before: int = 14
     show_unreviewed: bool = True  # list what the tracker found that nobody has checked, apart, in the pack
     description: str | None = None
@@ -72,10 +104,24 @@ class Trust:
     def next_meeting(self, today: dt.date) -> dt.date | None:
         return next((m for m in self.meetings if m >= today), None)
 
-    def meeting_for(self, today: dt.date, given: dt.date | None = None) -> dt.date:
-        """The meeting asked for, or else the next one; no future meeting is a clear error."""
+    def meeting_for(self, today: dt.date, given: dt.date | None = None, unscheduled: bool = False) -> dt.date:
+        """The meeting asked for, or else the next one; no future meeting is a clear error.
+
+        A date asked for must be a meeting in trust.yaml, unless it is `unscheduled`
+        (an extraordinary meeting): a mistyped date never builds a pack without a word.
+        """
         if given is not None:
-            return given
+            if given in self.meetings or unscheduled:
+                return given
+            before = [m for m in self.meetings if m < given][-1:]
+            after = [m for m in self.meetings if m > given][:1]
+            nearest = " and ".join(weekday_date(m) for m in before + after)
+            raise TrackerError(
+                f"{self.path or 'trust.yaml'}: {weekday_date(given)} is not a council of governors meeting "
+                "listed under council_of_governors.meetings"
+                + (f"; the nearest {'are' if len(before + after) > 1 else 'is'} {nearest}" if nearest else "")
+                + ". Use a listed date, add this one to the file, or pass --unscheduled for an extraordinary meeting"
+            )
         nxt = self.next_meeting(today)
         if nxt is None:
             raise TrackerError(
@@ -88,6 +134,26 @@ class Trust:
         earlier = [m for m in self.meetings if m < meeting]
         return earlier[-1] if earlier else None
 
+    def meeting(self, day: dt.date) -> Meeting:
+        """What the cover says about the meeting on `day`; a date not in trust.yaml is an unscheduled meeting."""
+        found = next((m for m in self.meeting_details if m.date == day), None)
+        return found or Meeting(day, session=self.session, unscheduled=True)
+
+    def marking(self, session: Session) -> str:
+        """The protective marking printed on every page: a part 2 paper is marked confidential."""
+        if session is Session.PART_2:
+            return f"{self.protective_marking} – CONFIDENTIAL, PART 2"
+        return self.protective_marking
+
+
+class StepOutcome(StrEnum):
+    """What became of the next step promised at the review before: recorded with the next position."""
+
+    DONE = "done"
+    IN_PROGRESS = "in progress"
+    NOT_DONE = "not done"
+    DROPPED = "dropped"
+
 
 @dataclass(frozen=True)
 class Position:
@@ -97,13 +163,31 @@ class Position:
     last_reviewed: dt.date | None
     next_step: str | None
     milestones: tuple[str, ...]
+    reviewed_by: str | None = None
+    previous_step: StepOutcome | None = None  # what became of the last position's next step
 
 
 @dataclass(frozen=True)
 class Question:
     number: int
     text: str
-    position: Position
+    position: Position  # the current position
+    history: tuple[Position, ...] = ()  # earlier positions, newest first
+
+    @property
+    def positions(self) -> tuple[Position, ...]:
+        """Every recorded position, the current one first."""
+        return (self.position, *self.history)
+
+    def position_at(self, day: dt.date) -> Position | None:
+        """The position as it stood on `day`: the newest reviewed on or before it."""
+        return next((p for p in self.positions if p.last_reviewed is not None and p.last_reviewed <= day), None)
+
+    def position_after(self, earlier: Position) -> Position | None:
+        """The position recorded next after `earlier` (it says what became of its next step)."""
+        found = self.positions
+        i = next(i for i, p in enumerate(found) if p is earlier)
+        return found[i - 1] if i > 0 else None
 
 
 @dataclass(frozen=True)
@@ -160,14 +244,16 @@ def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
         partners.append(
             Partner(c.text(p, "name", f"{path}.name") or "", c.text(p, "role", f"{path}.role", required=False))
         )
-    cog = c.mapping(tree, "council_of_governors", "council_of_governors") or {}
-    c.unknown_keys(cog, ("meetings",), "council_of_governors")
-    seq = c.sequence(cog, "meetings", "council_of_governors.meetings", required=True)
-    meetings = [c.full_date(seq, i, f"council_of_governors.meetings[{i}]") for i in range(len(seq))]
     sec = c.mapping(tree, "secretary", "secretary") or {}
     c.unknown_keys(sec, ("name", "email"), "secretary")
     pack = c.mapping(tree, "pack", "pack", required=False) or {}
-    c.unknown_keys(pack, ("template", "pdf", "protective_marking", "draft_days_before", "show_unreviewed"), "pack")
+    c.unknown_keys(
+        pack, ("template", "pdf", "protective_marking", "draft_days_before", "show_unreviewed", "session"), "pack"
+    )
+    session = Session(c.choice(pack, "session", "pack.session", tuple(Session), required=False) or "part-1")
+    details = _meetings(c, tree, session)
+    meetings = [m.date for m in details]
+    marking = c.text(pack, "protective_marking", "pack.protective_marking", required=False)
     template = c.text(pack, "template", "pack.template", required=False) or "../templates/governors-briefing.docx"
     short = c.slug(tree, "short_name", "short_name")
     return Trust(
@@ -177,16 +263,72 @@ def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
         system=c.slug(fp, "system", "footprint.system") or "",
         icb=c.text(fp, "icb", "footprint.icb", required=False),
         partners=tuple(partners),
-        meetings=tuple(sorted(m for m in meetings if m)),
+        meetings=tuple(sorted(meetings)),
+        meeting_details=tuple(sorted(details, key=lambda m: m.date)),
+        session=session,
         secretary_name=c.name(sec, "name", "secretary.name") or "",
         secretary_email=c.email(sec, "email", "secretary.email") or "",
         template=(base / template).resolve(),
         pdf=c.boolean(pack, "pdf", "pack.pdf", default=False),
-        protective_marking=c.text(pack, "protective_marking", "pack.protective_marking", required=False) or "OFFICIAL",
+        # A part 2 paper is OFFICIAL-SENSITIVE unless the trust says otherwise.
+        protective_marking=marking or ("OFFICIAL-SENSITIVE" if session is Session.PART_2 else "OFFICIAL"),
         draft_days_before=c.integer(pack, "draft_days_before", "pack.draft_days_before", default=14) or 0,
         show_unreviewed=c.boolean(pack, "show_unreviewed", "pack.show_unreviewed", default=True),
         email=_email_settings(c, tree),
     )  # fmt: skip
+
+
+MEETING_FIELDS = ("time", "venue", "agenda_item", "presenter")
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+
+
+def _meetings(c: Checker, tree: dict, default_session: Session) -> list[Meeting]:
+    """`council_of_governors.meetings`: each a date, or a mapping with `date` and what the cover says.
+
+    `time`, `venue`, `agenda_item` and `presenter` under `council_of_governors` apply to
+    every meeting that does not give its own.
+    """
+    cog = c.mapping(tree, "council_of_governors", "council_of_governors") or {}
+    c.unknown_keys(cog, ("meetings", *MEETING_FIELDS), "council_of_governors")
+    defaults = _meeting_fields(c, cog, "council_of_governors")
+    seq = c.sequence(cog, "meetings", "council_of_governors.meetings", required=True)
+    found: list[Meeting] = []
+    seen: dict[str, str] = {}
+    for i, item in enumerate(seq):
+        path = f"council_of_governors.meetings[{i}]"
+        node: Any
+        key: Any
+        fields: dict[str, Any]
+        if isinstance(item, dict):
+            c.unknown_keys(item, ("date", *MEETING_FIELDS, "paper_reference", "session"), path)
+            day = c.full_date(item, "date", f"{path}.date")
+            own = _meeting_fields(c, item, path)
+            node, key = item, "date"
+            fields = {**defaults, **{k: v for k, v in own.items() if v is not None}}
+            fields["paper_reference"] = c.text(item, "paper_reference", f"{path}.paper_reference", required=False)
+            chosen = c.choice(item, "session", f"{path}.session", tuple(Session), required=False)
+            fields["session"] = Session(chosen) if chosen else default_session
+        else:
+            day = c.full_date(seq, i, path)
+            node, key, fields = seq, i, {**defaults, "session": default_session}
+        if day is None:
+            continue
+        c.unique(seen, day.isoformat(), node, key, path, "meeting date")
+        found.append(Meeting(day, **fields))
+    return list({m.date: m for m in found}.values())
+
+
+def _meeting_fields(c: Checker, node: dict, path: str) -> dict[str, Any]:
+    time = c.text(node, "time", f"{path}.time", required=False)
+    if time is not None and not _TIME.match(time):
+        c.problem(node, "time", f"{path}.time", f'{time!r} is not a time of day like "14:00" (24-hour clock, quoted)')
+        time = None
+    return {
+        "time": time.replace(".", ":").zfill(5) if time else None,
+        "venue": c.text(node, "venue", f"{path}.venue", required=False),
+        "agenda_item": c.text(node, "agenda_item", f"{path}.agenda_item", required=False),
+        "presenter": c.text(node, "presenter", f"{path}.presenter", required=False),
+    }
 
 
 def _email_settings(c: Checker, tree: dict) -> EmailSettings | None:
@@ -233,25 +375,46 @@ def parse_questions(tree: Any, c: Checker) -> Questions:
     questions: list[Question] = []
     numbers: dict[str, str] = {}
     for _, q, path in c.items(c.sequence(tree, "questions", "questions", required=True), "questions"):
-        c.unknown_keys(q, ("number", "text", "position"), path)
+        c.unknown_keys(q, ("number", "text", "position", "history"), path)
         number = c.integer(q, "number", f"{path}.number", minimum=1)
         c.unique(numbers, str(number) if number else None, q, "number", f"{path}.number", "question number")
-        pos = c.mapping(q, "position", f"{path}.position") or {}
-        p = f"{path}.position"
-        c.unknown_keys(pos, ("status", "answer", "owner", "last_reviewed", "next_step", "milestones"), p)
-        questions.append(Question(
-            number=number or 0,
-            text=c.text(q, "text", f"{path}.text") or "",
-            position=Position(
-                status=QuestionStatus(c.choice(pos, "status", f"{p}.status", tuple(QuestionStatus)) or "not started"),
-                answer=c.text(pos, "answer", f"{p}.answer") or "",
-                owner=c.text(pos, "owner", f"{p}.owner") or "",
-                last_reviewed=c.full_date(pos, "last_reviewed", f"{p}.last_reviewed"),
-                next_step=c.text(pos, "next_step", f"{p}.next_step", required=False),
-                milestones=c.strings(pos, "milestones", f"{p}.milestones"),
-            ),
-        ))  # fmt: skip
+        current = _position(c, c.mapping(q, "position", f"{path}.position") or {}, f"{path}.position", True)
+        history = []
+        newer = current.last_reviewed
+        for _, old, hpath in c.items(c.sequence(q, "history", f"{path}.history"), f"{path}.history"):
+            position = _position(c, old, hpath, False)
+            day = position.last_reviewed
+            if day is not None and newer is not None and day >= newer:
+                c.problem(
+                    old, "last_reviewed", f"{hpath}.last_reviewed",
+                    f"{day.isoformat()} is not before the position above it ({newer.isoformat()}): "
+                    "history lists earlier positions, newest first",
+                )  # fmt: skip
+            newer = day or newer
+            history.append(position)
+        questions.append(Question(number or 0, c.text(q, "text", f"{path}.text") or "", current, tuple(history)))
     return Questions(attribution, tuple(sorted(questions, key=lambda q: q.number)))
+
+
+POSITION_KEYS = (
+    "status", "answer", "owner", "last_reviewed", "reviewed_by", "next_step", "previous_step", "milestones",
+)  # fmt: skip
+
+
+def _position(c: Checker, pos: dict, p: str, current: bool) -> Position:
+    """A position: the current one (under `position:`) or an earlier one (in `history:`)."""
+    c.unknown_keys(pos, POSITION_KEYS, p)
+    step = c.choice(pos, "previous_step", f"{p}.previous_step", tuple(StepOutcome), required=False)
+    return Position(
+        status=QuestionStatus(c.choice(pos, "status", f"{p}.status", tuple(QuestionStatus)) or "not started"),
+        answer=c.text(pos, "answer", f"{p}.answer") or "",
+        owner=c.text(pos, "owner", f"{p}.owner", required=current) or "",
+        last_reviewed=c.full_date(pos, "last_reviewed", f"{p}.last_reviewed"),
+        next_step=c.text(pos, "next_step", f"{p}.next_step", required=False),
+        milestones=c.strings(pos, "milestones", f"{p}.milestones"),
+        reviewed_by=c.text(pos, "reviewed_by", f"{p}.reviewed_by", required=False),
+        previous_step=StepOutcome(step) if step else None,
+    )
 
 
 def parse_sources(tree: Any, c: Checker) -> tuple[FeedSource, ...]:

@@ -99,6 +99,24 @@ def day_month_year(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+_ISO_DAY = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+
+
+def plain_dates(text: str) -> str:
+    """Text with every ISO date (2018-02-09) written as a reader writes it (9 February 2018).
+
+    Only full, real dates change: "2026-27" is a financial year and stays as it is.
+    """
+
+    def words(m: re.Match[str]) -> str:
+        try:
+            return day_month_year(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+        except ValueError:
+            return m.group(0)
+
+    return _ISO_DAY.sub(words, text)
+
+
 def weekday_date(day: dt.date) -> str:
     """A meeting's date: Thursday 10 December 2026."""
     return f"{day:%A} {day_month_year(day)}"

@@ -166,6 +166,37 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+class YAMLEdit:
+    """A YAML file's round-trip tree inside `edit_yaml`; afterwards, whether it was written and its text."""
+
+    def __init__(self, tree: Any):
+        self.tree = tree
+        self.written = False
+        self.text: str | None = None
+
+
+@contextmanager
+def edit_yaml(path: Path, timeout: float = 30.0, reuse: tuple[str, Any] | None = None) -> Iterator[YAMLEdit]:
+    """Lock, re-read, let the caller change the tree, and write back atomically if (and only if) it changed.
+
+    The one safe write of a file a person also edits: two writers never lose each
+    other's work, a crash never leaves half a file, a no-op leaves the bytes alone, and
+    comments, key order and quoting survive. `reuse` is (text, tree) parsed earlier; the
+    tree is used only if the file still holds exactly that text. An exception inside
+    the block writes nothing.
+    """
+    path = Path(path)
+    with locked(path, timeout):
+        before = read_text(path)
+        tree = reuse[1] if reuse is not None and reuse[0] == before else parse_yaml(before, str(path))
+        edit = YAMLEdit(tree)
+        yield edit
+        after = dump_yaml(tree)
+        if after != before:
+            atomic_write(path, after)
+        edit.written, edit.text = after != before, after
+
+
 @contextmanager
 def locked(path: Path, timeout: float = 30.0) -> Iterator[None]:
     """Hold `.<name>.lock` beside `path` so only one writer changes it at a time."""

@@ -25,7 +25,7 @@ from tracker.core.files import sha256_file
 from tracker.distribution.delivery import DeliveryLog, DeliveryStatus, already_sent, find, open_log, read_log
 from tracker.distribution.message import address, pack_message
 from tracker.distribution.transport import OutboxTransport, SmtpTransport, Transport, smtp_settings
-from tracker.pack.manifest import Manifest
+from tracker.pack.manifest import Manifest, built_for
 from tracker.pack.pdf import to_pdf
 
 
@@ -224,7 +224,7 @@ def send_pack(
 ) -> Report:
     """Everything `tracker send` does, for the CLI and the flow alike (the environment comes in `ws`)."""
     trust = load_trust(ws.trust)
-    meeting = trust.meeting_for(ws.now().date(), meeting)
+    meeting = trust.meeting_for(ws.now().date(), meeting, unscheduled=built_for(ws, meeting))
     governors = load_governor_list(ws, trust, warn)
     pack = Manifest.for_meeting(ws.packs_dir, meeting)
     settings = smtp_settings(trust.email, ws.env, require_password=not dry_run)

@@ -10,6 +10,7 @@ from tracker.config.profiles import Trust, load_trust
 from tracker.config.trusts import select_trusts
 from tracker.config.workspace import Workspace
 from tracker.pack.build import PackResult, build_pack
+from tracker.pack.revisions import HandEdited
 
 
 def pack_due(trust: Trust, today: dt.date) -> dt.date | None:
@@ -52,6 +53,8 @@ def run_pack_job(
     meeting: dt.date | None = None,
     pdf: bool | None = None,
     force: bool = False,
+    keep_edits: bool = False,
+    unscheduled: bool = False,
     when_due: bool = False,
     register: LoadedRegister | None = None,
 ) -> PackResult | PackSkipped:
@@ -63,4 +66,12 @@ def run_pack_job(
     today = job.ws.now().date()
     if when_due and meeting is None and pack_due(config.trust, today) is None:
         return PackSkipped(job.name, f"no meeting within {config.trust.draft_days_before} days of {today.isoformat()}")
-    return build_pack(config, job.ws, meeting=meeting, pdf=pdf, force=force)
+    try:
+        return build_pack(
+            config, job.ws, meeting=meeting, pdf=pdf, force=force, keep_edits=keep_edits, unscheduled=unscheduled
+        )
+    except HandEdited as exc:
+        if not when_due:
+            raise
+        # A scheduled rebuild never overwrites the secretary's edits, and does not fail every day over them.
+        return PackSkipped(job.name, str(exc))

@@ -1,23 +1,29 @@
 """Approve a reviewed pack: re-stamp DRAFT as FINAL without rebuilding anything else.
 
-The secretary approves the document they read, so the register is not consulted:
-only the status marks (cover, header), the document properties and the manifest change.
+The secretary approves the document they read, edits and all, so the register is not
+consulted: only the status marks (cover, header), the cover's note and reading time,
+the document properties and the manifest change, and the PDF copy is made again from
+the approved file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
+from dataclasses import replace
 from pathlib import Path
 
-from docx.oxml.ns import qn
+from docx.opc.exceptions import PackageNotFoundError
 
 from tracker.core.dates import day_month_year, utc_second
 from tracker.core.errors import TrackerError
-from tracker.core.files import atomic_write, sha256_bytes
+from tracker.core.files import atomic_write, sha256_bytes, sha256_file
 from tracker.core.text import clean, display
+from tracker.pack import marking
+from tracker.pack.briefing import APPENDICES
 from tracker.pack.build import PackResult, make_pdf
 from tracker.pack.manifest import Manifest, PackNotBuilt
-from tracker.pack.marking import APPROVAL_TAG, STATUS_TAG, tagged_runs
 from tracker.pack.word import save_deterministic
 
 
@@ -44,18 +50,18 @@ def locate(pack: Path, trust: str | None = None) -> Manifest:
     return manifest
 
 
-def _set_words(runs: list, words: str) -> None:
-    first = True
-    for r in runs:
-        for t in r.findall(qn("w:t")):
-            t.text = display(words) if first else ""  # only the first text node keeps the words
-            first = False
-
-
 def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None) -> PackResult:
-    """Mark the pack FINAL, approved by `by` at `now`; refuse a pack edited since it was built
-    (or, with `trust`, a pack that is not that trust's)."""
+    """Mark the pack FINAL, approved by `by` at `now`, as the secretary left it (with `trust`,
+    only a pack that is that trust's).
+
+    A draft edited by hand since it was built (in Word or LibreOffice) is approved with
+    its edits: only the status marks, the cover's note and reading time, the contents'
+    page numbers and the document properties change, and the manifest records that it
+    was edited, the checksums of the draft as built and as edited, and what changed.
+    """
     from docx import Document
+
+    from tracker.pack import reading, revisions
 
     by = clean(by)
     if not by:
@@ -65,28 +71,26 @@ def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None) -> 
     if manifest.final:
         raise TrackerError(f"{docx_path}: already approved by {manifest.approved_by} at {manifest.approved_at}")
     data = docx_path.read_bytes()
-    if sha256_bytes(data) != manifest.sha256:
-        raise TrackerError(
-            f"{docx_path}: the file has changed since it was built (its sha256 does not match manifest.json), "
-            f"so it is not the pack that was reviewed; rebuild it with `tracker pack --meeting {manifest.meeting}` "
-            "and approve the new pack"
+    edited = sha256_bytes(data) != manifest.sha256
+    try:
+        doc = Document(io.BytesIO(data))
+    except (ValueError, KeyError, zipfile.BadZipFile, PackageNotFoundError) as exc:
+        raise TrackerError(f"{docx_path}: cannot be read as a Word document ({exc}); save it again as .docx") from None
+    edits = None
+    if edited:
+        built = revisions.built_copy(manifest)
+        edits = (
+            revisions.compare(Document(str(built)), doc).summary()
+            if built.is_file()
+            else "not listed (the draft as built was not kept)"
         )
     now = utc_second(now)
-    doc = Document(str(docx_path))
-    parts = [doc.element.body]
-    for s in doc.sections:
-        for hf in (s.header, s.footer, s.first_page_header, s.first_page_footer, s.even_page_header):
-            if not hf.is_linked_to_previous:
-                parts.append(hf._element)
-    found = 0
-    for root in parts:
-        for runs in tagged_runs(root, STATUS_TAG):
-            _set_words(runs, "FINAL")
-            found += 1
-        for runs in tagged_runs(root, APPROVAL_TAG):
-            _set_words(runs, f"Approved by {by} on {day_month_year(now)}.")
-    if not found:
-        raise TrackerError(f"{docx_path}: no DRAFT marking found to replace; rebuild it with `tracker pack`")
+    if not marking.restamp(doc, "FINAL", f"Approved by {by} on {day_month_year(now)}."):
+        raise TrackerError(
+            f"{docx_path}: no DRAFT marking found to replace (the word DRAFT on the cover and in the header); "
+            "put it back, or rebuild with `tracker pack`"
+        )
+    words = reading.stamp(doc)
     props = doc.core_properties
     props.content_status = "Final"
     props.last_modified_by = display(by)
@@ -96,10 +100,17 @@ def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None) -> 
     atomic_write(docx_path, final)
 
     notes: list[str] = []
-    pdf_path = None
+    approved = manifest.approved(by, now, sha256_bytes(final), sha256_bytes(data) if edited else None, edits)
+    approved = replace(approved, words=words, reading_minutes=reading.minutes(words))
     if manifest.pdf:
-        pdf_path, note = make_pdf(docx_path)
+        made, note = make_pdf(docx_path, when=now.timetuple()[:6])
         notes += [note] if note else []
-    approved = manifest.approved(by, now, sha256_bytes(final), pdf_path)
+        if made is None:  # never a DRAFT's PDF beside a FINAL pack
+            (manifest.folder / manifest.pdf).unlink(missing_ok=True)
+        else:
+            approved = replace(approved, sha256=sha256_file(docx_path))
+        approved = approved.with_pdf(made.path if made else None, made.page_counts(APPENDICES[0]) if made else None)
     approved.write()
+    if edited:
+        notes.append(f"Approved with the edits made by hand since it was built ({edits}); the manifest records both.")
     return PackResult(approved, tuple(notes))

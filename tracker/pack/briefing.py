@@ -7,16 +7,17 @@ into the Word template; the same inputs always give the same Briefing.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from tracker.config.profiles import Questions, Trust
-from tracker.core.dates import PartialDate, utc_stamp
-from tracker.core.text import clean, words
+from tracker.config.profiles import Meeting, Questions, QuestionStatus, Trust
+from tracker.core.dates import PartialDate, plain_dates, utc_stamp
+from tracker.core.text import clean, plural
 from tracker.pack.changes import Change, changes_since
 from tracker.pack.glossary import GLOSSARY, Term
+from tracker.pack.questions import question_views
 from tracker.pack.views import Citation, Event, Group, QuestionView, Row, Stage, SystemView
 from tracker.register.model import Category, Milestone, MilestoneStatus, Register, SourceRef
 from tracker.register.proposals import review_queue
@@ -25,6 +26,19 @@ from tracker.tracking.feedstate import Health
 
 TITLE = "Working together in health and care systems: policy and system update"
 READING_WPM = 200  # careful reading of a board paper, slower than skimming
+RECENT_YEARS = 2  # the tracker in the main body: what is awaited, and what was published this recently
+# Who publishes at each address, for a source that is the publication itself.
+PUBLISHERS = {
+    "england.nhs.uk": "NHS England",
+    "gov.uk": "GOV.UK",
+    "legislation.gov.uk": "legislation.gov.uk",
+    "parliament.uk": "UK Parliament",
+    "nhsproviders.org": "NHS Providers",
+    "kingsfund.org.uk": "The King's Fund",
+    "nuffieldtrust.org.uk": "Nuffield Trust",
+    "lgcplus.com": "LGC",
+    "hsj.co.uk": "HSJ",
+}
 CATEGORY_LABELS = {
     "planning-guidance": "Planning guidance",
     "ten-year-plan": "Long-term and ten-year plans",
@@ -42,24 +56,30 @@ STAGE_LABELS = {
 }
 # Open items first, so what is expected or delayed is easy to spot.
 STATUS_ORDER = {s: i for i, s in enumerate(("delayed", "expected", "published", "superseded", "withdrawn"))}
-SECTIONS = (
+# The main body, front sheet to the eight questions, is what governors are asked to read;
+# the appendices hold the older history and the reference material.
+MAIN_SECTIONS = (
     "Front sheet",
     "What has changed since the last meeting",
     "Policy milestone tracker",
     "Our system",
     "The eight questions",
-    "The policy journey since 2014",
-    "Tracker health",
-    "Glossary",
-    "Sources",
 )
+APPENDICES = (
+    "Appendix A: Earlier milestones",
+    "Appendix B: The policy journey since 2014",
+    "Appendix C: Tracker health",
+    "Appendix D: Glossary",
+    "Appendix E: Sources",
+)
+SECTIONS = MAIN_SECTIONS + APPENDICES
 
 
 @dataclass(frozen=True)
 class Briefing:
     trust_name: str
     short_name: str
-    marking: str
+    marking: str  # the protective marking printed on every page
     meeting: dt.date
     previous_meeting: dt.date | None
     prepared: dt.date
@@ -67,7 +87,9 @@ class Briefing:
     front: dict[str, str]
     asked: tuple[str, ...]
     changes: tuple[Change, ...]
-    groups: tuple[Group, ...]
+    groups: tuple[Group, ...]  # the main body's tracker: awaited and recent milestones
+    earlier: tuple[Group, ...]  # Appendix A: older and superseded milestones
+    recent_from: dt.date
     counts: dict[str, int]
     system: SystemView
     attribution: str
@@ -76,7 +98,7 @@ class Briefing:
     health: tuple[Health, ...]
     glossary: tuple[Term, ...]
     sources: tuple[Citation, ...]
-    reading_minutes: int
+    details: Meeting  # what the cover and front sheet say about the meeting
     secretary: str = ""
     title: str = TITLE
     unchecked: tuple[str, ...] = ()  # what the tracker found that nobody has checked: never reported as fact
@@ -106,19 +128,57 @@ def when_text(m: Milestone, today: dt.date) -> str:
     return "Date not known"
 
 
-def tracker_groups(register: Register, today: dt.date) -> tuple[Group, ...]:
+def title_of(m: Milestone) -> str:
+    """A milestone's title as printed: its dates in words, never 2018-02-09."""
+    return plain_dates(clean(m.title))
+
+
+def note_of(m: Milestone) -> str | None:
+    return plain_dates(clean(m.date_note)) or None
+
+
+def same_words(a: str, b: str) -> bool:
+    def key(s: str) -> str:
+        return " ".join("".join(ch for ch in s.casefold() if ch.isalnum() or ch.isspace()).split())
+
+    return key(a) == key(b)
+
+
+def source_label(m: Milestone) -> str:
+    """The Source column: the source's own title; where that is the milestone's own title (the
+    source is the publication itself), who published it, so the column never repeats the title."""
+    if not m.sources:
+        return ""
+    ref = m.sources[0]
+    if not same_words(ref.title, m.title):
+        return plain_dates(clean(ref.title))
+    if ref.publisher:
+        return clean(ref.publisher)
+    host = ((urlsplit(ref.url).hostname or "") if ref.url else "").removeprefix("www.")
+    named = next((who for site, who in PUBLISHERS.items() if host == site or host.endswith("." + site)), None)
+    return named or host or "The publication itself"
+
+
+def is_recent(m: Milestone, since: dt.date) -> bool:
+    """Awaited, or published on or after `since`: what belongs in the main body's tracker."""
+    if m.status.open:
+        return True
+    return m.status == MilestoneStatus.PUBLISHED and m.date is not None and m.date.last_day() >= since
+
+
+def tracker_groups(register: Register, today: dt.date, keep=lambda m: True) -> tuple[Group, ...]:
     groups = []
     for cat in Category:
-        ms = [m for m in register.milestones if m.category == cat]
+        ms = [m for m in register.milestones if m.category == cat and keep(m)]
         ms.sort(key=lambda m: (STATUS_ORDER.get(m.status, 9), -(m.date.first_day().toordinal() if m.date else 0)))
         rows = tuple(
             Row(
-                title=clean(m.title),
+                title=title_of(m),
                 status=m.status,
                 when=when_text(m, today),
-                source=clean(m.sources[0].title) if m.sources else "",
+                source=source_label(m),
                 url=m.sources[0].url if m.sources else None,
-                note=clean(m.date_note) or None,
+                note=note_of(m),
             )
             for m in ms
         )
@@ -154,26 +214,6 @@ def system_view(register: Register, trust: Trust) -> SystemView:
 
 def _partners(trust: Trust) -> tuple[tuple[str, str], ...]:
     return tuple((clean(p.name), clean(p.role)) for p in trust.partners)
-
-
-def question_views(questions: Questions, register: Register) -> tuple[QuestionView, ...]:
-    def linked(mid: str) -> str:
-        m = register.milestone(mid)
-        return f"{clean(m.title)} ({m.status})" if m else f"{mid} (not in the register)"
-
-    return tuple(
-        QuestionView(
-            number=q.number,
-            text=clean(q.text),
-            status=q.position.status,
-            answer=clean(q.position.answer),
-            owner=clean(q.position.owner),
-            last_reviewed=human(q.position.last_reviewed),
-            next_step=clean(q.position.next_step) or "None recorded",
-            milestones=tuple(linked(mid) for mid in q.position.milestones),
-        )
-        for q in questions.questions
-    )
 
 
 def journey(register: Register, trust: Trust) -> tuple[Event, ...]:
@@ -236,14 +276,15 @@ def compose(
     milestones = {m.id: m for m in register.milestones}
     unchecked = tuple(finding(p, milestones, publishers) for p in review_queue(register, now.date(), utc_stamp(now)))
     counts = Counter(m.status for m in register.milestones)
-    qviews = question_views(questions, register)
+    qviews = question_views(questions, register, previous)
     system = system_view(register, trust)
+    details = trust.meeting(meeting)
     front, asked = front_sheet(trust, system, qviews, changes, register, previous, now.date(), len(unchecked))
-    groups = tracker_groups(register, now.date())
-    b = Briefing(
+    recent_from = meeting.replace(year=meeting.year - RECENT_YEARS, day=min(meeting.day, 28))
+    return Briefing(
         trust_name=clean(trust.name),
         short_name=trust.short_name,
-        marking=clean(trust.protective_marking),
+        marking=clean(trust.marking(details.session)),
         meeting=meeting,
         previous_meeting=previous,
         prepared=now.date(),
@@ -251,7 +292,9 @@ def compose(
         front=front,
         asked=asked,
         changes=changes,
-        groups=groups,
+        groups=tracker_groups(register, now.date(), lambda m: is_recent(m, recent_from)),
+        earlier=tracker_groups(register, now.date(), lambda m: not is_recent(m, recent_from)),
+        recent_from=recent_from,
         counts={str(s): counts.get(s, 0) for s in MilestoneStatus},
         system=system,
         attribution=clean(str(questions.attribution)),
@@ -260,26 +303,11 @@ def compose(
         health=tuple(health),
         glossary=GLOSSARY,
         sources=citations(register, questions, changes),
-        reading_minutes=0,
+        details=details,
         secretary=clean(trust.secretary_name),
         unchecked=unchecked,
         show_unchecked=trust.show_unreviewed,
     )
-    return Briefing(**{**b.__dict__, "reading_minutes": reading_minutes(b)})
-
-
-def reading_minutes(b: Briefing) -> int:
-    texts = [*b.front.values(), *b.asked, *(c.text for c in b.changes)]
-    texts += list(b.unchecked) if b.show_unchecked else []
-    texts += [f"{r.title} {r.status} {r.when} {r.source}" for g in b.groups for r in g.rows]
-    texts += [f"{q.text} {q.answer} {q.owner} {q.next_step} {' '.join(q.milestones)}" for q in b.questions]
-    texts += [f"{s.when} {s.stage} {s.what}" for s in b.system.history] + [b.system.description]
-    texts += [f"{t.term} {t.meaning}" for t in b.glossary] + [f"{e.date} {e.label}" for e in b.events]
-    return max(1, math.ceil(words(*texts) / READING_WPM))
-
-
-def _lower_first(s: str) -> str:
-    return s[:1].lower() + s[1:]
 
 
 def front_sheet(
@@ -290,28 +318,38 @@ def front_sheet(
     since = f"since the last meeting on {human(previous)}" if previous else "in the last three months"
     latest = system.history[-1] if system.history else None
     n = len(changes)
-    recorded = "No changes were" if not n else f"{n} change{'s were' if n != 1 else ' was'}"
+    recorded = "No changes were" if not n else plural(n, "change was", "changes were")
     context = (
         f"This pack tracks {len(register.milestones)} national policy milestones that shape how "
         f"{clean(trust.name)} works with its partners in {system.name}. {recorded} recorded {since}."
     )
     if latest:
-        context += f" Our system's most recent change of status: {latest.what} ({latest.when})."
+        context += f" Our system's most recent change of status: {latest.what}, {latest.when}."
     if unchecked:
         context += (
-            f" The tracker has also found {unchecked} item{'s' if unchecked != 1 else ''} that nobody has checked"
+            f" The tracker has also found {plural(unchecked, 'item', 'items')} that nobody has checked"
             " yet; they are listed apart and are not reported here as fact."
         )
-    conclusion = (
-        f"Of the eight questions, {q.get('assured', 0)} are assured, {q.get('in progress', 0)} in progress "
-        f"and {q.get('not started', 0)} not started. "
-    )
-    if open_items:
-        shown = "; ".join(f"{clean(m.title)} ({_lower_first(when_text(m, today))})" for m in open_items[:4])
-        more = f" and {len(open_items) - 4} more" if len(open_items) > 4 else ""
+    parts = [
+        plural(q.get(QuestionStatus(s), 0), f"is {s}", f"are {s}")
+        for s in ("assured", "in progress", "not started", "not applicable")
+        if q.get(QuestionStatus(s), 0) or s != "not applicable"
+    ]
+    conclusion = f"Of the eight questions, {', '.join(parts[:-1])} and {parts[-1]}."
+    moved = [v for v in qviews if v.change.startswith("Was ")]
+    stale = [v for v in qviews if v.not_reviewed]
+    if previous and (moved or stale):
         conclusion += (
-            f"{len(open_items)} milestone{'s are' if len(open_items) != 1 else ' is'} still awaited: {shown}{more}."
+            f" Since the last meeting {plural(len(moved), 'question has', 'questions have')} changed status"
+            + (f", and {plural(len(stale), 'has', 'have')} not been reviewed" if stale else "")
+            + "."
         )
+    conclusion += " "
+    if open_items:
+        shown = "; ".join(f"{title_of(m)}, {_lower_first(when_text(m, today))}" for m in open_items[:4])
+        more = f"; and {len(open_items) - 4} more" if len(open_items) > 4 else ""
+        waiting = plural(len(open_items), "milestone is", "milestones are")
+        conclusion += f"{waiting} still awaited: {shown}{more}."
     else:
         conclusion += "No national milestone in the register is still awaited."
     front = {
@@ -336,3 +374,7 @@ def front_sheet(
         "Identify how governors can help the trust engage members and the public on system plans.",
     )
     return front, asked
+
+
+def _lower_first(s: str) -> str:
+    return s[:1].lower() + s[1:]

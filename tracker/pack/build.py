@@ -15,9 +15,10 @@ from tracker.config.profiles import Trust
 from tracker.config.workspace import Workspace
 from tracker.core.dates import utc_second, utc_stamp
 from tracker.core.errors import TrackerError
-from tracker.core.files import atomic_write, sha256_bytes, sha256_file
-from tracker.pack.briefing import SECTIONS, Briefing, compose
+from tracker.core.files import atomic_write, sha256_bytes
+from tracker.pack.briefing import APPENDICES, Briefing, compose
 from tracker.pack.manifest import ChangeNote, Manifest, PackStatus
+from tracker.pack.pdf import PdfCopy
 from tracker.tracking.feedstate import health_report
 
 
@@ -58,20 +59,27 @@ def build_pack(
     pdf: bool | None = None,
     template: Path | None = None,
     force: bool = False,
+    keep_edits: bool = False,
+    unscheduled: bool = False,
 ) -> PackResult:
     """Write `<packs>/<meeting>/<short>-governors-briefing-<meeting>.docx` and manifest.json beside it.
 
-    A pack already approved as FINAL is never overwritten silently: if what it would say
-    has not changed it is left alone; if it has, pass `force=True` to start a new draft.
-    The pack is built from the register it is given, and its manifest records the sha256
-    of the bytes that register was parsed from.
+    A pack is never overwritten silently. A draft edited by hand since it was built is
+    refused (HandEdited) unless `keep_edits` (a new version carrying the paragraphs the
+    person added) or `force` (a new version from the register alone). A pack approved
+    as FINAL is left alone if what it would say has not changed, and refused if it has,
+    unless `force`. Either way the older version moves, with its manifest, to
+    superseded/. The pack is built from the register it is given, and its manifest
+    records the sha256 of the bytes that register was parsed from.
     """
-    from tracker.pack import render, timeline
+    from docx import Document
+
+    from tracker.pack import reading, render, revisions, timeline
     from tracker.pack.word import save_deterministic
 
     now = utc_second(ws.now())
     trust = config.trust
-    meeting = trust.meeting_for(now.date(), meeting)
+    meeting = trust.meeting_for(now.date(), meeting, unscheduled)
     health = health_report(config.sources, ws.state_dir, now)
     publishers = {s.name: s.publisher for s in config.sources}
     briefing = compose(config.register, trust, config.questions, health, meeting, now, publishers)
@@ -80,56 +88,100 @@ def build_pack(
     docx_path = folder / pack_name(trust, meeting)
     digest = content_digest(briefing)
     old = Manifest.find(folder)
-    version = 1
+    notes: list[str] = []
+    if old is None and docx_path.exists():  # a pack with no readable manifest: keep it, never overwrite it
+        notes.append(
+            f"{docx_path.name} had no readable manifest; it was moved to {revisions.retire_unknown(docx_path)}"
+        )
+    version, retired, edited, edits, source = 1, False, False, None, None
     if old:
-        unchanged = old.content_digest == digest
-        if old.final and not force:
-            if unchanged and docx_path.exists():
+        edited = revisions.hand_edited(old)
+        if edited and not (force or keep_edits):
+            raise revisions.HandEdited(
+                f"{old.docx_path}: this draft was edited by hand after it was built on {revisions.built_on(old)}, "
+                f"so it is not rebuilt over. Since it was built: {revisions.what_changed(old, config)}. To send it as "
+                f"it is, approve it (`tracker approve {folder} --by NAME`); to rebuild, pass --keep-edits (a new "
+                "version that carries over the paragraphs you added) or --force (a new version from the register "
+                "alone). Either way the edited draft is kept in superseded/"
+            )
+        if old.final and not force and not edited:
+            if old.content_digest == digest and docx_path.exists():
                 return PackResult(old, ("The approved pack is unchanged.",))
             raise TrackerError(
                 f"{docx_path}: this pack was approved as FINAL by {old.approved_by} on "
-                f"{str(old.approved_at)[:10]} and the register has changed since; "
-                "to start a new draft version, rebuild with --force"
+                f"{str(old.approved_at)[:10]} and since then {revisions.what_changed(old, config)}; "
+                "to start a new draft version, rebuild with --force (the approved pack is kept in superseded/)"
             )
-        version = old.next_version(digest)
+        if keep_edits and edited:
+            copy_path = revisions.built_copy(old)
+            if not copy_path.is_file():
+                raise TrackerError(
+                    f"{old.docx_path}: the draft as it was built is not kept beside it ({copy_path}), so your "
+                    "edits cannot be told from the tool's text; rebuild with --force (the edited draft is kept "
+                    "in superseded/) and copy your paragraphs across"
+                )
+            source = Document(str(old.docx_path))
+            edits = revisions.compare(Document(str(copy_path)), source)
+        retired = force or edited or old.final or old.content_digest != digest
+        version = old.version + 1 if retired else old.version
 
     picture = timeline_png(briefing, now.date(), ws.timeline_cache)
     alt = timeline.alt_text(briefing.events, now.date())
     doc = render.render(briefing, template or trust.template, picture, alt, str(version), now)
+    if edits is not None and source is not None:
+        notes += revisions.carry(doc, edits, source)
+        notes.append(f"Carried into the new draft: {edits.summary()}.")
+        if edits.changed or edits.removed:
+            notes.append(
+                "Changes you made to the tool's own text were not carried (the new draft says what the register "
+                "says now); the edited draft is in superseded/"
+            )
+    words = reading.stamp(doc)
     data = save_deterministic(doc, now.timetuple()[:6])
-    atomic_write(docx_path, data)
 
-    notes: list[str] = []
-    pdf_path = None
-    if pdf if pdf is not None else trust.pdf:
-        pdf_path, note = make_pdf(docx_path)
-        notes += [note] if note else []
-        pages = heading_pages(pdf_path) if pdf_path else None
-        if pages:  # a second pass puts the page numbers in the contents
-            doc = render.render(briefing, template or trust.template, picture, alt, str(version), now, pages=pages)
-            data = save_deterministic(doc, now.timetuple()[:6])
-            atomic_write(docx_path, data)
-            pdf_path, _ = make_pdf(docx_path)
+    replaces = None
+    if old and retired:
+        where = revisions.retire(old, edited=edited)
+        replaces = old.version
+        notes.append(f"Version {old.version} ({old.status}) was moved to {where}.")
+    elif old:
+        revisions.clear_stale_pdf(old, keep=None)
+    atomic_write(docx_path, data)
+    atomic_write(folder / revisions.BUILT / docx_path.name, data)
+
+    milestones, positions = revisions.snapshot(config)
     manifest = Manifest(
         trust=trust.short_name,
         trust_name=trust.name,
         meeting=meeting,
         previous_meeting=briefing.previous_meeting,
         pack=docx_path.name,
-        pdf=pdf_path.name if pdf_path else None,
         generated_at=utc_stamp(now),
         sha256=sha256_bytes(data),
-        pdf_sha256=sha256_file(pdf_path) if pdf_path else None,
         register_digest=config.parsed.sha256,
         content_digest=digest,
         counts=briefing.counts,
         status=PackStatus.DRAFT,
         version=version,
-        reading_minutes=briefing.reading_minutes,
+        reading_minutes=reading.minutes(words),
+        words=words,
         changes=tuple(ChangeNote(str(c.date), c.text, c.url) for c in briefing.changes),
         stale_sources=tuple(briefing.stale_sources),
+        session=str(briefing.details.session),
+        marking=briefing.marking,
+        unscheduled=briefing.details.unscheduled,
+        replaces=replaces if replaces is not None else (old.replaces if old else None),
+        milestones=milestones,
+        positions=positions,
         folder=folder,
     )
+    if pdf if pdf is not None else trust.pdf:
+        made, note = make_pdf(docx_path, when=now.timetuple()[:6])
+        notes += [note] if note else []
+        if made is not None:
+            data = docx_path.read_bytes()  # the contents now carry page numbers
+            atomic_write(folder / revisions.BUILT / docx_path.name, data)
+            manifest = replace(manifest, sha256=sha256_bytes(data)).with_pdf(made.path, made.page_counts(APPENDICES[0]))
     manifest.write()
     return PackResult(manifest, tuple(notes))
 
@@ -160,33 +212,9 @@ def timeline_png(briefing: Briefing, today: dt.date, cache: Path) -> bytes:
     return png
 
 
-def heading_pages(pdf_path: Path) -> dict[str, int] | None:
-    """The page each section starts on, read from the rendered PDF; None if any is not found."""
-    import shutil
-    import subprocess
-
-    exe = shutil.which("pdftotext")
-    if exe is None:
-        return None
-    try:
-        out = subprocess.run([exe, "-enc", "UTF-8", str(pdf_path), "-"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    pages = [{line.strip() for line in page.splitlines()} for page in out.stdout.split("\f")]
-    found, start = {}, 0
-    contents = next((i for i, lines in enumerate(pages) if "Contents" in lines), None)
-    for title in SECTIONS:
-        first = start if title == SECTIONS[0] else max(start, (contents or 0) + 1)
-        page = next((i for i in range(first, len(pages)) if title in pages[i]), None)
-        if page is None:
-            return None
-        found[title], start = page + 1, page
-    return found
-
-
-def make_pdf(docx_path: Path) -> tuple[Path | None, str | None]:
-    """A PDF copy beside the pack, or (None, why not): the .docx stands either way."""
-    from tracker.pack.pdf import soffice, to_pdf
+def make_pdf(docx_path: Path, when: tuple[int, int, int, int, int, int]) -> tuple[PdfCopy | None, str | None]:
+    """A PDF copy beside the pack, its contents numbered, or (None, why not): the .docx stands either way."""
+    from tracker.pack.pdf import complete_pdf, soffice
 
     if soffice() is None:
         return None, (
@@ -194,6 +222,6 @@ def make_pdf(docx_path: Path) -> tuple[Path | None, str | None]:
             "on Debian: apt-get install libreoffice-writer-nogui"
         )
     try:
-        return to_pdf(docx_path), None
+        return complete_pdf(docx_path, number_docx=True, when=when), None
     except TrackerError as exc:  # a failed conversion costs the PDF, never the pack or its manifest
         return None, f"No PDF copy was made: {exc}"

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from tracker.config.workspace import Workspace
 from tracker.core.dates import day_month_year, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import read_json, sha256_file, write_json
@@ -60,7 +61,19 @@ class Manifest:
     stale_sources: tuple[str, ...] = ()
     approved_by: str | None = None
     approved_at: str | None = None
-    draft_sha256: str | None = None
+    draft_sha256: str | None = None  # the draft as the tool built it (set on approval)
+    edited_sha256: str | None = None  # the draft as a person edited it, approved as it was (set on approval)
+    hand_edited: bool = False  # the draft was edited by hand after it was built, before approval
+    edits: str | None = None  # what the hand edits were, in a few words
+    words: int | None = None  # words in the main body, which the reading time is counted from
+    pages: dict[str, int] = field(default_factory=dict)  # of the PDF copy: main_body, appendices, total
+    session: str = "part-1"
+    marking: str | None = None  # the protective marking printed on every page
+    unscheduled: bool = False  # an extraordinary meeting, not one listed in trust.yaml
+    replaces: int | None = None  # the version this one replaced (kept in superseded/)
+    # What the pack was built from, so a rebuild can say in words what changed since.
+    milestones: dict[str, list[str]] = field(default_factory=dict)  # id -> [title, status, date]
+    positions: dict[str, list[str]] = field(default_factory=dict)  # question number -> [status, last reviewed]
     folder: Path = field(default=Path("."), compare=False)
 
     # -- the files ---------------------------------------------------------------
@@ -145,6 +158,17 @@ class Manifest:
             approved_by=data.get("approved_by") or None,
             approved_at=data.get("approved_at") or None,
             draft_sha256=data.get("draft_sha256") or None,
+            edited_sha256=data.get("edited_sha256") or None,
+            hand_edited=bool(data.get("hand_edited")),
+            edits=data.get("edits") or None,
+            words=int(data["words"]) if data.get("words") is not None else None,
+            pages={str(k): int(v) for k, v in (data.get("pages") or {}).items()},
+            session=str(data.get("session") or "part-1"),
+            marking=data.get("marking") or None,
+            unscheduled=bool(data.get("unscheduled")),
+            replaces=int(data["replaces"]) if data.get("replaces") else None,
+            milestones={str(k): [str(x) for x in v] for k, v in (data.get("milestones") or {}).items()},
+            positions={str(k): [str(x) for x in v] for k, v in (data.get("positions") or {}).items()},
             folder=folder,
         )
 
@@ -157,25 +181,39 @@ class Manifest:
             status=str(self.status),
             version=str(self.version),  # written as text, as it always has been
         )
-        if self.draft_sha256 is None:
-            del data["draft_sha256"]
+        for key in ("draft_sha256", "edited_sha256", "edits"):
+            if data[key] is None:
+                del data[key]
         return data
 
     def write(self) -> None:
         write_json(self.path, self.to_json())
 
     # -- what happens to a pack ----------------------------------------------------
-    def approved(self, by: str, at: dt.datetime, sha256: str, pdf: Path | None) -> Manifest:
-        """The manifest of this pack re-stamped FINAL; the draft's checksum is kept."""
+    def approved(
+        self, by: str, at: dt.datetime, sha256: str, edited_sha256: str | None = None, edits: str | None = None
+    ) -> Manifest:
+        """This pack re-stamped FINAL; the checksum of the draft as built is kept, and, if a person
+        edited it before approval, the checksum of the draft as they left it and what they changed."""
         return replace(
             self,
             status=PackStatus.FINAL,
             approved_by=by,
             approved_at=utc_stamp(at),
             draft_sha256=self.sha256,
+            edited_sha256=edited_sha256,
+            hand_edited=edited_sha256 is not None,
+            edits=edits,
             sha256=sha256,
+        )
+
+    def with_pdf(self, pdf: Path | None, pages: dict[str, int] | None = None) -> Manifest:
+        """This manifest naming a PDF copy in the pack folder (or none)."""
+        return replace(
+            self,
             pdf=pdf.name if pdf else None,
             pdf_sha256=sha256_file(pdf) if pdf else None,
+            pages=dict(pages or {}) if pdf else {},
         )
 
     def next_version(self, content_digest: str) -> int:
@@ -203,6 +241,11 @@ class Manifest:
                 f"the pack for {day_month_year(self.meeting)} is a {self.status} that nobody has approved, so it will"
                 " not be sent: approve it first (`tracker approve PACK --by NAME`) or send with --allow-draft"
             )
+
+
+def built_for(ws: Workspace, meeting: dt.date | None) -> bool:
+    """A pack has been built for `meeting`: send and status accept an unscheduled date that has one."""
+    return meeting is not None and (ws.pack_folder(meeting) / MANIFEST).is_file()
 
 
 def file_name(value: object) -> str:

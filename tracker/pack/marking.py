@@ -20,6 +20,8 @@ from tracker.core.text import display
 
 STATUS_TAG = "PackStatus"
 APPROVAL_TAG = "PackApproval"
+READING_TAG = "PackReading"
+DRAFT_NOTE = "Draft for review: not yet approved by the company secretary."
 
 
 def tagged(
@@ -39,14 +41,19 @@ def tagged(
             from docx.shared import Pt
 
             run.font.size = Pt(size_pt)
+    return tag_run(run._r, tag, ident)
+
+
+def tag_run(r, tag: str, ident: int):
+    """Wrap an existing run in the hidden bookmark `_<tag>_<ident>`."""
     key = str(ident)
     start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
     start.set(qn("w:id"), key)
     start.set(qn("w:name"), f"_{tag}_{key}")
     end.set(qn("w:id"), key)
-    run._r.addprevious(start)
-    run._r.addnext(end)
-    return start, run._r, end
+    r.addprevious(start)
+    r.addnext(end)
+    return start, r, end
 
 
 def tagged_runs(root, tag: str):
@@ -60,6 +67,83 @@ def tagged_runs(root, tag: str):
                 runs.append(el)
             el = el.getnext()
         yield runs
+
+
+def text_nodes(runs) -> list:
+    return [t for r in runs for t in r.iter(qn("w:t"))]
+
+
+def replace_words(nodes: list, old: str, new: str) -> bool:
+    """Replace the first whole-word `old` in the text of these w:t nodes, even split over several.
+
+    The replacement goes where the match starts; everything around it stays, so a mark
+    whose bookmark an editor has widened or moved keeps its neighbours' words.
+    """
+    texts = [t.text or "" for t in nodes]
+    joined = "".join(texts)
+    m = re.search(rf"(?<!\w){re.escape(old)}(?!\w)", joined)
+    if m is None:
+        return False
+    start, end = m.span()
+    pos, first = 0, True
+    for t, text in zip(nodes, texts, strict=True):
+        a, b = pos, pos + len(text)
+        pos = b
+        if b <= start or a >= end:
+            continue
+        before, after = text[: max(0, start - a)], text[max(0, end - a) :]
+        t.text = before + (display(new) if first else "") + after
+        t.set(qn("xml:space"), "preserve")
+        first = False
+    return True
+
+
+def marked_parts(doc: DocumentObject) -> list:
+    """The XML roots that carry marks: the body, then every header and footer with its own content."""
+    roots, seen = [doc.element.body], set()
+    for s in doc.sections:
+        for hf in (
+            s.header,
+            s.footer,
+            s.first_page_header,
+            s.first_page_footer,
+            s.even_page_header,
+            s.even_page_footer,
+        ):
+            if not hf.is_linked_to_previous and id(hf._element) not in seen:
+                seen.add(id(hf._element))
+                roots.append(hf._element)
+    return roots
+
+
+def restamp(doc: DocumentObject, status: str, note: str, old_status: str = "DRAFT", old_note: str = DRAFT_NOTE) -> int:
+    """Change the status marks (cover, headers, footers) and the cover's note; returns how many marks changed.
+
+    Each mark is found by its bookmark; where an editor (Word, LibreOffice) has dropped,
+    renamed or moved a bookmark, by its words instead: the cover's paragraph that says
+    only DRAFT, the word DRAFT in a header or footer, the draft note's sentence. Only
+    the marked words change; anything the editor added around them stays.
+    """
+    done = 0
+    paragraphs = qn("w:p")
+    for i, root in enumerate(marked_parts(doc)):
+        here = sum(replace_words(text_nodes(runs), old_status, status) for runs in tagged_runs(root, STATUS_TAG))
+        if not here:
+            for p in root.iter(paragraphs):
+                nodes = text_nodes(p.iter(qn("w:r")))
+                words = "".join(t.text or "" for t in nodes).strip()
+                if (words == old_status) if i == 0 else re.search(rf"(?<!\w){old_status}(?!\w)", words):
+                    while replace_words(nodes, old_status, status):
+                        here += 1
+        done += here
+    body = doc.element.body
+    if not any(replace_words(text_nodes(runs), old_note, note) for runs in tagged_runs(body, APPROVAL_TAG)):
+        for p in body.iter(paragraphs):
+            nodes = text_nodes(p.iter(qn("w:r")))
+            if "".join(t.text or "" for t in nodes).strip() == old_note:
+                replace_words(nodes, old_note, note)
+                break
+    return done
 
 
 def fill_placeholders(doc: DocumentObject, values: dict[str, str], status: str) -> None:

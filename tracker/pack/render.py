@@ -7,15 +7,16 @@ import io
 from pathlib import Path
 
 from docx.document import Document as DocumentObject
-from docx.enum.text import WD_BREAK
 from docx.shared import Cm
 
 from tracker.config.profiles import QuestionStatus
 from tracker.core.dates import day_month_year, stamp_day, weekday_date
 from tracker.core.text import display, plural
-from tracker.pack import marking
+from tracker.pack import marking, reading
 from tracker.pack import word as d
-from tracker.pack.briefing import SECTIONS, Briefing
+from tracker.pack.briefing import APPENDICES, SECTIONS, Briefing
+from tracker.pack.questions import status_words
+from tracker.pack.timeline import PICTURE_CM
 
 # (fill, text) pairs: every one passes WCAG AA (4.5:1) for normal text; tests check.
 MILESTONE_COLOURS = {
@@ -36,7 +37,7 @@ NOT_READ = "Not read yet"
 
 
 def rag_word(status: QuestionStatus) -> str:
-    return f"{status.capitalize()} ({status.rag})"
+    return status_words(status)
 
 
 def health_word(h) -> str:
@@ -55,8 +56,8 @@ def render(
     version: str,
     now: dt.datetime,
     status: str = "DRAFT",
-    pages: dict[str, int] | None = None,
 ):
+    """The pack as a Word document; the cover's reading time is filled in once the main body is written."""
     doc = d.open_template(template)
     d.set_language(doc)
     marking.fill_placeholders(
@@ -65,29 +66,27 @@ def render(
         status,
     )
     cover(doc, b, version, status)
-    heading(doc, SECTIONS[0], 1)
+    contents(doc)
+    heading(doc, SECTIONS[0], 1).paragraph_format.page_break_before = True
     front_sheet(doc, b)
-    page_break(doc)
-    contents(doc, pages or {})
-    page_break(doc)
-    writers = (changes, tracker, system, questions, lambda doc, b: timeline(doc, b, picture, alt), health, glossary,
-               sources)  # fmt: skip
+    writers = (changes, tracker, system, questions, earlier,
+               lambda doc, b: timeline(doc, b, picture, alt), health, glossary, sources)  # fmt: skip
     for number, (title, write) in enumerate(zip(SECTIONS[1:], writers, strict=True), start=2):
-        heading(doc, title, number)  # bookmarked _Toc0002... for the contents' links
+        h = heading(doc, title, number)  # bookmarked _Toc0002... for the contents' links
+        # A new page after the front sheet, and for the appendices, which are for reference.
+        h.paragraph_format.page_break_before = number == 2 or title == APPENDICES[0]
         write(doc, b)
+    reading.stamp(doc)
     properties(doc, b, version, now, status)
     return doc
 
 
-def page_break(doc: DocumentObject) -> None:
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-
-
-def heading(doc: DocumentObject, title: str, number: int, level: int = 1) -> None:
+def heading(doc: DocumentObject, title: str, number: int, level: int = 1):
     p = d.paragraph(doc, f"Heading {level}")
     d.text(p, title)
     if level == 1:
         d.bookmark(p, f"_Toc{number:04d}", number)
+    return p
 
 
 def para(doc: DocumentObject, value: str, style: str | None = None, lead: str | None = None):
@@ -98,29 +97,53 @@ def para(doc: DocumentObject, value: str, style: str | None = None, lead: str | 
     return p
 
 
+def together(*paragraphs) -> None:
+    """Keep these paragraphs on one page, each whole: a heading never ends a page without its text."""
+    for i, p in enumerate(paragraphs):
+        p.paragraph_format.keep_together = True
+        if i < len(paragraphs) - 1:
+            p.paragraph_format.keep_with_next = True
+
+
+def meeting_line(b: Briefing) -> str:
+    m = b.details
+    parts = [weekday_date(b.meeting) + (f" at {m.time}" if m.time else ""), m.venue or ""]
+    return ", ".join(x for x in parts if x)
+
+
 def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
     para(doc, b.trust_name, "Subtitle")
-    para(doc, "Council of Governors", "Subtitle")
     d.paragraph(doc, "Title").add_run(display(b.title))
-    para(doc, f"Meeting on {weekday_date(b.meeting)}", "Subtitle")
+    kind = "Extraordinary meeting of the Council of Governors" if b.details.unscheduled else "Council of Governors"
+    para(doc, f"{kind}, {weekday_date(b.meeting)}", "Subtitle")
     p = doc.add_paragraph()
     marking.tagged(p, marking.STATUS_TAG, status, 901, bold=True, size_pt=24)
     p = doc.add_paragraph()
-    marking.tagged(p, marking.APPROVAL_TAG, "Draft for review: not yet approved by the company secretary.", 902)
+    marking.tagged(p, marking.APPROVAL_TAG, marking.DRAFT_NOTE, 902)
+    m = b.details
     rows = [
-        ["Prepared by", f"{b.secretary}, Company Secretary"],
-        ["Date prepared", day_month_year(b.prepared)],
-        ["Version", version],
-        ["Estimated reading time", f"{b.reading_minutes} minute{'s' if b.reading_minutes != 1 else ''}"],
+        ["Meeting", meeting_line(b)],
+        ["Session", m.session.words],
+        ["Agenda item", f"{m.agenda_item or 'not assigned'}; paper reference {m.paper_reference or 'not assigned'}"],
+        ["Version", f"{version}, prepared by {b.secretary}, Company Secretary, on {day_month_year(b.prepared)}"],
+        ["Reading time", reading.PENDING],
         ["Protective marking", b.marking],
     ]
-    d.table(doc, ["Document detail", "Value"], rows, [6.0, 10.6])
-    page_break(doc)
+    table = d.table(doc, ["Document detail", "Value"], rows, [4.2, 12.4])
+    reading.tag_cell(table.rows[rows.index(["Reading time", reading.PENDING]) + 1].cells[1])
 
 
 def front_sheet(doc: DocumentObject, b: Briefing) -> None:
-    heading(doc, "Purpose", 0, level=2)
-    para(doc, b.front["Purpose"])
+    m = b.details
+    rows = [
+        ["Meeting", f"Council of Governors, {meeting_line(b)}"],
+        ["Agenda item", m.agenda_item or "Not assigned"],
+        ["Paper reference", m.paper_reference or "Not assigned"],
+        ["Presented by", m.presenter or f"{b.secretary}, Company Secretary"],
+        ["Purpose", b.front["Purpose"]],
+        ["Session", m.session.words],
+    ]
+    d.table(doc, ["Paper", "Detail"], rows, [4.2, 12.4])
     heading(doc, "Executive summary", 0, level=2)
     for key in ("Context", "Question", "Conclusion"):
         para(doc, b.front[key], lead=key)
@@ -131,11 +154,12 @@ def front_sheet(doc: DocumentObject, b: Briefing) -> None:
     para(doc, b.front["Statutory duties"])
 
 
-def contents(doc: DocumentObject, pages: dict[str, int]) -> None:
+def contents(doc: DocumentObject) -> None:
     """Contents as a TOC field whose result we write ourselves: never empty, never a prompt.
 
-    The entries link to the headings. Page numbers appear when they are known from a
-    LibreOffice render (`pages`); otherwise Word's References > Update Table adds them.
+    The entries link to the headings. Page numbers are added when a PDF is made
+    (pack.pdf reads them from LibreOffice's render); otherwise Word's References >
+    Update Table adds them.
     """
     d.paragraph(doc, "TOC Heading").add_run("Contents")
     for i, title in enumerate(SECTIONS, 1):
@@ -145,8 +169,6 @@ def contents(doc: DocumentObject, pages: dict[str, int]) -> None:
             d.field_chars(p, "", 'TOC \\o "1-1" \\h \\z \\u')
             d.field_chars(p, "separate")
         d.internal_link(p, title, f"_Toc{i:04d}")
-        if title in pages:
-            p.add_run(f"\t{pages[title]}")
         if i == len(SECTIONS):
             d.field_chars(p, "end")
 
@@ -179,15 +201,32 @@ def changes(doc: DocumentObject, b: Briefing) -> None:
 
 def tracker(doc: DocumentObject, b: Briefing) -> None:
     counts = ", ".join(f"{n} {s}" for s, n in b.counts.items() if n)
-    para(doc, f"The register holds {sum(b.counts.values())} milestones: {counts}. Delayed and expected items are "
-         "listed first in each group; the status is always given in words as well as colour.")  # fmt: skip
-    for g in b.groups:
+    counts = " and ".join(counts.rsplit(", ", 1))
+    shown = sum(len(g.rows) for g in b.groups)
+    rest = sum(len(g.rows) for g in b.earlier)
+    since = f"{b.recent_from:%B %Y}"
+    para(doc, f"The register holds {sum(b.counts.values())} milestones: {counts}. "
+         f"{plural(shown, 'milestone is', 'milestones are')} awaited or published since {since}: "
+         "they are listed here by category, delayed and expected items first, each status in words as well as "
+         f"colour. The {plural(rest, 'earlier one', 'earlier ones')}, including every superseded edition, "
+         f"{'is' if rest == 1 else 'are'} in Appendix A.")  # fmt: skip
+    milestone_tables(doc, b.groups)
+
+
+def earlier(doc: DocumentObject, b: Briefing) -> None:
+    para(doc, f"Milestones published before {b.recent_from:%B %Y}, and every edition a newer one has superseded, "
+         "kept for reference. What is awaited or recent is in the policy milestone tracker.")  # fmt: skip
+    milestone_tables(doc, b.earlier)
+
+
+def milestone_tables(doc: DocumentObject, groups) -> None:
+    for g in groups:
         heading(doc, g.label, 0, level=2)
         rows = [
-            ([r.title + (f" ({r.note})" if r.note else ""), r.status.capitalize(), r.when, r.source], r.status)
+            ([r.title + (f" – {r.note}" if r.note else ""), r.status.capitalize(), r.when, r.source], r.status)
             for r in g.rows
         ]
-        status_table(doc, ["Milestone", "Status", "Date", "Source"], rows, [6.0, 2.9, 3.4, 4.3], 1, MILESTONE_COLOURS)
+        status_table(doc, ["Milestone", "Status", "Date", "Source"], rows, [6.4, 2.6, 3.4, 4.2], 1, MILESTONE_COLOURS)
 
 
 def system(doc: DocumentObject, b: Briefing) -> None:
@@ -207,33 +246,45 @@ def system(doc: DocumentObject, b: Briefing) -> None:
 
 
 def questions(doc: DocumentObject, b: Briefing) -> None:
-    para(doc, f"The eight helpful questions for governors to ask, word for word, from {b.attribution}.")
-    rows = [([str(q.number), q.text, rag_word(q.status), q.owner], q.status.rag) for q in b.questions]
-    status_table(doc, ["No.", "Question", "Status", "Owner"], rows, [1.2, 9.4, 2.8, 3.2], 2, RAG_COLOURS)
+    since = f"the last meeting on {day_month_year(b.previous_meeting)}" if b.previous_meeting else "the last meeting"
+    para(doc, f"The eight helpful questions for governors to ask, word for word, from {b.attribution}. For each: "
+         f"the trust's position, how it has changed since {since}, and the next step.")  # fmt: skip
+    rows = [([str(q.number), q.text, rag_word(q.status), q.change], q.status.rag) for q in b.questions]
+    status_table(doc, ["No.", "Question", "Status", "Since the last meeting"], rows, [1.1, 9.3, 2.7, 3.5], 2,
+                 RAG_COLOURS)  # fmt: skip
     for q in b.questions:
-        heading(doc, f"Question {q.number}", 0, level=2)
-        para(doc, q.text, "Intense Quote")
-        para(doc, b.attribution, "Caption")
-        para(doc, q.answer, lead="Our current position")
-        linked = "; ".join(q.milestones) or "None"
-        detail = [
-            ["Status", rag_word(q.status)],
-            ["Owner", q.owner],
-            ["Last reviewed", q.last_reviewed],
-            ["Next step", q.next_step],
-            ["Linked milestones", linked],
-        ]
-        fills = {(1, 1): RAG_COLOURS[q.status.rag]}
-        d.table(doc, ["Item", "Detail"], detail, [4.0, 12.6], colours=fills)
+        question(doc, q)
+
+
+def question(doc: DocumentObject, q) -> None:
+    """One question: heading, the question, and the position, kept together on one page."""
+    block = [d.paragraph(doc, "Heading 2")]
+    d.text(block[0], f"Question {q.number}")
+    block.append(para(doc, q.text, "Intense Quote"))
+    status = d.paragraph(doc)
+    fill, ink = RAG_COLOURS[q.status.rag]
+    d.shaded(status, rag_word(q.status), fill, ink)
+    status.add_run(" " + display(q.since.removeprefix(rag_word(q.status))))
+    block.append(status)
+    if q.not_reviewed:
+        block.append(para(doc, q.not_reviewed, lead="Flag"))
+    block.append(para(doc, q.answer, lead="Our position"))
+    if q.earlier_step:
+        block.append(para(doc, q.earlier_step))
+    reviewed = q.last_reviewed + (f" by {q.reviewed_by}" if q.reviewed_by else "")
+    block.append(para(doc, f"{q.next_step} Owner: {q.owner}. Last reviewed {reviewed}.", lead="Next step"))
+    block.append(para(doc, "; ".join(q.milestones) or "None", lead="Linked milestones"))
+    together(*block)
 
 
 def timeline(doc: DocumentObject, b: Briefing, picture: bytes, alt: str) -> None:
     intro = para(doc, "National policy and our system's designations since 2014. Today is marked with a dashed line.")
     intro.paragraph_format.keep_with_next = True
-    doc.add_picture(io.BytesIO(picture), width=Cm(16.6))
+    doc.add_picture(io.BytesIO(picture), width=Cm(PICTURE_CM))
     d.picture_alt_text(doc, alt, "Timeline of the policy journey since 2014")
     para(doc, "Figure 1: the policy journey since 2014. Filled markers are published, hollow markers expected "
-         "or delayed; numbers refer to the table below.", "Caption")  # fmt: skip
+         "or delayed. Numbers refer to the table below; where markers crowd, the table carries the numbers "
+         "the picture has no room for.", "Caption")  # fmt: skip
     heading(doc, "The timeline as a table", 0, level=2)
     rows = [[str(n), e.date.human(), e.lane, e.label, e.status.capitalize()] for n, e in enumerate(b.events, 1)]
     d.table(doc, ["No.", "Date", "Row", "Event", "Status"], rows or [["", "", "", "No dated events", ""]],

@@ -14,7 +14,7 @@ class Row:
     title: str
     status: MilestoneStatus
     when: str
-    source: str
+    source: str  # the source's own title, or its publisher when that title is the milestone's
     url: str | None
     note: str | None
 
@@ -33,8 +33,13 @@ class QuestionView:
     answer: str
     owner: str
     last_reviewed: str
+    reviewed_by: str
     next_step: str
     milestones: tuple[str, ...]
+    since: str  # the status and since when; what it was at the last meeting
+    change: str  # the same in a few words, for the summary table
+    earlier_step: str  # what became of the next step promised at the last meeting ("" if none)
+    not_reviewed: str  # the flag when nobody has reviewed it since the last meeting ("" if reviewed)
 
 
 @dataclass(frozen=True)

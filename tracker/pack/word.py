@@ -94,6 +94,17 @@ def text(paragraph: Paragraph, value: object, bold: bool = False, colour: str | 
     return run
 
 
+def shaded(paragraph: Paragraph, value: object, fill: str, ink: str):
+    """A run on a coloured background (a status chip): the word is always there as well as the colour."""
+    run = text(paragraph, value, bold=True, colour=ink)
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    run._r.get_or_add_rPr().append(shd)
+    return run
+
+
 def table(
     doc: DocumentObject,
     header: list[str],

@@ -17,7 +17,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from tracker.core.dates import PartialDate
-from tracker.core.files import atomic_write, dump_yaml, locked, parse_yaml, read_text
+from tracker.core.files import edit_yaml
 from tracker.register.model import Evidence
 from tracker.register.parse import MILESTONE_KEYS, Parsed
 
@@ -131,19 +131,13 @@ def _is_date(value: Any) -> bool:
 
 @contextmanager
 def update(path: Path, timeout: float = 30.0, reuse: Parsed | None = None) -> Iterator[RegisterEditor]:
-    """Lock, re-read, edit, and write back atomically if (and only if) it changed.
+    """Lock, re-read, edit, and write back atomically if (and only if) it changed (core.files.edit_yaml).
 
     `reuse` is a tree parsed earlier; it is used only if the file still holds exactly
     the text it was parsed from (parsing the register is a run's biggest fixed cost).
     Afterwards the editor says whether the file was written and what it now holds.
     """
-    path = Path(path)
-    with locked(path, timeout):
-        before = read_text(path)
-        tree = reuse.tree if reuse is not None and reuse.text == before else parse_yaml(before, str(path))
-        editor = RegisterEditor(tree)
+    with edit_yaml(path, timeout, (reuse.text, reuse.tree) if reuse is not None else None) as doc:
+        editor = RegisterEditor(doc.tree)
         yield editor
-        after = dump_yaml(tree)
-        if after != before:
-            atomic_write(path, after)
-        editor.written, editor.text = after != before, after
+    editor.written, editor.text = doc.written, doc.text
