@@ -143,3 +143,41 @@ def test_encoded_words_in_the_digest_names_cannot_add_a_header():
     msg = digest_message(Digest(NOW - dt.timedelta(days=7), NOW), trust, "tracker@example.org", NOW, register)
     assert not re.search(rb"^bcc:", header_block(msg), re.M | re.I)
     assert reparse(msg)["Bcc"] is None
+
+
+def test_the_html_part_has_one_bullet_per_item_however_long(pack):
+    msg = build(pack, Governor("P", "p@example.org", "public"))
+    html = msg.get_body(("html",)).get_content()
+    in_pack = html.split("<p>In the pack:</p>", 1)[1].split("</ul>", 1)[0]
+    items = in_pack.count("<li>")
+    assert items == 2
+    assert "our integrated care system, and the trust&#x27;s current position on the eight questions" in in_pack
+    text = msg.get_body(("plain",)).get_content()
+    assert text.count("\n  - ") == items + len(pack.changes)  # the same items, one line each, in the text part
+
+
+def test_a_new_version_says_in_its_subject_and_first_line_which_version_it_replaces(pack):
+    from tracker.distribution.message import Earlier
+
+    v2 = dataclasses.replace(pack, version=2, replaces=1)
+    msg = reparse(build(v2, Governor("P", "p@example.org", "public")))
+    assert msg["Subject"].startswith("Version 2, replaces version 1: Fernbrook NHS Foundation Trust")
+    first = msg.get_body(("plain",)).get_content().splitlines()[0]
+    assert first == "This is version 2 of the pack and replaces version 1."
+    had = pack_message(
+        v2, Governor("P", "p@example.org", "public"), sender=SENDER, attachment=b"x", attachment_name=pack.pack,
+        fmt="docx", now=NOW, signature="A", earlier=Earlier(1, "2026-11-28T16:05:00Z"),
+    )  # fmt: skip
+    first = had.get_body(("plain",)).get_content().splitlines()[0]
+    assert (
+        first
+        == "This is version 2 of the pack and replaces version 1, which you were sent on 28 November 2026. Please read this one instead."
+    )
+    assert "<strong>This is version 2 of the pack and replaces version 1" in had.get_body(("html",)).get_content()
+    assert "replaces" not in reparse(build(pack, Governor("P", "p@example.org", "public")))["Subject"]
+
+
+def test_a_part_2_pack_is_marked_in_the_subject(pack):
+    part2 = dataclasses.replace(pack, session="part-2", marking="OFFICIAL-SENSITIVE – CONFIDENTIAL, PART 2")
+    subject = reparse(build(part2, Governor("P", "p@example.org", "public")))["Subject"]
+    assert subject.startswith("OFFICIAL-SENSITIVE – CONFIDENTIAL, PART 2: Fernbrook")

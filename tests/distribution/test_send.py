@@ -112,6 +112,35 @@ def test_pdf_is_made_with_libreoffice_when_the_pack_has_none(smtp_server, tmp_pa
     assert (pack_outputs / "packs" / MEETING.isoformat() / part.get_filename()).exists()
 
 
+@pytest.mark.slow
+def test_a_pdf_made_at_send_time_is_as_complete_as_pack_pdf_and_recorded_in_the_manifest(
+    smtp_server, config_dir, tmp_path
+):
+    import re
+    import subprocess
+
+    from tests.pack.test_build import build
+    from tracker.pack.approve import approve
+    from tracker.pack.manifest import Manifest
+
+    out = tmp_path / "out"
+    draft = build(config_dir, out, register=config_dir / "register.yaml")
+    approve(draft.docx, "Alex Morgan", NOW)
+    approved = sha256_file(draft.docx)
+    pdf_reader = [g for g in ACTIVE if g.format == "pdf"][0]
+    send(out, env_for(smtp_server), only=(pdf_reader.email,))
+    part = attachment(smtp_server.handler_obj.to(pdf_reader.email)[0].message)
+    folder = draft.docx.parent
+    manifest = Manifest.read(folder)
+    assert manifest.pdf == part.get_filename() and manifest.pdf_sha256 == sha256_file(folder / manifest.pdf)
+    assert manifest.pages["main_body"] <= 12 and manifest.pages["total"] > manifest.pages["main_body"]
+    assert sha256_file(draft.docx) == approved == manifest.sha256  # the approved .docx is untouched
+    text = subprocess.run(["pdftotext", str(folder / manifest.pdf), "-"], capture_output=True, text=True).stdout
+    contents = text.split("\f")[0].split("Contents", 1)[1]
+    assert re.search(r"The eight questions\.{3,} ?\d+", contents)  # numbered, as `tracker pack --pdf` numbers it
+    assert "FINAL" in text and "DRAFT" not in text
+
+
 def test_without_libreoffice_pdf_readers_fail_with_the_reason_and_the_others_still_get_theirs(
     smtp_server, tmp_path, monkeypatch
 ):
@@ -201,6 +230,13 @@ def test_a_new_version_is_a_new_set_of_records(smtp_server, pack_outputs):
     send(pack_outputs, env_for(smtp_server), only=(who,))
     assert len(smtp_server.handler_obj.to(who)) == 2
     assert sorted(r.version for r in log(pack_outputs)) == [1, 2]
+    second = smtp_server.handler_obj.to(who)[1].message
+    assert second["Subject"].startswith("Version 2, replaces version 1: ")
+    first_line = second.get_body(("plain",)).get_content().splitlines()[0]
+    assert (
+        first_line
+        == "This is version 2 of the pack and replaces version 1, which you were sent on 30 November 2026. Please read this one instead."
+    )
 
 
 def test_a_draft_is_refused_without_allow_draft(smtp_server, tmp_path):

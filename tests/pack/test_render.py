@@ -120,3 +120,119 @@ def test_with_a_pdf_the_contents_carry_the_right_page_numbers(config_dir, tmp_pa
         assert title in [line.strip() for line in pages[page - 1].splitlines()], (title, page)
     assert numbers["Front sheet"] == 2
     assert list(numbers.values()) == sorted(numbers.values())
+
+
+# -- a paper governors finish -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    """The shipped example with its PDF copy, as `make pdf` makes it (contents numbered)."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    tmp = tmp_path_factory.mktemp("shipped")
+    shutil.copytree(ROOT / "config", tmp / "config")
+    shutil.copytree(ROOT / "templates", tmp / "templates")
+    result = build(tmp / "config", tmp, register=tmp / "config" / "register.yaml", pdf=True)
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(result.pdf), "-"], capture_output=True, text=True)
+    pages = [page.splitlines() for page in out.stdout.split("\f")][: result.manifest.pages["total"]]
+    return result, pages
+
+
+def running_lines(manifest, total: int) -> set[str]:
+    """The header and footer lines of every page, which are not part of the text read."""
+    lines = {f"OFFICIAL – {manifest.status}", manifest.trust_name, "OFFICIAL"}
+    return lines | {f"Council of Governors, 10 December 2026 · Page {n} of {total}" for n in range(1, total + 1)}
+
+
+def test_the_main_body_is_at_most_12_pages_and_the_appendices_follow_it(shipped):
+    from tests.conftest import report
+
+    result, pages = shipped
+    counts = result.manifest.pages
+    assert counts["main_body"] <= 12, counts
+    assert counts["main_body"] + counts["appendices"] + 1 == counts["total"]  # and the cover
+    first_appendix = next(i for i, lines in enumerate(pages) if "Appendix A: Earlier milestones" in lines)
+    assert first_appendix == counts["total"] - counts["appendices"]
+    body = " ".join(" ".join(lines) for lines in pages[1:first_appendix])
+    assert "Question 8" in body and "Appendix" not in body.replace("in Appendix A", "")
+    headings = [line for lines in pages[first_appendix:] for line in lines if line.startswith("Appendix ")]
+    assert headings == ["Appendix A: Earlier milestones", "Appendix B: The policy journey since 2014",
+                        "Appendix C: Tracker health", "Appendix D: Glossary", "Appendix E: Sources"]  # fmt: skip
+    report(
+        f"pack pages (shipped example): main body {counts['main_body']}, appendices {counts['appendices']}, total {counts['total']}"
+    )
+
+
+def test_the_stated_reading_time_matches_the_words_of_the_main_body_as_printed(shipped):
+    from tests.conftest import report
+
+    result, pages = shipped
+    m = result.manifest
+    skip = running_lines(m, len(pages))
+    front = next(i for i, lines in enumerate(pages) if "Front sheet" in lines and i > 0)
+    end = front + m.pages["main_body"]
+    printed = sum(len(line.split()) for lines in pages[front:end] for line in lines if line.strip() not in skip)
+    assert abs(printed - m.words) <= 0.03 * m.words, (printed, m.words)
+    cover = re.sub(r"\s+", " ", " ".join(pages[0]))
+    stated = re.search(r"About (\d+) minutes?: ([\d,]+) words in the main body, read at (\d+) a minute", cover)
+    assert stated, cover
+    minutes, words, rate = int(stated.group(1)), int(stated.group(2).replace(",", "")), int(stated.group(3))
+    assert words == m.words and rate == 200 and minutes == -(-words // rate) == m.reading_minutes
+    report(
+        f"reading time: {minutes} minutes for {words} words of main body at {rate} a minute ({printed} counted in the PDF)"
+    )
+
+
+def test_every_questions_heading_and_position_start_on_the_same_page(shipped):
+    _, pages = shipped
+    for n in range(1, 9):
+        heading = next(i for i, lines in enumerate(pages) if f"Question {n}" in lines)
+        position = next(
+            i for i, lines in enumerate(pages) if i >= heading and any(x.startswith("Our position:") for x in lines)
+        )
+        assert heading == position, f"question {n}: heading on page {heading + 1}, position on page {position + 1}"
+
+
+def test_a_changed_position_is_shown_with_what_it_was_at_the_last_meeting(shipped):
+    _, pages = shipped
+    text = re.sub(r"\s+", " ", " ".join(" ".join(lines) for lines in pages))
+    assert "In progress (amber) since 15 October 2026, was not started (red) at the last meeting." in text
+    assert "Next step from September 2026, “Start the strategy refresh and engage staff on it”: done." in text
+    assert "Not reviewed since the last meeting: last reviewed 17 September 2026." in text
+    attribution = (
+        "NHS Providers, “No trust is an island: a briefing for governors on working collaboratively in health and care "
+        "systems”, May 2018"
+    )
+    assert text.count(attribution) == 1  # the questions' source, named once for all eight
+
+
+def test_the_cover_and_front_sheet_say_what_a_board_paper_says(shipped):
+    _, pages = shipped
+    cover, front = (re.sub(r"\s+", " ", " ".join(p)) for p in pages[:2])
+    assert "Thursday 10 December 2026 at 14:00, Boardroom, Fernbrook House (fictional)" in cover
+    assert "Part 1, held in public" in cover and "9; paper reference CoG/2026/12/09" in cover
+    assert "Presented by Alex Morgan (fictional), Company Secretary" in front
+    assert "Agenda item 9" in front and "Paper reference CoG/2026/12/09" in front
+
+
+def test_titles_have_no_iso_dates_or_nested_brackets_and_counts_agree_in_number(shipped):
+    _, pages = shipped
+    text = re.sub(r"\s+", " ", " ".join(" ".join(lines) for lines in pages))
+    assert "Refreshing NHS Plans for 2018/19 – updated 9 February 2018" in text
+    assert not re.search(r"\([^()]*\([^()]*\)[^()]*\)", text), re.search(r"\([^()]*\([^()]*\)[^()]*\)", text)
+    assert not re.search(r"\b1 (are|questions|milestones)\b", text)
+
+
+def test_a_part_2_pack_is_marked_confidential_on_every_page(config_dir, tmp_path):
+    t = config_dir / "trust.yaml"
+    t.write_text(t.read_text().replace("  session: part-1 ", "  session: part-2 "))
+    result = build(config_dir, tmp_path, pdf=True)
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(result.pdf), "-"], capture_output=True, text=True)
+    pages = [p for p in out.stdout.split("\f") if p.strip()]
+    assert len(pages) == result.manifest.pages["total"]
+    assert all("OFFICIAL – CONFIDENTIAL, PART 2 – DRAFT" in page for page in pages)
+    assert "Part 2, held in private: confidential" in pages[0]
+    assert result.manifest.session == "part-2"

@@ -37,6 +37,7 @@ def record_position(
     next_step: str | None = None,
     previous_step: StepOutcome | None = None,
     owner: str | None = None,
+    timeout: float = 30.0,
 ) -> Question:
     """Make a new current position for question `number`, reviewed on `day` by `by`.
 
@@ -49,7 +50,7 @@ def record_position(
         raise TrackerError("position: say who reviewed the position with --by NAME")
     if answer is not None and not clean(answer):
         raise TrackerError("position: the answer is empty; write the trust's position in words")
-    with edit_yaml(path) as doc:
+    with edit_yaml(path, timeout) as doc:
         node = _question(doc.tree, number, path)
         old = node.get("position")
         if not isinstance(old, dict):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 from tracker.config.governors import Governor
-from tracker.core.dates import PartialDate, day_month_year, weekday_date
+from tracker.core.dates import PartialDate, day_month_year, stamp_day, weekday_date
 from tracker.core.errors import TrackerError
 from tracker.core.text import has_controls, header_text, one_line, safe_link
 from tracker.pack.manifest import ChangeNote, Manifest
@@ -63,20 +64,49 @@ def change_date(text: str) -> str:
         return one_line(text)
 
 
-def subject_for(pack: Manifest) -> str:
+@dataclass(frozen=True)
+class Earlier:
+    """The version of this meeting's pack a governor already has, and when it was sent to them."""
+
+    version: int
+    sent_at: str
+
+
+def replaced_version(pack: Manifest, earlier: Earlier | None) -> int | None:
+    """The version this message replaces: the one the governor has, else the one this version replaced."""
+    if earlier is not None and earlier.version != pack.version:
+        return earlier.version
+    return pack.replaces or (pack.version - 1 if pack.version > 1 else None)
+
+
+def subject_for(pack: Manifest, earlier: Earlier | None = None) -> str:
+    marking = f"{pack.marking}: " if pack.session == "part-2" and pack.marking else ""
     draft = "" if pack.final else f"{pack.status}: "
-    return f"{draft}{pack.trust_name}: council of governors briefing pack for {day_month_year(pack.meeting)}"
+    old = replaced_version(pack, earlier)
+    version = f"Version {pack.version}, replaces version {old}: " if old else ""
+    return (
+        f"{marking}{draft}{version}{pack.trust_name}: council of governors briefing pack for "
+        f"{day_month_year(pack.meeting)}"
+    )
 
 
-def _summary_lines(pack: Manifest) -> list[str]:
-    lines = []
+def _summary(pack: Manifest) -> list[str]:
+    """What is in the pack, one sentence an item (each one bullet in the HTML part, however it wraps in text)."""
+    items = []
     if pack.counts:
         total = sum(pack.counts.values())
         parts = ", ".join(f"{n} {status}" for status in MilestoneStatus if (n := pack.counts.get(status, 0)))
-        lines.append(f"{total} national policy milestones tracked ({parts}).")
-    lines.append("The status of each milestone, what changed since the last meeting, our integrated care system,")
-    lines.append("and the trust's current position on the eight questions for governors.")
-    return lines
+        items.append(f"{total} national policy milestones tracked ({parts}).")
+    items.append(
+        "The status of each milestone, what changed since the last meeting, our integrated care system, "
+        "and the trust's current position on the eight questions for governors, with what changed since."
+    )
+    return items
+
+
+def _bullet(text: str) -> str:
+    """One item, one line: mail readers wrap plain text themselves, and a link is never broken."""
+    return f"  - {text}"
 
 
 def pack_message(
@@ -89,8 +119,13 @@ def pack_message(
     fmt: str,
     now: dt.datetime,
     signature: str,
+    earlier: Earlier | None = None,
 ) -> EmailMessage:
-    """The message for one governor: what is in the pack, what changed, how long it takes to read."""
+    """The message for one governor: what is in the pack, what changed, how long it takes to read.
+
+    A new version says, in its subject and first line, which version it replaces:
+    the one the governor was sent (`earlier`), or else the one before it.
+    """
     meeting = weekday_date(pack.meeting)
     since = f" (on {weekday_date(pack.previous_meeting)})" if pack.previous_meeting else ""
     minutes = f"about {pack.reading_minutes} minutes" if pack.reading_minutes else None
@@ -99,16 +134,23 @@ def pack_message(
         if pack.final and pack.approved_by
         else f"This is a {pack.status} (version {pack.version}), not yet approved."
     )
+    old = replaced_version(pack, earlier)
+    first = None
+    if old:
+        when = stamp_day(earlier.sent_at) if earlier is not None and earlier.version == old else None
+        first = f"This is version {pack.version} of the pack and replaces version {old}" + (
+            f", which you were sent on {when}. Please read this one instead." if when else "."
+        )
     to = address(governor.name, governor.email)
 
-    text = [f"Dear {governor.name},", "", f"The briefing pack for the council of governors meeting on {meeting} is"]
-    text += [f"attached as {attachment_name}. {status}", "", "In the pack:"]
-    text += [f"  {line}" for line in _summary_lines(pack)]
+    text = [*([first, ""] if first else []), f"Dear {governor.name},", ""]
+    text += [f"The briefing pack for the council of governors meeting on {meeting} is attached as {attachment_name}."]
+    text += [status, "", "In the pack:"]
+    text += [_bullet(item) for item in _summary(pack)]
     text += ["", f"Main changes since the last meeting{since}:"]
-    text += [
-        f"  - {change_date(c.date)}: {one_line(c.text)}" + (f" <{c.url}>" if safe_link(c.url) else "")
-        for c in pack.changes
-    ]
+    for c in pack.changes:
+        link = f" <{c.url}>" if safe_link(c.url) else ""
+        text.append(_bullet(f"{change_date(c.date)}: {one_line(c.text)}{link}"))
     if not pack.changes:
         text.append("  - none recorded.")
     if minutes:
@@ -120,10 +162,11 @@ def pack_message(
     e = html.escape
     items = "".join(_html_change(c) for c in pack.changes) or "<li>None recorded.</li>"
     body = [
+        *([f"<p><strong>{e(first)}</strong></p>"] if first else []),
         f"<p>Dear {e(governor.name)},</p>",
         f"<p>The briefing pack for the council of governors meeting on <strong>{e(meeting)}</strong> is attached as"
         f" <code>{e(attachment_name)}</code>. {e(status)}</p>",
-        "<p>In the pack:</p><ul>" + "".join(f"<li>{e(line)}</li>" for line in _summary_lines(pack)) + "</ul>",
+        "<p>In the pack:</p><ul>" + "".join(f"<li>{e(item)}</li>" for item in _summary(pack)) + "</ul>",
         f"<p>Main changes since the last meeting{e(since)}:</p><ul>{items}</ul>",
     ]
     if minutes:
@@ -136,7 +179,7 @@ def pack_message(
     msg = compose(
         sender=sender,
         to=to,
-        subject=subject_for(pack),
+        subject=subject_for(pack, earlier),
         text="\n".join(text) + "\n",
         html_body="<!DOCTYPE html>\n<html><body>\n" + "\n".join(body) + "\n</body></html>\n",
         now=now,

@@ -22,11 +22,20 @@ from tracker.config.workspace import Workspace
 from tracker.core.dates import Clock, stamp_words
 from tracker.core.errors import TrackerError
 from tracker.core.files import sha256_file
-from tracker.distribution.delivery import DeliveryLog, DeliveryStatus, already_sent, find, open_log, read_log
-from tracker.distribution.message import address, pack_message
+from tracker.distribution.delivery import (
+    DeliveryLog,
+    DeliveryStatus,
+    Record,
+    already_sent,
+    find,
+    open_log,
+    read_log,
+)
+from tracker.distribution.message import Earlier, address, pack_message
 from tracker.distribution.transport import OutboxTransport, SmtpTransport, Transport, smtp_settings
+from tracker.pack.briefing import APPENDICES
 from tracker.pack.manifest import Manifest, built_for
-from tracker.pack.pdf import to_pdf
+from tracker.pack.pdf import PdfCopy, complete_pdf
 
 
 @dataclass(frozen=True)
@@ -81,9 +90,14 @@ def choose(governors: GovernorList, only: tuple[str, ...]) -> list[Governor]:
 
 
 class Attachments:
-    """The pack's bytes in each format, making the PDF once, only if a governor needs it."""
+    """The pack's bytes in each format, making the PDF once, only if a governor needs it.
 
-    def __init__(self, pack: Manifest, make_pdf: Callable[..., Path]):
+    A PDF made here is as complete as `tracker pack --pdf` makes it (its contents carry
+    page numbers), is made from a copy so the approved .docx is untouched, and is
+    recorded in the manifest, so it is checked like any other before it is sent again.
+    """
+
+    def __init__(self, pack: Manifest, make_pdf: Callable[..., Path | PdfCopy]):
         self.pack, self.make_pdf = pack, make_pdf
         self.cache: dict[str, tuple[str, bytes] | TrackerError] = {}
 
@@ -104,9 +118,12 @@ class Attachments:
             return pack.pack, pack.docx_path.read_bytes()
         if pack.pdf:
             return pack.pdf, (pack.folder / pack.pdf).read_bytes()
-        pdf = self.make_pdf(pack.docx_path, pack.folder)
+        made = self.make_pdf(pack.docx_path, pack.folder)
         if sha256_file(pack.docx_path) != pack.sha256:  # the PDF must show the approved .docx
             raise TrackerError(f"{pack.docx_path} changed while its PDF was being made")
+        pdf, pages = (made.path, made.page_counts(APPENDICES[0])) if isinstance(made, PdfCopy) else (made, None)
+        self.pack = pack.with_pdf(pdf, pages)
+        self.pack.write()
         return pdf.name, pdf.read_bytes()
 
 
@@ -125,6 +142,18 @@ def check_same_trust(pack: Manifest, trust: Trust, governors: GovernorList) -> N
         )
 
 
+def pdf_for_sending(docx: Path, folder: Path) -> PdfCopy:
+    """The PDF copy of an approved pack, beside it, its contents numbered in a copy of the .docx."""
+    return complete_pdf(docx, number_docx=False)
+
+
+def earlier_version(records: list[Record], pack: Manifest, email: str) -> Earlier | None:
+    """The latest other version of this meeting's pack that this governor was sent, if any."""
+    had = [r for r in records if r.email.lower() == email.lower() and r.sha256 != pack.sha256 and r.sends > 0]
+    latest = max(had, key=lambda r: (r.version, r.at), default=None)
+    return Earlier(latest.version, latest.at) if latest else None
+
+
 def distribute(
     pack: Manifest,
     governors: GovernorList,
@@ -138,7 +167,7 @@ def distribute(
     resend: bool = False,
     allow_draft: bool = False,
     dry_run: bool = False,
-    make_pdf: Callable[..., Path] = to_pdf,
+    make_pdf: Callable[..., Path | PdfCopy] = pdf_for_sending,
 ) -> Report:
     check_same_trust(pack, trust, governors)
     pack.check_sendable(allow_draft)
@@ -173,7 +202,7 @@ def distribute(
                 # Built one at a time, so a large pack is held once, not once per governor.
                 msg = pack_message(
                     pack, g, sender=sender, attachment=data, attachment_name=name,
-                    fmt=g.format, now=now(), signature=signature,
+                    fmt=g.format, now=now(), signature=signature, earlier=earlier_version(records, pack, g.email),
                 )  # fmt: skip
                 outcome = transport.deliver(msg, sender.addr_spec, g.email)
                 status = (
@@ -220,7 +249,7 @@ def send_pack(
     warn: Callable[[str], None] = lambda _: None,
     sleep: Callable[[float], None] = time.sleep,
     ssl_context=None,
-    make_pdf: Callable[..., Path] = to_pdf,
+    make_pdf: Callable[..., Path | PdfCopy] = pdf_for_sending,
 ) -> Report:
     """Everything `tracker send` does, for the CLI and the flow alike (the environment comes in `ws`)."""
     trust = load_trust(ws.trust)

@@ -9,6 +9,7 @@ the rate and the minutes, so the reader can check the sum.
 from __future__ import annotations
 
 import math
+import re
 
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
@@ -17,6 +18,7 @@ from tracker.pack import marking
 from tracker.pack.briefing import APPENDICES, MAIN_SECTIONS, READING_WPM
 
 PENDING = "Counted when the pack is written"
+_STAMPED = re.compile(r"About \d+ minutes?: [\d,]+ words in the main body, read at \d+ a minute")
 _START = "_Toc0001"  # the bookmark on the front sheet's heading
 _END = f"_Toc{len(MAIN_SECTIONS) + 1:04d}"  # and on the first appendix's
 
@@ -68,12 +70,24 @@ def tag_cell(cell) -> None:
 
 
 def stamp(doc: DocumentObject) -> int:
-    """Count the main body's words and write the reading time on the cover; returns the count."""
+    """Count the main body's words and write the reading time on the cover; returns the count.
+
+    The cover's cell is found by its bookmark or, if an editor has dropped that, by its words.
+    """
     words = main_body_words(doc)
+    text = reading_text(words)
+    found = False
     for runs in marking.tagged_runs(doc.element.body, marking.READING_TAG):
         nodes = marking.text_nodes(runs)
         if nodes:
-            nodes[0].text = reading_text(words)
+            nodes[0].text = text
             for t in nodes[1:]:
                 t.text = ""
+            found = True
+    if not found:
+        for p in doc.element.body.iter(qn("w:p")):
+            old = _paragraph_text(p).strip()
+            if _STAMPED.fullmatch(old):
+                marking.replace_words(marking.text_nodes(p.iter(qn("w:r"))), old, text)
+                break
     return words
