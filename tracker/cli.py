@@ -550,6 +550,7 @@ def approve_cmd(
 
 @command(cli, "position", "tracker position 6 --status 'in progress' --answer-file note.txt --by 'Alex Morgan'")
 @workspace_options
+@trust_option()
 @click.argument("number", type=int)
 @click.option(
     "--status", type=click.Choice([s.value for s in QuestionStatus]), help="The new status (default: as it was)."
@@ -570,6 +571,7 @@ def approve_cmd(
 def position_cmd(
     config_dir: Path,
     outputs_dir: Path,
+    trusts: TrustChoice,
     number: int,
     status: str | None,
     answer: str | None,
@@ -586,7 +588,7 @@ def position_cmd(
 
     if answer is not None and answer_file is not None:
         raise TrackerError("position: give the answer with --answer or --answer-file, not both")
-    ws = workspace(config_dir, outputs_dir)
+    (ws,) = trusts.workspaces(workspace(config_dir, outputs_dir))
     q = record_position(
         ws.questions, number, by=by, day=_day(day) or ws.now().date(),
         status=QuestionStatus(status) if status else None,

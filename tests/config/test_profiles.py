@@ -12,12 +12,12 @@ from tracker.config.profiles import Session, load_questions, load_trust
 def test_each_meeting_has_its_time_venue_item_reference_and_presenter_with_defaults(config_dir):
     trust = load_trust(config_dir / "trust.yaml")
     december = trust.meeting(dt.date(2026, 12, 10))
-    assert (december.time, december.venue) == ("14:00", "Boardroom, Fernbrook House (fictional)")
+    assert (december.time, december.venue) == ("14:00", "Boardroom, Trust Headquarters (fictional)")
     assert (december.agenda_item, december.paper_reference) == ("9", "CoG/2026/12/09")
     assert december.presenter == "Alex Morgan (fictional), Company Secretary"
     assert december.session is Session.PART_1 and not december.unscheduled
     march = trust.meeting(dt.date(2027, 3, 11))
-    assert march.venue == "Committee Room 2, Fernbrook House (fictional)"  # its own, over the default
+    assert march.venue == "Committee Room 2, Trust Headquarters (fictional)"  # its own, over the default
     assert trust.meeting(dt.date(2027, 6, 10)).paper_reference is None  # a plain date: the defaults only
     assert trust.meetings[3] == dt.date(2026, 12, 10)  # the dates as before, for every other use
 

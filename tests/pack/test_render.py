@@ -212,7 +212,7 @@ def test_a_changed_position_is_shown_with_what_it_was_at_the_last_meeting(shippe
 def test_the_cover_and_front_sheet_say_what_a_board_paper_says(shipped):
     _, pages = shipped
     cover, front = (re.sub(r"\s+", " ", " ".join(p)) for p in pages[:2])
-    assert "Thursday 10 December 2026 at 14:00, Boardroom, Fernbrook House (fictional)" in cover
+    assert "Thursday 10 December 2026 at 14:00, Boardroom, Trust Headquarters (fictional)" in cover
     assert "Part 1, held in public" in cover and "9; paper reference CoG/2026/12/09" in cover
     assert "Presented by Alex Morgan (fictional), Company Secretary" in front
     assert "Agenda item 9" in front and "Paper reference CoG/2026/12/09" in front
