@@ -62,7 +62,17 @@ def test_a_new_version_shows_who_had_the_earlier_one_and_a_changed_file_is_flagg
     document = docx.Document(path)
     document.add_paragraph("edited by hand")
     document.save(path)
-    assert "WARNING: the .docx has changed since it was built or approved" in status(pack_outputs).output
+    assert "WARNING: the .docx has changed since it was approved; it will not be sent" in status(pack_outputs).output
+
+
+def test_a_hand_edited_draft_is_shown_as_edited_waiting_for_approval(tmp_path):
+    outputs = tmp_path / "out"
+    folder = make_pack(outputs / "packs", status="DRAFT")
+    path = next(folder.glob("*.docx"))
+    document = docx.Document(path)
+    document.add_paragraph("A chair's note added by hand")
+    document.save(path)
+    assert "Edited by hand since it was built: approve it to send it as edited" in status(outputs).output
 
 
 def test_with_no_future_meeting_status_and_send_say_how_to_pass_one(config_dir):

@@ -145,3 +145,16 @@ def test_a_draft_edited_in_libreoffice_is_approved_with_its_edits_and_its_pdf_re
     assert all("OFFICIAL – FINAL" in page for page in pages)
     contents = pages[0].split("Contents", 1)[1]
     assert re.search(r"The eight questions\.{3,} ?\d+", contents)  # the contents carry page numbers
+
+
+def test_a_bookmark_an_editor_widened_over_its_neighbours_changes_only_the_status_word(config_dir, tmp_path):
+    draft = build(config_dir, tmp_path)
+    doc = Document(str(draft.docx))
+    header = doc.sections[0].header._element
+    start = next(b for b in header.iter(f"{W}bookmarkStart") if b.get(f"{W}name", "").startswith("_PackStatus"))
+    paragraph = start.getparent()
+    paragraph.remove(start)
+    paragraph.find(f"{W}r").addprevious(start)  # now it also covers "OFFICIAL – "
+    doc.save(str(draft.docx))
+    approve(draft.docx, "Alex Morgan", NOW)
+    assert "OFFICIAL – FINAL" in header_text(draft.docx)

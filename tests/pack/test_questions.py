@@ -33,7 +33,9 @@ def test_a_status_that_moved_says_since_when_and_what_it_was_at_the_last_meeting
     v = view(q, SEPTEMBER, ())
     assert v.since == "In progress (amber) since 15 October 2026, was not started (red) at the last meeting."
     assert v.change == "Was not started (red)"
-    assert v.earlier_step == "Next step from September 2026, “Ask the ICB for the system financial plan”: done."
+    assert (
+        v.earlier_step == "Next step from September 2026: done. The step: “Ask the ICB for the system financial plan”."
+    )
     assert v.not_reviewed == ""
 
 
@@ -48,7 +50,7 @@ def test_an_unchanged_status_says_how_long_it_has_held():
     v = view(q, SEPTEMBER, ())
     assert v.since == "Not started (red) since 11 June 2026, unchanged since the last meeting."
     assert v.change == "Reviewed, status unchanged"
-    assert v.earlier_step == "Next step from September 2026, “Ask the finance committee”: in progress."
+    assert v.earlier_step == "Next step from September 2026: in progress. The step: “Ask the finance committee”."
 
 
 def test_a_position_nobody_has_reviewed_since_the_last_meeting_is_flagged():
@@ -62,7 +64,8 @@ def test_a_position_nobody_has_reviewed_since_the_last_meeting_is_flagged():
 def test_a_next_step_whose_outcome_was_not_recorded_says_so():
     q = question(position("assured", dt.date(2026, 11, 1)), position("assured", SEPTEMBER, "Hold the session."))
     assert (
-        view(q, SEPTEMBER, ()).earlier_step == "Next step from September 2026, “Hold the session”: no outcome recorded."
+        view(q, SEPTEMBER, ()).earlier_step
+        == "Next step from September 2026: no outcome recorded. The step: “Hold the session”."
     )
 
 
@@ -83,4 +86,4 @@ def test_the_shipped_example_shows_questions_that_moved_from_red_to_amber(number
     q = next(q for q in load_questions(CONFIG / "questions.yaml").questions if q.number == number)
     v = view(q, SEPTEMBER, ())
     assert v.since == "In progress (amber) since 15 October 2026, was not started (red) at the last meeting."
-    assert v.earlier_step.startswith("Next step from September 2026, “")
+    assert v.earlier_step.startswith("Next step from September 2026: ")

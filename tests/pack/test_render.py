@@ -200,7 +200,7 @@ def test_a_changed_position_is_shown_with_what_it_was_at_the_last_meeting(shippe
     _, pages = shipped
     text = re.sub(r"\s+", " ", " ".join(" ".join(lines) for lines in pages))
     assert "In progress (amber) since 15 October 2026, was not started (red) at the last meeting." in text
-    assert "Next step from September 2026, “Start the strategy refresh and engage staff on it”: done." in text
+    assert "Next step from September 2026: done. The step: “Start the strategy refresh and engage staff on it”." in text
     assert "Not reviewed since the last meeting: last reviewed 17 September 2026." in text
     attribution = (
         "NHS Providers, “No trust is an island: a briefing for governors on working collaboratively in health and care "

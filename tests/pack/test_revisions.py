@@ -202,3 +202,40 @@ def test_what_changed_names_statuses_dates_new_milestones_and_positions(config_d
         )
         != ""
     )
+
+
+def test_an_approved_pack_edited_afterwards_is_not_rebuilt_over(config_dir, tmp_path, register):
+    draft = build(config_dir, tmp_path, register=register)
+    approve(draft.docx, "Alex Morgan", NOW)
+    add_after(draft.docx, "Question:", CHAIR)
+    with pytest.raises(HandEdited, match="approved as FINAL by Alex Morgan and has been edited by hand since"):
+        build(config_dir, tmp_path, register=register, now=LATER)
+    fresh = build(config_dir, tmp_path, register=register, now=LATER, keep_edits=True)
+    assert fresh.manifest.status == "DRAFT" and CHAIR in body_text(fresh.docx)
+    assert (draft.docx.parent / "superseded" / "v1-final-edited" / draft.docx.name).is_file()
+
+
+def test_a_manifest_from_an_earlier_release_says_only_what_its_digest_can_tell(config_dir, tmp_path, register):
+    from dataclasses import replace
+
+    draft = build(config_dir, tmp_path, register=register)
+    old = replace(draft.manifest, milestones={}, positions={})
+    config = load_config(workspace(config_dir, tmp_path, NOW, register=register))
+    assert what_changed(old, config) == "the register file has not changed"
+    publish_mergers(register)
+    config = load_config(workspace(config_dir, tmp_path, NOW, register=register))
+    assert what_changed(old, config) == "the register file has changed (this pack's manifest is too old to say how)"
+
+
+@pytest.mark.slow
+def test_keep_edits_carries_a_paragraph_added_in_libreoffice(config_dir, tmp_path, register):
+    from tests.pack.test_approve import through_libreoffice
+
+    draft = build(config_dir, tmp_path, register=register)
+    add_after(draft.docx, "Question:", CHAIR)
+    through_libreoffice(draft.docx, tmp_path)
+    publish_mergers(register)
+    result = build(config_dir, tmp_path, register=register, now=LATER, keep_edits=True)
+    assert "Carried into the new draft: 1 paragraph or table added." in result.notes  # nothing else seen as an edit
+    texts = [p.text for p in Document(str(result.docx)).paragraphs]
+    assert texts[texts.index(CHAIR) - 1].startswith("Question:")

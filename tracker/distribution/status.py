@@ -82,8 +82,10 @@ def describe(s: PackProgress) -> list[str]:
         lines.append(f"Not yet sent: {len(s.not_yet_sent)} active governors")
         return lines
     lines.append(f"Pack: built, version {s.version}, {s.pack_status}")
-    if s.changed_since_built:
-        lines.append("WARNING: the .docx has changed since it was built or approved; it will not be sent")
+    if s.changed_since_built and s.pack_status == "DRAFT":
+        lines.append("Edited by hand since it was built: approve it to send it as edited (the edits are kept)")
+    elif s.changed_since_built:
+        lines.append("WARNING: the .docx has changed since it was approved; it will not be sent")
     if s.approved_by:
         lines.append(f"Approved: by {s.approved_by}" + (f" on {stamp_words(s.approved_at)}" if s.approved_at else ""))
     else:

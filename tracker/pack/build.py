@@ -97,12 +97,20 @@ def build_pack(
     if old:
         edited = revisions.hand_edited(old)
         if edited and not (force or keep_edits):
+            since = f"Since it was built: {revisions.what_changed(old, config)}"
+            if old.final:
+                raise revisions.HandEdited(
+                    f"{old.docx_path}: this pack was approved as FINAL by {old.approved_by} and has been edited "
+                    f"by hand since, so it is not rebuilt over (nor sent as it is). {since}. Rebuild with --force "
+                    "(or --keep-edits, to carry the paragraphs added) and approve the new version; the edited pack "
+                    "is kept in superseded/"
+                )
             raise revisions.HandEdited(
                 f"{old.docx_path}: this draft was edited by hand after it was built on {revisions.built_on(old)}, "
-                f"so it is not rebuilt over. Since it was built: {revisions.what_changed(old, config)}. To send it as "
-                f"it is, approve it (`tracker approve {folder} --by NAME`); to rebuild, pass --keep-edits (a new "
-                "version that carries over the paragraphs you added) or --force (a new version from the register "
-                "alone). Either way the edited draft is kept in superseded/"
+                f"so it is not rebuilt over. {since}. To send it as it is, approve it (`tracker approve {folder} "
+                "--by NAME`); to rebuild, pass --keep-edits (a new version that carries over the paragraphs you "
+                "added) or --force (a new version from the register alone). Either way the edited draft is kept in "
+                "superseded/"
             )
         if old.final and not force and not edited:
             if old.content_digest == digest and docx_path.exists():

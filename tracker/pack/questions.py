@@ -95,14 +95,14 @@ def change_word(now: Position, then: Position | None, previous: dt.date | None, 
 
 
 def earlier_step(q: Question, then: Position | None, previous: dt.date | None) -> str:
-    """What became of the next step promised at the last meeting ("Next step from September: done")."""
+    """What became of the next step promised at the last meeting: "Next step from September 2026: done. The step: “...”."."""
     if previous is None or then is None or not then.next_step:
         return ""
     after = q.position_after(then)
     if after is None:  # not reviewed since: the flag says so, and the next step is the same one
         return ""
     outcome = str(after.previous_step) if after.previous_step else "no outcome recorded"
-    return f"Next step from {month_of(previous)}, “{clean(then.next_step).rstrip('.')}”: {outcome}."
+    return f"Next step from {month_of(previous)}: {outcome}. The step: “{clean(then.next_step).rstrip('.')}”."
 
 
 def month_of(day: dt.date) -> str:

@@ -270,7 +270,8 @@ def question(doc: DocumentObject, q) -> None:
         block.append(para(doc, q.not_reviewed, lead="Flag"))
     block.append(para(doc, q.answer, lead="Our position"))
     if q.earlier_step:
-        block.append(para(doc, q.earlier_step))
+        lead, rest = q.earlier_step.split(": ", 1)
+        block.append(para(doc, rest, lead=lead))
     reviewed = q.last_reviewed + (f" by {q.reviewed_by}" if q.reviewed_by else "")
     block.append(para(doc, f"{q.next_step} Owner: {q.owner}. Last reviewed {reviewed}.", lead="Next step"))
     block.append(para(doc, "; ".join(q.milestones) or "None", lead="Linked milestones"))

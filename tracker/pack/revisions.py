@@ -55,6 +55,10 @@ def snapshot(config: Config) -> tuple[dict[str, list[str]], dict[str, list[str]]
 
 def what_changed(old: Manifest, config: Config, limit: int = 6) -> str:
     """What changed in the register and the positions since `old` was built, as one sentence."""
+    if not old.milestones:  # a manifest from before milestones were recorded: only the digest can tell
+        if old.register_digest and old.register_digest != config.parsed.sha256:
+            return "the register file has changed (this pack's manifest is too old to say how)"
+        return "the register file has not changed"
     milestones, positions = snapshot(config)
     said: list[str] = []
     for mid, (title, status, date) in milestones.items():
