@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.mailhelpers import MEETING, make_pack
+from tests.mailhelpers import MEETING, NOW, make_pack
 from tracker.core.errors import TrackerError
 from tracker.pack.manifest import Manifest, PackNotBuilt, PackStatus
 
@@ -36,6 +36,16 @@ def test_the_version_moves_on_only_when_what_the_pack_says_changes(tmp_path):
     m = Manifest.read(make_pack(tmp_path / "packs", version=3))
     m = Manifest(**{**m.__dict__, "content_digest": "abc"})
     assert (m.next_version("abc"), m.next_version("xyz")) == (3, 4)
+    assert m.next_version("abc", new=True) == 4  # --force, or a hand-edited or approved pack
+
+
+def test_an_approved_manifest_keeps_the_built_and_edited_checksums_and_what_changed(tmp_path):
+    draft = Manifest.read(make_pack(tmp_path / "packs", status="DRAFT"))
+    final = draft.approved("Alex Morgan", NOW, "f" * 64, edited_sha256="e" * 64, edits="1 paragraph or table added")
+    final.write()
+    again = Manifest.read(final.folder)
+    assert (again.draft_sha256, again.edited_sha256, again.sha256) == (draft.sha256, "e" * 64, "f" * 64)
+    assert again.hand_edited and again.edits == "1 paragraph or table added"
 
 
 def test_no_manifest_says_to_build_the_pack_first(tmp_path):

@@ -62,6 +62,7 @@ def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None) -> 
     from docx import Document
 
     from tracker.pack import reading, revisions
+    from tracker.pack.edits import compare
 
     by = clean(by)
     if not by:
@@ -80,7 +81,7 @@ def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None) -> 
     if edited:
         built = revisions.built_copy(manifest)
         edits = (
-            revisions.compare(Document(str(built)), doc).summary()
+            compare(Document(str(built)), doc).summary()
             if built.is_file()
             else "not listed (the draft as built was not kept)"
         )

@@ -72,8 +72,6 @@ def build_pack(
     superseded/. The pack is built from the register it is given, and its manifest
     records the sha256 of the bytes that register was parsed from.
     """
-    from docx import Document
-
     from tracker.pack import reading, render, revisions, timeline
     from tracker.pack.word import save_deterministic
 
@@ -93,67 +91,25 @@ def build_pack(
         notes.append(
             f"{docx_path.name} had no readable manifest; it was moved to {revisions.retire_unknown(docx_path)}"
         )
-    version, retired, edited, edits, source = 1, False, False, None, None
-    if old:
-        edited = revisions.hand_edited(old)
-        if edited and not (force or keep_edits):
-            since = f"Since it was built: {revisions.what_changed(old, config)}"
-            if old.final:
-                raise revisions.HandEdited(
-                    f"{old.docx_path}: this pack was approved as FINAL by {old.approved_by} and has been edited "
-                    f"by hand since, so it is not rebuilt over (nor sent as it is). {since}. Rebuild with --force "
-                    "(or --keep-edits, to carry the paragraphs added) and approve the new version; the edited pack "
-                    "is kept in superseded/"
-                )
-            raise revisions.HandEdited(
-                f"{old.docx_path}: this draft was edited by hand after it was built on {revisions.built_on(old)}, "
-                f"so it is not rebuilt over. {since}. To send it as it is, approve it (`tracker approve {folder} "
-                "--by NAME`); to rebuild, pass --keep-edits (a new version that carries over the paragraphs you "
-                "added) or --force (a new version from the register alone). Either way the edited draft is kept in "
-                "superseded/"
-            )
-        if old.final and not force and not edited:
-            if old.content_digest == digest and docx_path.exists():
-                return PackResult(old, ("The approved pack is unchanged.",))
-            raise TrackerError(
-                f"{docx_path}: this pack was approved as FINAL by {old.approved_by} on "
-                f"{str(old.approved_at)[:10]} and since then {revisions.what_changed(old, config)}; "
-                "to start a new draft version, rebuild with --force (the approved pack is kept in superseded/)"
-            )
-        if keep_edits and edited:
-            copy_path = revisions.built_copy(old)
-            if not copy_path.is_file():
-                raise TrackerError(
-                    f"{old.docx_path}: the draft as it was built is not kept beside it ({copy_path}), so your "
-                    "edits cannot be told from the tool's text; rebuild with --force (the edited draft is kept "
-                    "in superseded/) and copy your paragraphs across"
-                )
-            source = Document(str(old.docx_path))
-            edits = revisions.compare(Document(str(copy_path)), source)
-        retired = force or edited or old.final or old.content_digest != digest
-        version = old.version + 1 if retired else old.version
+    plan = revisions.plan(old, digest, config, docx_path, force=force, keep_edits=keep_edits)
+    if old is not None and plan.keep:
+        return PackResult(old, ("The approved pack is unchanged.",))
+    version = plan.version
 
     picture = timeline_png(briefing, now.date(), ws.timeline_cache)
     alt = timeline.alt_text(briefing.events, now.date())
     doc = render.render(briefing, template or trust.template, picture, alt, str(version), now)
-    if edits is not None and source is not None:
-        notes += revisions.carry(doc, edits, source)
-        notes.append(f"Carried into the new draft: {edits.summary()}.")
-        if edits.changed or edits.removed:
-            notes.append(
-                "Changes you made to the tool's own text were not carried (the new draft says what the register "
-                "says now); the edited draft is in superseded/"
-            )
+    notes += revisions.carry_edits(doc, plan)
     words = reading.stamp(doc)
     data = save_deterministic(doc, now.timetuple()[:6])
 
     replaces = None
-    if old and retired:
-        where = revisions.retire(old, edited=edited)
+    if old and plan.retire:
+        where = revisions.retire(old, edited=plan.edited)
         replaces = old.version
         notes.append(f"Version {old.version} ({old.status}) was moved to {where}.")
     elif old:
-        revisions.clear_stale_pdf(old, keep=None)
+        revisions.clear_stale_pdf(old)
     atomic_write(docx_path, data)
     atomic_write(folder / revisions.BUILT / docx_path.name, data)
 

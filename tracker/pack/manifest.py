@@ -216,9 +216,10 @@ class Manifest:
             pages=dict(pages or {}) if pdf else {},
         )
 
-    def next_version(self, content_digest: str) -> int:
-        """A rebuild keeps the version if the pack says the same; anything new moves it on."""
-        return self.version + (0 if self.content_digest == content_digest else 1)
+    def next_version(self, content_digest: str, *, new: bool = False) -> int:
+        """A rebuild keeps the version if the pack says the same; anything new moves it on, and so does
+        `new` (--force, a hand-edited or an approved pack: the old file is kept apart, so the number differs)."""
+        return self.version + (0 if self.content_digest == content_digest and not new else 1)
 
     def check_unchanged(self) -> None:
         """Refuse a pack whose .docx (or .pdf) is not the one this manifest describes."""

@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 
 from tracker.pack import marking
 from tracker.pack.briefing import APPENDICES, MAIN_SECTIONS, READING_WPM
+from tracker.pack.edits import blocks
 
 PENDING = "Counted when the pack is written"
 _STAMPED = re.compile(r"About \d+ minutes?: [\d,]+ words in the main body, read at \d+ a minute")
@@ -49,7 +50,7 @@ def main_body(body) -> list:
 
     Found by the headings' bookmarks, or, if an editor has lost those, by the headings' words.
     """
-    children = [el for el in body if el.tag in (qn("w:p"), qn("w:tbl"))]
+    children = blocks(body)
     start = next((i for i, el in enumerate(children) if _marked(el, _START)), None)
     if start is None:  # the last paragraph with the heading's words (the contents has them first)
         start = max((i for i, el in enumerate(children) if _is_heading(el, MAIN_SECTIONS[0])), default=0)

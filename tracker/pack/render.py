@@ -9,7 +9,6 @@ from pathlib import Path
 from docx.document import Document as DocumentObject
 from docx.shared import Cm
 
-from tracker.config.profiles import QuestionStatus
 from tracker.core.dates import day_month_year, stamp_day, weekday_date
 from tracker.core.text import display, plural
 from tracker.pack import marking, reading
@@ -34,10 +33,6 @@ RAG_COLOURS = {
 }
 HEALTH_COLOURS = {"OK": RAG_COLOURS["green"], "Stale": RAG_COLOURS["amber"], "Failing": RAG_COLOURS["red"]}
 NOT_READ = "Not read yet"
-
-
-def rag_word(status: QuestionStatus) -> str:
-    return status_words(status)
 
 
 def health_word(h) -> str:
@@ -249,7 +244,7 @@ def questions(doc: DocumentObject, b: Briefing) -> None:
     since = f"the last meeting on {day_month_year(b.previous_meeting)}" if b.previous_meeting else "the last meeting"
     para(doc, f"The eight helpful questions for governors to ask, word for word, from {b.attribution}. For each: "
          f"the trust's position, how it has changed since {since}, and the next step.")  # fmt: skip
-    rows = [([str(q.number), q.text, rag_word(q.status), q.change], q.status.rag) for q in b.questions]
+    rows = [([str(q.number), q.text, status_words(q.status), q.change], q.status.rag) for q in b.questions]
     status_table(doc, ["No.", "Question", "Status", "Since the last meeting"], rows, [1.1, 9.3, 2.7, 3.5], 2,
                  RAG_COLOURS)  # fmt: skip
     for q in b.questions:
@@ -263,8 +258,8 @@ def question(doc: DocumentObject, q) -> None:
     block.append(para(doc, q.text, "Intense Quote"))
     status = d.paragraph(doc)
     fill, ink = RAG_COLOURS[q.status.rag]
-    d.shaded(status, rag_word(q.status), fill, ink)
-    status.add_run(" " + display(q.since.removeprefix(rag_word(q.status))))
+    d.shaded(status, status_words(q.status), fill, ink)
+    status.add_run(" " + display(q.since.removeprefix(status_words(q.status))))
     block.append(status)
     if q.not_reviewed:
         block.append(para(doc, q.not_reviewed, lead="Flag"))

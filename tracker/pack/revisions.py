@@ -1,36 +1,32 @@
-"""A pack that already exists: hand edits, what changed since it was built, and older versions.
+"""A pack that already exists: what a rebuild does about it, what changed since, and older versions.
 
 A secretary edits the draft in Word or LibreOffice before approving it, so a rebuild
-must never overwrite those edits without being asked: `hand_edited` notices them, and
-`what_changed` says in words what changed in the register and the positions since the
-draft was built. The paragraphs a person added can be carried into a rebuilt draft
-(`compare` and `carry`), and `retire` moves an older version's files, with their
-manifest, into `superseded/`, so nothing is lost and no stale file sits beside the
-current pack.
+must never overwrite those edits without being asked: `plan` notices them (and an
+approved pack) and refuses, saying in words (`what_changed`) what changed in the
+register and the positions since the draft was built. With --keep-edits the paragraphs
+a person added are carried into the new draft (pack.edits); `retire` moves an older
+version's files, with their manifest, into `superseded/`, so nothing is lost and no
+stale file sits beside the current pack.
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
 import os
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from docx.document import Document as DocumentObject
-from docx.oxml.ns import qn
 
 from tracker.config.loading import Config
 from tracker.core.dates import PartialDate, day_month_year, parse_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import sha256_file, write_json
+from tracker.pack.edits import HandEdits, carry, compare
 from tracker.pack.manifest import MANIFEST, Manifest
 
 SUPERSEDED = "superseded"
 BUILT = ".built"  # the draft exactly as the tool built it, to tell a person's edits from the tool's text
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 class HandEdited(TrackerError):
@@ -93,6 +89,86 @@ def built_on(old: Manifest) -> str:
     return day_month_year(moment) if moment else "an unrecorded day"
 
 
+# -- what a rebuild does about the pack already there ------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What a rebuild does about the pack already in the folder."""
+
+    version: int = 1
+    retire: bool = False  # move the old version to superseded/
+    keep: bool = False  # leave the approved pack as it is: nothing it says has changed
+    edited: bool = False  # the old .docx was edited by hand after it was built
+    edits: HandEdits | None = None  # with --keep-edits: what the person added, to carry over
+    source: Any = None  # and the edited document it comes from
+
+
+def plan(old: Manifest | None, digest: str, config: Config, docx: Path, *, force: bool, keep_edits: bool) -> Plan:
+    """Refuse to overwrite a hand-edited or approved pack unless told, saying what changed; else the version.
+
+    A draft edited by hand needs `keep_edits` (a new version carrying the paragraphs the
+    person added) or `force`; an approved pack is kept if what it would say is the same,
+    and needs `force` if not. Anything that is not a plain rebuild of the same draft gets
+    a new version number, and the old one is retired to superseded/.
+    """
+    from docx import Document
+
+    if old is None:
+        return Plan()
+    edited = hand_edited(old)
+    if edited and not (force or keep_edits):
+        since = f"Since it was built: {what_changed(old, config)}"
+        if old.final:
+            raise HandEdited(
+                f"{old.docx_path}: this pack was approved as FINAL by {old.approved_by} and has been edited "
+                f"by hand since, so it is not rebuilt over (nor sent as it is). {since}. Rebuild with --force "
+                "(or --keep-edits, to carry the paragraphs added) and approve the new version; the edited pack "
+                "is kept in superseded/"
+            )
+        raise HandEdited(
+            f"{old.docx_path}: this draft was edited by hand after it was built on {built_on(old)}, so it is not "
+            f"rebuilt over. {since}. To send it as it is, approve it (`tracker approve {old.folder} --by NAME`); to "
+            "rebuild, pass --keep-edits (a new version that carries over the paragraphs you added) or --force (a "
+            "new version from the register alone). Either way the edited draft is kept in superseded/"
+        )
+    if old.final and not force and not edited:
+        if old.content_digest == digest and docx.exists():
+            return Plan(old.version, keep=True)
+        raise TrackerError(
+            f"{docx}: this pack was approved as FINAL by {old.approved_by} on {str(old.approved_at)[:10]} and "
+            f"since then {what_changed(old, config)}; to start a new draft version, rebuild with --force (the "
+            "approved pack is kept in superseded/)"
+        )
+    version = old.next_version(digest, new=force or edited or old.final)
+    found = Plan(version, retire=version != old.version, edited=edited)
+    if keep_edits and edited:
+        copy_path = built_copy(old)
+        if not copy_path.is_file():
+            raise TrackerError(
+                f"{old.docx_path}: the draft as it was built is not kept beside it ({copy_path}), so your edits "
+                "cannot be told from the tool's text; rebuild with --force (the edited draft is kept in "
+                "superseded/) and copy your paragraphs across"
+            )
+        found.source = Document(str(old.docx_path))
+        found.edits = compare(Document(str(copy_path)), found.source)
+    return found
+
+
+def carry_edits(doc: DocumentObject, p: Plan) -> list[str]:
+    """With --keep-edits: the person's additions put into the new draft, and what they should hear."""
+    if p.edits is None or p.source is None:
+        return []
+    notes = carry(doc, p.edits, p.source)
+    notes.append(f"Carried into the new draft: {p.edits.summary()}.")
+    if p.edits.changed or p.edits.removed:
+        notes.append(
+            "Changes you made to the tool's own text were not carried (the new draft says what the register says "
+            "now); the edited draft is in superseded/"
+        )
+    return notes
+
+
 # -- hand edits -------------------------------------------------------------------------------------
 
 
@@ -104,158 +180,6 @@ def built_copy(m: Manifest) -> Path:
 def hand_edited(m: Manifest) -> bool:
     """The .docx is there but is not the file the manifest describes: a person has changed it."""
     return m.docx_path.is_file() and sha256_file(m.docx_path) != m.sha256
-
-
-@dataclass
-class HandEdits:
-    """What a person changed in a draft, compared with the draft as built."""
-
-    added: list[tuple[str | None, str | None, Any]] = field(default_factory=list)  # (anchor, heading, block)
-    changed: list[str] = field(default_factory=list)  # the first words of each tool-written block they changed
-    removed: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        parts = [
-            _count(len(self.added), "paragraph or table added", "paragraphs or tables added"),
-            _count(len(self.changed), "changed", "changed"),
-            _count(len(self.removed), "removed", "removed"),
-        ]
-        shown = [p for p in parts if not p.startswith("0 ")]
-        return ", ".join(shown) if shown else "formatting or layout only"
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def blocks(body) -> list[Any]:
-    """The body's paragraphs and tables in order, looking inside content controls (LibreOffice wraps the contents)."""
-    found = []
-    for el in body:
-        if el.tag == qn("w:sdt"):
-            content = el.find(qn("w:sdtContent"))
-            found += blocks(content) if content is not None else []
-        elif el.tag in (qn("w:p"), qn("w:tbl")):
-            found.append(el)
-    return found
-
-
-def _paragraph_key(p) -> str:
-    text = []
-    for el in p.iter(qn("w:t"), qn("w:tab")):
-        text.append("\t" if el.tag == qn("w:tab") else el.text or "")
-    joined = re.sub(r"\t\s*\d+\s*$", "", "".join(text))  # a contents entry's page number is not an edit
-    return " ".join(joined.split())
-
-
-def key(block) -> str:
-    if block.tag == qn("w:tbl"):
-        return "TABLE: " + " | ".join(_paragraph_key(p) for p in block.iter(qn("w:p")))
-    return _paragraph_key(block)
-
-
-def _is_heading(block) -> bool:
-    style = block.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
-    return block.tag == qn("w:p") and style is not None and "heading" in (style.get(qn("w:val")) or "").lower()
-
-
-def _in_contents(block) -> bool:
-    return any((h.get(qn("w:anchor")) or "").startswith("_Toc") for h in block.iter(qn("w:hyperlink")))
-
-
-def compare(built: DocumentObject, edited: DocumentObject) -> HandEdits:
-    """The blocks a person added, changed or removed, each added one with the tool's block before it."""
-    old, new = blocks(built.element.body), blocks(edited.element.body)
-    old_keys, new_keys = [key(b) for b in old], [key(b) for b in new]
-    edits = HandEdits()
-    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        anchor = next((k for k in reversed(old_keys[:i1]) if k), None)
-        heading = next((key(b) for b in reversed(old[:i1]) if _is_heading(b)), None)
-        replaced = old_keys[i1:i2]
-        for j in range(j1, j2):
-            k = new_keys[j]
-            if not k or _in_contents(new[j]):
-                continue
-            near = max((difflib.SequenceMatcher(None, k, r).ratio() for r in replaced), default=0.0)
-            if near >= 0.6:
-                edits.changed.append(_first_words(k))
-            else:
-                edits.added.append((new_keys[j - 1] if j > j1 else anchor, heading, new[j]))
-        matched = {
-            i
-            for i in range(i1, i2)
-            if any(difflib.SequenceMatcher(None, old_keys[i], k).ratio() >= 0.6 for k in new_keys[j1:j2])
-        }
-        edits.removed += [_first_words(old_keys[i]) for i in range(i1, i2) if i not in matched and old_keys[i]]
-    return edits
-
-
-def _first_words(text: str, n: int = 8) -> str:
-    words = text.removeprefix("TABLE: ").split()
-    return " ".join(words[:n]) + ("…" if len(words) > n else "")
-
-
-def carry(doc: DocumentObject, edits: HandEdits, source: DocumentObject) -> list[str]:
-    """Put the paragraphs and tables a person added into a rebuilt draft, after the same text as before.
-
-    Where that text is gone, after the same heading; where that is gone too, at the end
-    of the main body. Pictures cannot be carried (their files live in the old draft).
-    Returns what the secretary should hear.
-    """
-    from tracker.pack.reading import main_body
-
-    notes: list[str] = []
-    body = doc.element.body
-    last_anchor: tuple[str | None, Any] = (None, None)
-    for anchor, heading, block in edits.added:
-        el = _portable(copy.deepcopy(block), doc, source, notes)
-        if el is None:
-            continue
-        current = blocks(body)
-        keys = [key(b) for b in current]
-        if anchor is not None and last_anchor[0] == anchor and last_anchor[1] is not None:
-            after = last_anchor[1]  # several paragraphs added together stay in their order
-        elif anchor in keys:
-            after = current[keys.index(anchor)]
-        elif heading in keys:
-            after = current[keys.index(heading)]
-            notes.append(
-                f"“{_first_words(key(el))}” was put after the heading “{heading}”: the text it followed is gone"
-            )
-        else:
-            main = main_body(body)
-            after = main[-1] if main else current[-1]
-            notes.append(f"“{_first_words(key(el))}” was put at the end of the main body: its place is gone")
-        after.addnext(el)
-        last_anchor = (anchor, el)
-    return notes
-
-
-def _portable(el, doc: DocumentObject, source: DocumentObject, notes: list[str]):
-    """A copy of a block that means the same in `doc`: links re-made, bookmarks, pictures and unknown styles dropped."""
-    for tag in ("w:bookmarkStart", "w:bookmarkEnd"):
-        for b in list(el.iter(qn(tag))):
-            b.getparent().remove(b)
-    pictures = [p for p in el.iter(qn("w:drawing"), qn("w:pict"))]
-    for p in pictures:
-        p.getparent().remove(p)
-    if pictures:
-        notes.append("a picture you added could not be carried into the new draft (it is in the superseded one)")
-    for node in el.iter():
-        for attr in [a for a in node.attrib if a.startswith(f"{{{R_NS}}}")]:
-            rel = source.part.rels.get(node.get(attr))
-            if rel is not None and rel.is_external:
-                node.set(attr, doc.part.relate_to(rel.target_ref, rel.reltype, is_external=True))
-            else:
-                del node.attrib[attr]
-    styles = {s.style_id for s in doc.styles}
-    for ps in list(el.iter(qn("w:pStyle"), qn("w:rStyle"), qn("w:tblStyle"))):
-        if ps.get(qn("w:val")) not in styles:
-            ps.getparent().remove(ps)
-    return el if key(el) else None
 
 
 # -- older versions ----------------------------------------------------------------------------------
@@ -302,9 +226,6 @@ def retire_unknown(docx: Path) -> Path:
     return target
 
 
-def clear_stale_pdf(old: Manifest, keep: str | None) -> None:
+def clear_stale_pdf(old: Manifest) -> None:
     """A rebuild of the same draft version: a PDF of the earlier build no longer matches the .docx."""
-    stem = Path(old.pack).stem
-    for pdf in old.folder.glob(f"{stem}.pdf"):
-        if pdf.name != keep:
-            pdf.unlink(missing_ok=True)
+    old.folder.joinpath(f"{Path(old.pack).stem}.pdf").unlink(missing_ok=True)
