@@ -122,7 +122,7 @@ def test_question_status_must_be_a_known_rag_status(config_dir):
     line = edit(config_dir / "questions.yaml", "status: assured", "status: green")
     _, out = problems(config_dir)
     assert re.search(
-        rf"questions\.yaml:{line}: questions\[0\]\.position\.status: 'green' is not one of: not started, in progress, assured",
+        rf"questions\.yaml:{line}: questions\[\d\]\.position\.status: 'green' is not one of: not started, in progress, assured",
         out,
     ), out
 
@@ -347,7 +347,137 @@ def test_pack_refuses_a_register_dated_9999_naming_the_line_validate_gives(confi
     ],
 )
 def test_a_register_link_a_governor_must_not_follow_is_refused(config_dir, url, reason):
-    line = edit(config_dir / "register.yaml", "url: https://www.england.nhs.uk/\n", f"url: {url}\n")
+    pdf = "url: https://www.england.nhs.uk/wp-content/uploads/2015/12/planning-guid-16-17-20-21.pdf\n"
+    line = edit(config_dir / "register.yaml", pdf, f"url: {url}\n")
     code, out = problems(config_dir)
     assert code == 2
-    assert re.search(rf"register\.yaml:{line}: milestones\[0\]\.sources\[0\]\.url: .*{re.escape(reason)}", out), out
+    assert re.search(rf"register\.yaml:{line}: milestones\[1\]\.sources\[0\]\.url: .*{re.escape(reason)}", out), out
+
+
+# -- citations and footprints in the register ---------------------------------------------
+
+CHANGE_NHS = "https://www.gov.uk/government/publications/change-nhs-help-build-a-health-service-fit-for-the-future"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "at", "field", "message"),
+    [
+        (
+            f"url: {CHANGE_NHS}",
+            "url: https://www.gov.uk/",
+            None,
+            r"milestones\[\d+\]\.sources\[0\]\.url",
+            "'https://www.gov.uk/' is a home page, not the document",
+        ),
+        (
+            f"url: {CHANGE_NHS}",
+            "url: https://www.england.nhs.uk",
+            None,
+            r"milestones\[\d+\]\.sources\[0\]\.url",
+            "is a home page, not the document",
+        ),
+        (
+            '      - title: "Change NHS: help build a health service fit for the future"',
+            '      - title: "Change NHS (national conversation (launched 2024))"',
+            None,
+            r"milestones\[\d+\]\.sources\[0\]\.title",
+            "has brackets inside brackets: give the document's own title here and put the note in `note`",
+        ),
+        (
+            "          - system: thames-valley\n            area: East Berkshire",
+            "          - system: atlantis\n            area: East Berkshire",
+            None,
+            r"systems\[0\]\.changes\[0\]\.successors\[0\]\.system",
+            "'atlantis' is not the id of any system in the register",
+        ),
+        (
+            "      - date: 2026-04-01\n        kind: split",
+            "      - date: 2025-04-01\n        kind: split",
+            "          - system: thames-valley",
+            r"systems\[0\]\.changes\[0\]\.successors\[0\]\.system",
+            "thames-valley begins only on 2026-04-01, after this change (2025-04-01)",
+        ),
+        (
+            "            area: East Berkshire\n",
+            "",
+            "        successors:\n          - system: thames-valley",
+            r"systems\[0\]\.changes\[0\]\.successors",
+            "a split change needs two or more successors, each with the `area` it takes",
+        ),
+        (
+            "    current_stage: merged",
+            "    current_stage: icb",
+            None,
+            r"systems\[\d+\]\.current_stage",
+            "should be merged: the system ended on 2018-09 (a confirmed merged change)",
+        ),
+        (
+            "        stage: devolution\n        what: Named by NHS England",
+            "        stage: merged\n        what: Named by NHS England",
+            None,
+            r"systems\[\d+\]\.designations\[2\]\.stage",
+            "'merged' is not a designation: record how a system ended or changed under `changes:`",
+        ),
+    ],
+)
+def test_register_citation_and_footprint_errors_name_file_line_and_field(config_dir, old, new, at, field, message):
+    register = config_dir / "register.yaml"
+    line = edit(register, old, new)
+    if at is not None:  # the problem belongs to another line of the entry
+        text = register.read_text(encoding="utf-8")
+        line = text.count("\n", 0, text.index(at)) + 1
+    code, out = problems(config_dir)
+    assert code == 2
+    assert re.search(rf"register\.yaml:{line}: {field}: .*{re.escape(message)}", out), out
+
+
+def test_an_old_accessed_date_is_refused_with_what_to_write_instead(config_dir):
+    register = config_dir / "register.yaml"
+    line = edit(register, f"url: {CHANGE_NHS}\n", f"url: {CHANGE_NHS}\n        accessed: 2026-11-22\n") + 1
+    _, out = problems(config_dir)
+    assert re.search(
+        rf"register\.yaml:{line}: milestones\[\d+\]\.sources\[0\]\.accessed: `accessed` is no longer read", out
+    )
+    assert "Write `retrieved: YYYY-MM-DD` only for a page the tracker fetched itself" in out
+    assert "note: from the reference briefing, May 2018" in out
+
+
+def test_an_old_merged_into_is_refused_with_what_to_write_instead(config_dir):
+    register = config_dir / "register.yaml"
+    line = (
+        edit(register, "    current_stage: merged\n", "    current_stage: merged\n    merged_into: thames-valley\n") + 1
+    )
+    _, out = problems(config_dir)
+    assert re.search(
+        rf"register\.yaml:{line}: systems\[\d+\]\.merged_into: `merged_into` is replaced by `changes:`", out
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "  place: East Berkshire",
+            "  place: Atlantis",
+            "footprint.place: 'Atlantis' is not one of the areas Frimley Health and Care is planned to be split on "
+            "1 April 2026: East Berkshire; Surrey Heath and Farnham; north-east Hampshire (Rushmoor and part of Hart)",
+        ),
+        (
+            "  system: frimley",
+            "  system: frimley\n  # no place",
+            None,
+        ),
+    ],
+)
+def test_a_trust_in_a_system_that_splits_must_name_its_place(config_dir, old, new, message):
+    trust = config_dir / "trust.yaml"
+    if message is None:  # the place left out: the problem sits on the system line and says what to add
+        text = trust.read_text(encoding="utf-8")
+        trust.write_text(text.replace("  place: East Berkshire", ""), encoding="utf-8")
+        line = edit(trust, old, new)
+        message = "footprint.place: is needed: Frimley Health and Care is planned to be split on 1 April 2026"
+    else:
+        line = edit(trust, old, new)
+    code, out = problems(config_dir)
+    assert code == 2
+    assert f"trust.yaml:{line}: {message}" in out, out

@@ -54,7 +54,7 @@ def findings(config):
         reg.add_milestone({
             "id": "planning-guidance-2027-28", "title": "Medium term planning framework 2027/28",
             "category": "planning-guidance", "status": "expected", "summary": "Found by a watch rule.",
-            "sources": [{"title": "Planning framework", "url": "https://www.england.nhs.uk/pf/", "accessed": "2026-11-21"}],
+            "sources": [{"title": "Planning framework", "url": "https://www.england.nhs.uk/pf/", "retrieved": "2026-11-21"}],
             "evidence": [{"title": "Planning framework", "url": "https://www.england.nhs.uk/pf/",
                           "source": "nhs-england-news", "first_seen": "2026-11-21T07:00:00Z"}],
         })  # fmt: skip

@@ -231,7 +231,9 @@ def test_rebuilding_keeps_the_version_until_the_content_changes(config_dir, tmp_
     later = NOW + dt.timedelta(hours=3)
     assert build(config_dir, tmp_path, now=later).manifest.version == 1
     q = config_dir / "questions.yaml"
-    q.write_text(q.read_text().replace("Confirm any change to the footprint", "Confirm every change to the footprint"))
+    q.write_text(
+        q.read_text().replace("review the key partners with the board", "review every key partner with the board")
+    )
     assert build(config_dir, tmp_path, now=later).manifest.version == 2
 
 
@@ -294,7 +296,7 @@ def test_approval_twice_and_rebuilding_a_final_pack_are_refused(config_dir, tmp_
     again = build(config_dir, tmp_path)  # nothing changed: the approved pack stands
     assert again.manifest.status == "FINAL"
     q = config_dir / "questions.yaml"
-    q.write_text(q.read_text().replace("Confirm any change", "Confirm each change"))
+    q.write_text(q.read_text().replace("review the key partners", "review each key partner"))
     with pytest.raises(TrackerError, match="approved as FINAL by Alex Morgan .* rebuild with --force"):
         build(config_dir, tmp_path)
     fresh = build(config_dir, tmp_path, force=True)
@@ -346,7 +348,7 @@ def test_an_invalid_trust_field_gives_file_line_and_field(config_dir, tmp_path):
     t.write_text(t.read_text().replace("    - 2026-09-17\n", "    - 2026-13-17\n"))
     result = run(*pack_args(config_dir, tmp_path))
     assert result.exit_code == 2
-    assert f"{t}:48: council_of_governors.meetings[2]: '2026-13-17' is not a real date" in result.output
+    assert f"{t}:51: council_of_governors.meetings[2]: '2026-13-17' is not a real date" in result.output
     assert "Traceback" not in result.output
 
 

@@ -140,7 +140,7 @@ def test_a_new_milestone_is_appended_in_schema_order(small_register):
                 "category": "other",
                 "status": "published",
                 "published": "2026-11",
-                "sources": [{"title": "T", "url": "https://x.example/", "accessed": "2026-11"}],
+                "sources": [{"title": "T", "url": "https://x.example/t", "retrieved": "2026-11"}],
             }
         )
     m = load_register(small_register).milestone("new-one")

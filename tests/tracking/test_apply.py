@@ -34,7 +34,7 @@ def test_an_undated_item_never_proposes_a_milestone(edit):
 
 
 def test_an_item_without_a_safe_link_changes_nothing(edit):
-    item = Item("gov", "Government publishes social care green paper", published="2026-11-18T09:00:00Z")
+    item = Item("gov", "First integrated care board mergers take effect", published="2026-11-18T09:00:00Z")
     changes, _ = edit(item)
     assert (changes.evidence, changes.proposals) == ([], [])
 
@@ -62,14 +62,17 @@ def test_a_status_never_moves_backwards(edit):
 
 def test_a_finding_is_a_proposal_and_the_milestone_itself_is_untouched(edit):
     item = Item(
-        "nhse", "Government publishes social care green paper", link="https://x.org/1", published="2026-11-18T09:00:00Z"
+        "nhse",
+        "First integrated care board mergers take effect",
+        link="https://x.org/1",
+        published="2026-11-18T09:00:00Z",
     )
     changes, editor = edit(item)
-    assert editor.get("social-care-green-paper", "status") == "delayed"  # as it was: only a person changes it
-    assert editor.get("social-care-green-paper", "published") is None
+    assert editor.get("icb-mergers-2026", "status") == "expected"  # as it was: only a person changes it
+    assert editor.get("icb-mergers-2026", "published") is None
     (proposal,) = changes.proposals
     assert (proposal.milestone, proposal.set) == (
-        "social-care-green-paper",
+        "icb-mergers-2026",
         {"status": "published", "published": "2026-11-18"},
     )
     assert proposal.evidence is not None and proposal.evidence.url == "https://x.org/1"
@@ -78,9 +81,12 @@ def test_a_finding_is_a_proposal_and_the_milestone_itself_is_untouched(edit):
 
 
 def test_each_item_is_its_own_proposal_and_the_same_one_is_queued_once(edit):
-    late = Item("gov", "Social care green paper published", link="https://x.org/2", published="2026-11-20T09:00:00Z")
+    late = Item("gov", "First ICB mergers take effect", link="https://x.org/2", published="2026-11-20T09:00:00Z")
     early = Item(
-        "nhse", "Government publishes social care green paper", link="https://x.org/1", published="2026-11-18T09:00:00Z"
+        "nhse",
+        "First integrated care board mergers take effect",
+        link="https://x.org/1",
+        published="2026-11-18T09:00:00Z",
     )
     changes, editor = edit(late, early, early)
     assert [p.set["published"] for p in changes.proposals] == ["2026-11-18", "2026-11-20"]  # oldest first

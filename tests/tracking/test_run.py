@@ -49,19 +49,19 @@ def test_a_first_run_adds_evidence_and_queues_every_finding_as_a_proposal(setup)
     reg = load_register(register)
     assert reg.milestone("planning-guidance-2027-28") is None  # discovered, but only proposed
     assert reg.milestone("icb-merger-frimley-surrey-heartlands") is None
-    green = reg.milestone("social-care-green-paper")
-    assert green.status == "delayed" and green.published is None and green.history == ()  # untouched
-    url = "https://www.gov.uk/government/news/government-publishes-social-care-green-paper"
-    assert url in [e.url for e in green.evidence]  # evidence stays automatic
+    mergers = reg.milestone("icb-mergers-2026")  # planned for 1 April 2026; a feed item says they took effect
+    assert mergers.status == "expected" and mergers.published is None and mergers.history == ()  # untouched
+    url = "https://www.gov.uk/government/news/first-integrated-care-board-mergers-take-effect"
+    assert url in [e.url for e in mergers.evidence]  # evidence stays automatic
     proposals = {p.milestone: p for p in reg.pending}
     assert set(proposals) == {
-        "planning-guidance-2027-28", "icb-merger-frimley-surrey-heartlands", "social-care-green-paper",
+        "planning-guidance-2027-28", "icb-merger-frimley-surrey-heartlands", "icb-mergers-2026",
     }  # fmt: skip
     edition = proposals["planning-guidance-2027-28"]
     assert edition.kind == "new-milestone" and edition.set == {"status": "published", "published": "2026-11-20"}
     assert edition.evidence.url == "https://www.gov.uk/government/publications/nhs-planning-guidance-2027-to-2028"
     assert edition.evidence.publisher == "Test"  # the feed's publisher, from sources.yaml
-    assert proposals["social-care-green-paper"].set == {"status": "published", "published": "2026-11-18"}
+    assert proposals["icb-mergers-2026"].set == {"status": "published", "published": "2026-11-18"}
     assert [p.id for p in summary.proposals] and len(summary.findings) == len(summary.proposals) == 3
     (ev,) = milestone(register, "planning-guidance-2025-26").evidence
     assert ev.source == "nhs-england-news" and ev.guid == "https://www.england.nhs.uk/?p=700001"
@@ -162,7 +162,7 @@ def test_track_cli_prints_a_json_summary_and_exits_0_with_a_failing_source(setup
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["failed"] == [{"source": "broken", "error": "the server answered 404 Not Found."}]
-    assert {p["milestone"] for p in data["proposals"]} == {"planning-guidance-2027-28", "social-care-green-paper"}
+    assert {p["milestone"] for p in data["proposals"]} == {"planning-guidance-2027-28", "icb-mergers-2026"}
     assert all(p["in_words"] and "rule:" not in p["in_words"] for p in data["proposals"])
     text = run("track", "--config", register.parent, "--outputs", tmp_path).output
     assert "Failing sources: 1" in text and "was not changed" in text

@@ -20,7 +20,7 @@ FIXTURES = {
         "application/atom+xml",
         {
             "NHS planning guidance 2027 to 2028": ("planning-guidance-2027-28", "update"),
-            "Government publishes social care green paper": ("social-care-green-paper", "published"),
+            "First integrated care board mergers take effect": ("icb-mergers-2026", "established"),
         },
     ),
     "nhs-england-news": (
@@ -40,7 +40,7 @@ FIXTURES = {
         "application/atom+xml",
         {
             "NHS planning guidance 2027 to 2028": ("planning-guidance-2027-28", "update"),
-            "Government publishes social care green paper": ("social-care-green-paper", "published"),
+            "First integrated care board mergers take effect": ("icb-mergers-2026", "established"),
         },
     ),
     "gov-uk-dhsc-organisation": (

@@ -18,7 +18,8 @@ from tracker.config.trusts import folder_problems, trust_names
 from tracker.config.workspace import Workspace
 from tracker.core.errors import ConfigError, Problem
 from tracker.core.schema import Checked, Checker, check_file, load_checked
-from tracker.register.model import Register
+from tracker.register.footprint import areas, footprint
+from tracker.register.model import Certainty, Register
 from tracker.register.parse import Parsed, parse_register
 
 
@@ -159,6 +160,8 @@ def link_problems(register: Register, trust: Checked[Trust], questions: Checked[
             fp, "system", "footprint.system", f"{trust.value.system!r} is not the id of any system in the register"
         )
         found += c.problems
+    elif trust.value is not None and trust.value.system:
+        found += place_problems(register, trust)
     if questions.value is not None and isinstance(questions.tree, dict):
         c = Checker(str(questions.path))
         for i, q in enumerate(questions.tree.get("questions") or []):
@@ -179,3 +182,26 @@ def link_problems(register: Register, trust: Checked[Trust], questions: Checked[
             )
         found += c.problems
     return found
+
+
+def place_problems(register: Register, trust: Checked[Trust]) -> list[Problem]:
+    """A trust in a system that is split must name its place, as one of the split's areas."""
+    assert trust.value is not None
+    fp = footprint(register, trust.value.system, trust.value.place)
+    if fp is None or fp.unplaced is None:
+        return []
+    split, owner = fp.unplaced, fp.path[-1].system
+    c = Checker(str(trust.path))
+    node = trust.tree.get("footprint") if isinstance(trust.tree, dict) else None
+    when = (
+        "is planned to be split" if split.status == Certainty.PLANNED else "was split"
+    ) + f" on {split.date.human()}"
+    names = "; ".join(areas(split))
+    if trust.value.place:
+        c.problem(node, "place", "footprint.place",
+                  f"{trust.value.place!r} is not one of the areas {owner.current_name} {when}: {names}")  # fmt: skip
+    else:
+        c.problem(node, "system", "footprint.place",
+                  f"is needed: {owner.current_name} {when}; add `place:` under footprint naming the area your "
+                  f"trust is in (one of: {names})")  # fmt: skip
+    return c.problems

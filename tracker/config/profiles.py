@@ -85,7 +85,7 @@ class Trust:
     name: str
     short_name: str
     system: str
-    icb: str | None
+    icb: str | None  # only where the register does not name the system's ICB
     partners: tuple[Partner, ...]
     meetings: tuple[dt.date, ...]
     secretary_name: str
@@ -100,6 +100,7 @@ class Trust:
     description: str | None = None
     email: EmailSettings | None = None
     path: Path | None = None
+    place: str | None = None  # the part of the system the trust is in, which decides where it goes if the system splits
 
     def next_meeting(self, today: dt.date) -> dt.date | None:
         return next((m for m in self.meetings if m >= today), None)
@@ -237,7 +238,7 @@ def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
         "",
     )
     fp = c.mapping(tree, "footprint", "footprint") or {}
-    c.unknown_keys(fp, ("system", "icb"), "footprint")
+    c.unknown_keys(fp, ("system", "place", "icb"), "footprint")
     partners = []
     for _, p, path in c.items(c.sequence(tree, "key_partners", "key_partners", required=True), "key_partners"):
         c.unknown_keys(p, ("name", "role"), path)
@@ -262,6 +263,7 @@ def parse_trust(tree: Any, c: Checker, base: Path) -> Trust:
         description=c.text(tree, "description", "description", required=False),
         system=c.slug(fp, "system", "footprint.system") or "",
         icb=c.text(fp, "icb", "footprint.icb", required=False),
+        place=c.text(fp, "place", "footprint.place", required=False),
         partners=tuple(partners),
         meetings=tuple(sorted(meetings)),
         meeting_details=tuple(sorted(details, key=lambda m: m.date)),

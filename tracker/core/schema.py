@@ -42,6 +42,30 @@ def is_web_url(value: str) -> bool:
     )
 
 
+def is_home_page(value: str) -> bool:
+    """A site's front page (https://www.gov.uk/), not a document: no path beyond "/" and no query."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return bool(parts.hostname) and parts.path.strip("/") == "" and not parts.query
+
+
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def bracket_depth(text: str) -> int:
+    """How deeply brackets nest in `text`: 'A (B)' is 1, 'A (B (C))' is 2."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in _CLOSE and depth:
+            depth -= 1
+    return deepest
+
+
 class Checker:
     def __init__(self, file: str):
         self.file = file

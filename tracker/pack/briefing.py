@@ -18,9 +18,12 @@ from tracker.core.text import clean, plural
 from tracker.pack.changes import Change, changes_since
 from tracker.pack.glossary import GLOSSARY, Term
 from tracker.pack.questions import question_views
-from tracker.pack.views import Citation, Event, Group, QuestionView, Row, Stage, SystemView
-from tracker.register.model import Category, Milestone, MilestoneStatus, Register, SourceRef
+from tracker.pack.sources import citations
+from tracker.pack.system import system_view
+from tracker.pack.views import Citation, Event, Group, QuestionView, Row, SystemView
+from tracker.register.model import Category, Certainty, Milestone, MilestoneStatus, Register
 from tracker.register.proposals import review_queue
+from tracker.register.timing import milestone_words
 from tracker.register.words import finding
 from tracker.tracking.feedstate import Health
 
@@ -45,14 +48,6 @@ CATEGORY_LABELS = {
     "ics-designation": "Integrated care systems",
     "legislation": "Legislation",
     "other": "Other milestones",
-}
-STAGE_LABELS = {
-    "stp": "Sustainability and transformation partnership (STP)",
-    "acs": "Accountable care system (ACS)",
-    "ics": "Integrated care system (ICS)",
-    "icb": "Integrated care board (ICB), statutory",
-    "merged": "Merged",
-    "renamed": "Renamed",
 }
 # Open items first, so what is expected or delayed is easy to spot.
 STATUS_ORDER = {s: i for i, s in enumerate(("delayed", "expected", "published", "superseded", "withdrawn"))}
@@ -117,15 +112,8 @@ def human(d: dt.date | PartialDate | None) -> str:
 
 
 def when_text(m: Milestone, today: dt.date) -> str:
-    if m.published:
-        return f"Published {m.published.human()}"
-    if m.expected:
-        if m.status == "delayed":
-            return f"Was due {m.expected.human()}"
-        if m.expected.last_day() < today:  # its stored status changes only by review (tracker review)
-            return f"Expected {m.expected.human()}: overdue, not yet confirmed"
-        return f"Expected {m.expected.human()}"
-    return "Date not known"
+    """A milestone's date and status in words (tracker.register.timing, the one place that says it)."""
+    return milestone_words(m, today)
 
 
 def title_of(m: Milestone) -> str:
@@ -187,35 +175,6 @@ def tracker_groups(register: Register, today: dt.date, keep=lambda m: True) -> t
     return tuple(groups)
 
 
-def system_view(register: Register, trust: Trust) -> SystemView:
-    system = register.system(trust.system)
-    if system is None:
-        return SystemView(clean(trust.system), "not in the register", clean(trust.icb), "", (), _partners(trust), "")
-    history = tuple(
-        Stage(
-            d.date.human(), STAGE_LABELS.get(d.stage, d.stage), clean(d.what), clean(d.source.title) if d.source else ""
-        )
-        for d in sorted(system.designations, key=lambda d: d.date)
-    )
-    note = clean(system.note)
-    if system.merged_into:
-        target = register.system(system.merged_into)
-        note = f"Merged into {clean(target.name) if target else system.merged_into}. {note}".strip()
-    return SystemView(
-        name=clean(system.name),
-        stage=STAGE_LABELS.get(system.current_stage, system.current_stage),
-        icb=clean(trust.icb) or "not recorded",
-        description=clean(system.description or trust.description),
-        history=history,
-        partners=_partners(trust),
-        note=note,
-    )
-
-
-def _partners(trust: Trust) -> tuple[tuple[str, str], ...]:
-    return tuple((clean(p.name), clean(p.role)) for p in trust.partners)
-
-
 def journey(register: Register, trust: Trust) -> tuple[Event, ...]:
     """Dated events from 2014 on, for the timeline picture and its table."""
     events = [
@@ -224,39 +183,14 @@ def journey(register: Register, trust: Trust) -> tuple[Event, ...]:
         if m.date and m.date.year >= 2014 and m.status != "withdrawn"
     ]
     system = register.system(trust.system)
+    done = {Certainty.CONFIRMED: MilestoneStatus.PUBLISHED, Certainty.PLANNED: MilestoneStatus.EXPECTED}
     for d in system.designations if system else ():
         if d.date.year >= 2014:
-            events.append(Event(d.date, "Our system", clean(d.what), MilestoneStatus.PUBLISHED))
+            events.append(Event(d.date, "Our system", clean(d.what), done[d.status]))
+    for ch in system.changes if system else ():
+        if ch.date.year >= 2014:
+            events.append(Event(ch.date, "Our system", clean(ch.what), done[ch.status]))
     return tuple(sorted(events, key=lambda e: (e.date.first_day(), e.lane, e.label)))
-
-
-def citations(register: Register, questions: Questions, changes: tuple[Change, ...]) -> tuple[Citation, ...]:
-    found: dict[str, Citation] = {}
-
-    def add(title: str, url: str | None, accessed: str) -> None:
-        key = url or title.casefold()
-        if key not in found:
-            found[key] = Citation(clean(title), url, accessed)
-
-    def named(ref: SourceRef) -> str:
-        """A source with no web address is identified by its publisher and date."""
-        if ref.url:
-            return ref.title
-        about = ", ".join(x for x in (ref.publisher, ref.date.human() if ref.date else None) if x)
-        return f"{ref.title} ({about})" if about else ref.title
-
-    a = questions.attribution
-    add(f"{a.publisher}: {a.title}", a.url, "")
-    for m in register.milestones:
-        for ref in m.sources:
-            add(named(ref), ref.url, human(ref.accessed) if ref.accessed else "")
-    for system in register.systems:
-        for d in system.designations:
-            if d.source:
-                add(named(d.source), d.source.url, human(d.source.accessed) if d.source.accessed else "")
-    for c in changes:
-        add(c.source or c.text, c.url, f"seen {c.date.human()}")
-    return tuple(sorted(found.values(), key=lambda c: (c.title.casefold(), c.url or "")))
 
 
 def compose(
@@ -277,7 +211,7 @@ def compose(
     unchecked = tuple(finding(p, milestones, publishers) for p in review_queue(register, now.date(), utc_stamp(now)))
     counts = Counter(m.status for m in register.milestones)
     qviews = question_views(questions, register, previous)
-    system = system_view(register, trust)
+    system = system_view(register, trust, now.date())
     details = trust.meeting(meeting)
     front, asked = front_sheet(trust, system, qviews, changes, register, previous, now.date(), len(unchecked))
     recent_from = meeting.replace(year=meeting.year - RECENT_YEARS, day=min(meeting.day, 28))
@@ -302,7 +236,7 @@ def compose(
         events=journey(register, trust),
         health=tuple(health),
         glossary=GLOSSARY,
-        sources=citations(register, questions, changes),
+        sources=citations(register.milestones, system, questions, changes),
         details=details,
         secretary=clean(trust.secretary_name),
         unchecked=unchecked,
@@ -316,7 +250,8 @@ def front_sheet(
     open_items = sorted((m for m in register.milestones if m.status.open), key=lambda m: STATUS_ORDER[m.status])
     q = Counter(v.status for v in qviews)
     since = f"since the last meeting on {human(previous)}" if previous else "in the last three months"
-    latest = system.history[-1] if system.history else None
+    done = [h for h in system.history if not h.planned]
+    latest = done[-1] if done else None
     n = len(changes)
     recorded = "No changes were" if not n else plural(n, "change was", "changes were")
     context = (
@@ -325,6 +260,8 @@ def front_sheet(
     )
     if latest:
         context += f" Our system's most recent change of status: {latest.what}, {latest.when}."
+    if system.brief:
+        context += f" {system.brief}"
     if unchecked:
         context += (
             f" The tracker has also found {plural(unchecked, 'item', 'items')} that nobody has checked"

@@ -227,15 +227,24 @@ def milestone_tables(doc: DocumentObject, groups) -> None:
 def system(doc: DocumentObject, b: Briefing) -> None:
     s = b.system
     para(doc, s.name, lead="Our integrated care system")
+    if s.place:
+        para(doc, s.place, lead="Our place in it")
     para(doc, s.stage, lead="Current status")
     para(doc, s.icb, lead="Integrated care board")
     if s.description:
         para(doc, s.description)
+    if s.change:
+        heading(doc, "Change to our footprint", 0, level=2)
+        para(doc, s.change, lead="The change")
+        para(doc, s.change_status, lead="Status")
+        if s.after:
+            para(doc, s.after, lead="After the change")
     if s.note:
         para(doc, s.note, lead="Note")
     heading(doc, "Designation history", 0, level=2)
     rows = [[h.when, h.stage, h.what, h.source] for h in s.history] or [["", "", "No designations recorded", ""]]
-    d.table(doc, ["Date", "Stage", "What happened", "Source"], rows, [2.8, 4.2, 5.4, 4.2])
+    links = {(i, 3): h.url for i, h in enumerate(s.history, start=1) if h.url}
+    d.table(doc, ["Date", "Stage", "What happened", "Source"], rows, [3.0, 3.6, 5.8, 4.2], links=links)
     heading(doc, "Key partners", 0, level=2)
     d.table(doc, ["Partner", "Role"], [[n, r] for n, r in s.partners], [7.6, 9.0])
 
@@ -326,11 +335,17 @@ def glossary(doc: DocumentObject, b: Briefing) -> None:
             [4.0, 8.6, 4.0])  # fmt: skip
 
 
+NO_ADDRESS = "No web address found"
+
+
 def sources(doc: DocumentObject, b: Briefing) -> None:
-    para(doc, "Everything this pack cites, with its address and the date it was accessed or seen.")
-    rows = [[c.title, c.url or "No web address (a briefing document)", c.accessed] for c in b.sources]
-    links = {(i, 1): c.url for i, c in enumerate(b.sources, start=1) if c.url}
-    d.table(doc, ["Title", "Address", "Accessed"], rows, [6.0, 8.0, 2.6], links=links)
+    para(doc, "Every document this pack cites, once each, by its own title, with its own address. Where no "
+         "address of its own was found the table says so; a site's home page is never given instead. Only a "
+         "page the tracker fetched itself is marked as retrieved; what was taken from the reference briefings "
+         "says so in its notes.")  # fmt: skip
+    rows = [[c.title, ", ".join(x for x in (c.publisher, c.date) if x), c.url or NO_ADDRESS, c.note] for c in b.sources]
+    links = {(i, 2): c.url for i, c in enumerate(b.sources, start=1) if c.url}
+    d.table(doc, ["Document", "Publisher and date", "Address", "Notes"], rows, [4.4, 3.2, 4.8, 4.2], links=links)
 
 
 def properties(doc: DocumentObject, b: Briefing, version: str, now: dt.datetime, status: str) -> None:

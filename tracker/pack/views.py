@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tracker.config.profiles import QuestionStatus
 from tracker.core.dates import PartialDate
-from tracker.register.model import MilestoneStatus
+from tracker.register.model import MilestoneStatus, SourceRef
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,14 @@ class QuestionView:
 
 @dataclass(frozen=True)
 class Stage:
-    when: str
+    """One row of a system's history: a designation or a change to its footprint."""
+
+    when: str  # the date in words, with "Planned for ..." and "overdue, not yet confirmed" where so
     stage: str
     what: str
     source: str
+    url: str | None = None
+    planned: bool = False  # announced for its date; no source yet shows it happened
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,12 @@ class SystemView:
     history: tuple[Stage, ...]
     partners: tuple[tuple[str, str], ...]
     note: str
+    place: str = ""  # the part of the system the trust is in
+    change: str = ""  # what is changing for the trust's footprint, in plain words ("" if nothing)
+    change_status: str = ""  # how sure that is: planned, overdue and not yet confirmed, or confirmed
+    after: str = ""  # the system and ICB the trust moves to
+    brief: str = ""  # all of that in one sentence, for the front sheet
+    cited: tuple[SourceRef, ...] = ()  # every document this section cites, for the Sources section
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,10 @@ class Event:
 
 @dataclass(frozen=True)
 class Citation:
+    """One document in the pack's Sources section: its own title and address, who published it and when."""
+
     title: str
-    url: str | None  # None: a document with no web address, cited by publisher and date in the title
-    accessed: str
+    url: str | None  # None: no web address found
+    publisher: str = ""
+    date: str = ""  # as a reader writes it: 7 January 2019, May 2018
+    note: str = ""  # how the pack knows it: retrieved by the tracker, taken from a reference file, a copy's address

@@ -39,14 +39,39 @@ class MilestoneStatus(StrEnum):
 
 
 class Stage(StrEnum):
-    """Where an integrated care system stands."""
+    """Where an integrated care system stands: a designation's stage, or how it ended."""
 
     STP = "stp"
     ACS = "acs"
+    DEVOLUTION = "devolution"  # a health and social care devolution deal area (Greater Manchester, Surrey Heartlands)
     ICS = "ics"
     ICB = "icb"
-    MERGED = "merged"
-    RENAMED = "renamed"
+    MERGED = "merged"  # ended: its whole area joined another system (a confirmed `merged` change)
+    DISSOLVED = "dissolved"  # ended: its area was split between others (a confirmed `split` or `dissolved` change)
+
+
+DESIGNATION_STAGES = (Stage.STP, Stage.ACS, Stage.DEVOLUTION, Stage.ICS, Stage.ICB)
+
+
+class Certainty(StrEnum):
+    """Whether a dated step has happened: announced for a date, or shown by a source to have happened."""
+
+    PLANNED = "planned"
+    CONFIRMED = "confirmed"
+
+
+class ChangeKind(StrEnum):
+    """How a system's footprint changes on a date."""
+
+    MERGED = "merged"  # its whole area joins one successor; it ends
+    SPLIT = "split"  # its area is divided between successors; it ends
+    DISSOLVED = "dissolved"  # it ends; any successors are named with the part each takes
+    BOUNDARY = "boundary"  # part of its area moves to another system; it carries on
+    RENAMED = "renamed"  # same area, new name (`name`)
+
+    @property
+    def ends(self) -> bool:
+        return self in (ChangeKind.MERGED, ChangeKind.SPLIT, ChangeKind.DISSOLVED)
 
 
 MATCH_FIELDS = ("title", "text")
@@ -54,11 +79,18 @@ MATCH_FIELDS = ("title", "text")
 
 @dataclass(frozen=True)
 class SourceRef:
+    """A document cited for a fact: its own title and address, who published it and when.
+
+    `retrieved` is set only by the tracker, for a page it fetched itself; a source a
+    person took from a document says so in `note` ("from the reference briefing, May 2018").
+    """
+
     title: str
-    url: str | None  # None for a document with no web address: cite it by publisher and date
-    accessed: PartialDate | None = None
+    url: str | None  # None: no web address found; cite it by publisher and date
     publisher: str | None = None
     date: PartialDate | None = None
+    note: str | None = None
+    retrieved: PartialDate | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +138,16 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A dated step on the way, such as a bill's stage in Parliament."""
+
+    date: PartialDate
+    what: str
+    sources: tuple[SourceRef, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Milestone:
     id: str
     title: str
@@ -120,6 +162,7 @@ class Milestone:
     match: tuple[Rule, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
+    stages: tuple[Progress, ...] = ()  # oldest first; the last is the latest sourced stage
 
     @property
     def date(self) -> PartialDate | None:
@@ -133,17 +176,60 @@ class Designation:
     stage: Stage
     what: str
     source: SourceRef | None
+    status: Certainty = Certainty.CONFIRMED
+
+
+@dataclass(frozen=True)
+class Successor:
+    """Where (part of) a system's area goes: the successor's id and, for a part, which part."""
+
+    system: str
+    area: str | None = None  # the part, in plain words; None: the whole area
+    places: tuple[str, ...] = ()  # other names a trust's `footprint.place` may use for that part
+
+    def covers(self, place: str | None) -> bool:
+        """Whether a trust in `place` goes with this part (a successor of the whole area takes everyone)."""
+        if self.area is None:
+            return True
+        if not place:
+            return False
+        wanted = place.strip().casefold()
+        return any(wanted == name.strip().casefold() for name in (self.area, *self.places))
+
+
+@dataclass(frozen=True)
+class FootprintChange:
+    """A system merged, split, dissolved, renamed or losing part of its area, on a date."""
+
+    date: PartialDate
+    kind: ChangeKind
+    status: Certainty
+    what: str
+    successors: tuple[Successor, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+    name: str | None = None  # the new name, for a renaming
 
 
 @dataclass(frozen=True)
 class System:
     id: str
-    name: str
+    name: str  # the name it was first designated under; a confirmed renaming changes `current_name`
     current_stage: Stage
     designations: tuple[Designation, ...]
     description: str | None = None
-    merged_into: str | None = None
     note: str | None = None
+    icb: str | None = None  # its statutory integrated care board, by name
+    changes: tuple[FootprintChange, ...] = ()  # oldest first
+
+    @property
+    def current_name(self) -> str:
+        renamed = [c for c in self.changes if c.kind == ChangeKind.RENAMED and c.status == Certainty.CONFIRMED]
+        return (renamed[-1].name or self.name) if renamed else self.name
+
+    @property
+    def ended_by(self) -> FootprintChange | None:
+        """The confirmed change that ended this system, if any."""
+        return next((c for c in self.changes if c.kind.ends and c.status == Certainty.CONFIRMED), None)
 
 
 class ProposalKind(StrEnum):

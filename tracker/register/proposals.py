@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from tracker.core.dates import PartialDate
 from tracker.core.errors import TrackerError
-from tracker.core.schema import Checker
+from tracker.core.schema import Checker, is_home_page
 from tracker.register.model import (
     Category,
     Evidence,
@@ -228,12 +228,13 @@ def _new_milestone(p: Proposal, *, by: str, when: str, why: str) -> dict[str, An
     data["summary"] = p.new.summary or p.new.title
     source = CommentedMap(title=p.evidence.title if p.evidence else p.new.title)
     if p.evidence:
-        source["url"] = p.evidence.url
-        if p.evidence.publisher:
-            source["publisher"] = p.evidence.publisher
-        if p.evidence.published:
-            source["date"] = PartialDate.parse(p.evidence.published[:10]).to_yaml()
-        source["accessed"] = PartialDate.parse(when[:10]).to_yaml()  # the tracker fetched this item itself
+        if not is_home_page(p.evidence.url):  # a home page is not the document: cite it by publisher and date
+            source["url"] = p.evidence.url
+        else:
+            source["note"] = "The feed item gave no address of its own, only a site's home page."
+        source["publisher"] = p.evidence.publisher or p.evidence.source
+        source["date"] = PartialDate.parse((p.evidence.published or p.found)[:10]).to_yaml()
+        source["retrieved"] = PartialDate.parse(p.found[:10]).to_yaml()  # the tracker fetched this item itself
     data["sources"] = CommentedSeq([source])
     data["evidence"] = CommentedSeq()
     if p.evidence:  # the item that showed it is its first evidence (and dates the event)

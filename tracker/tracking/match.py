@@ -300,8 +300,8 @@ class Matcher:
             spans = [k for k in known if y in k.years]
             if spans:
                 return made(nearest(spans), f"its years include {y}")
-        if named and any(k.years for k in known):
-            return None  # an edition year the register does not hold, and no watch for it
+        if named and sum(1 for k in known if k.years) > 1:
+            return None  # a series of editions (planning guidance), but not the edition it names, and no watch for it
         near = [k for k in known if k.when and when and abs((k.when - when).days) <= NEAR]
         if near:
             return made(nearest(near), "the nearest milestone of its category in time")
