@@ -76,7 +76,7 @@ def test_once_a_source_confirms_the_change_the_trust_is_in_its_new_system(shippe
     whats = [h.what for h in s.history]
     assert whats[0].startswith("One of the 44 STP footprints")  # Frimley's history comes first
     assert any(w.startswith("NHS Frimley Integrated Care Board to be dissolved") for w in whats)
-    assert whats[-1].startswith("Buckinghamshire, Oxfordshire and Berkshire West to join")
+    assert whats[-1] == "Buckinghamshire, Oxfordshire and Berkshire West to join Thames Valley"
 
 
 def test_another_place_in_the_same_system_follows_its_own_part(shipped):

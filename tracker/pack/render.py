@@ -16,6 +16,7 @@ from tracker.pack import word as d
 from tracker.pack.briefing import APPENDICES, SECTIONS, Briefing
 from tracker.pack.questions import status_words
 from tracker.pack.timeline import PICTURE_CM
+from tracker.pack.views import Citation
 
 # (fill, text) pairs: every one passes WCAG AA (4.5:1) for normal text; tests check.
 MILESTONE_COLOURS = {
@@ -343,9 +344,17 @@ def sources(doc: DocumentObject, b: Briefing) -> None:
          "address of its own was found the table says so; a site's home page is never given instead. Only a "
          "page the tracker fetched itself is marked as retrieved; what was taken from the reference briefings "
          "says so in its notes.")  # fmt: skip
-    rows = [[c.title, ", ".join(x for x in (c.publisher, c.date) if x), c.url or NO_ADDRESS, c.note] for c in b.sources]
-    links = {(i, 2): c.url for i, c in enumerate(b.sources, start=1) if c.url}
-    d.table(doc, ["Document", "Publisher and date", "Address", "Notes"], rows, [4.4, 3.2, 4.8, 4.2], links=links)
+    rows = [[_document(c), c.url or NO_ADDRESS, c.note] for c in b.sources]
+    links = {(i, 1): c.url for i, c in enumerate(b.sources, start=1) if c.url}
+    d.table(doc, ["Document", "Address", "Notes"], rows, [6.4, 5.4, 4.8], links=links)
+
+
+def _document(c: Citation) -> str:
+    """'Title. Publisher, 7 January 2019.': the document as a reader asks for it."""
+    about = ", ".join(x for x in (c.publisher, c.date) if x)
+    if not about:
+        return c.title
+    return f"{c.title}{'' if c.title.endswith(('.', '?', '!')) else '.'} {about}."
 
 
 def properties(doc: DocumentObject, b: Briefing, version: str, now: dt.datetime, status: str) -> None:

@@ -22,12 +22,25 @@ def cited_by(milestones: Iterable[Milestone]) -> list[SourceRef]:
     return [ref for m in milestones for ref in (*m.sources, *(s for st in m.stages for s in st.sources))]
 
 
+NOTE_CHARS = 180  # a pack prints a note's first sentence; the register keeps the whole of it
+
+
+def brief(note: str) -> str:
+    """The first sentence of a note, short enough for a table cell."""
+    end = note.find(". ")
+    first = note if end < 0 else note[: end + 1]
+    if len(first) <= NOTE_CHARS:
+        return first
+    return first[:NOTE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def citation(ref: SourceRef) -> Citation:
+    """A register source as the Sources section lists it. A document with no address keeps its whole note,
+    which says where to find it (a copy's address, a listing page); others keep the note's first sentence."""
+    note = clean(ref.note)
+    note = note if not ref.url else brief(note)
     if ref.retrieved:
-        note = f"Retrieved by the tracker on {ref.retrieved.human()}."
-        note = f"{note} {clean(ref.note)}" if ref.note else note
-    else:
-        note = clean(ref.note)
+        note = f"Retrieved by the tracker on {ref.retrieved.human()}. {note}".strip()
     return Citation(
         title=clean(ref.title),
         url=ref.url,
@@ -64,4 +77,4 @@ def citations(
     for c in changes:
         if c.url and not any(k[1] == c.url.rstrip("/") for k in found):
             add(Citation(clean(c.source or c.text), c.url, "", "", f"Seen by the tracker; dated {c.date.human()}."))
-    return tuple(sorted(found.values(), key=lambda c: (c.title.casefold(), c.url or "")))
+    return tuple(sorted(found.values(), key=lambda c: (c.title.lstrip("'\"‘“").casefold(), c.url or "")))

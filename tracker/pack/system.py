@@ -83,8 +83,8 @@ def _history(register: Register, fp: Footprint) -> tuple[list[Row], list[SourceR
                 cited += ch.sources
         for other, ch, part in incoming(register, mem.system.id):
             if ch is not mem.via and _within(ch.date, start, end, end_inclusive=False):
-                name = clean(other.current_name)
-                what = f"{clean(part.area)} to join from {name}" if part.area else f"{name} to join"
+                name, here = clean(other.current_name), clean(mem.system.current_name)
+                what = f"{clean(part.area)} to join {here} from {name}" if part.area else f"{name} to join {here}"
                 rows.append((ch.date, ch.status, _change_label(ch), what, _first(ch.sources)))
                 cited += ch.sources
     rows.sort(key=lambda r: r[0].first_day())
