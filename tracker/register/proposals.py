@@ -30,6 +30,7 @@ from tracker.register.model import (
     ProposalState,
     Register,
 )
+from tracker.register.timing import is_overdue, milestone_timing
 from tracker.register.words import when_words
 
 if TYPE_CHECKING:  # edit imports parse, which reads proposals: the editor is only a parameter here
@@ -266,8 +267,8 @@ def overdue(register: Register, today: dt.date, when: str) -> tuple[Proposal, ..
     rejected = {p.id for p in register.proposals if p.state == ProposalState.REJECTED}
     out = []
     for m in register.milestones:
-        if m.status != MilestoneStatus.EXPECTED or m.expected is None or m.expected.last_day() >= today:
-            continue
+        if m.status != MilestoneStatus.EXPECTED or m.expected is None or not is_overdue(*milestone_timing(m), today):
+            continue  # overdue as the pack says it (tracker.register.timing), so both always agree
         changes = {"status": str(MilestoneStatus.DELAYED)}
         pid = proposal_id(ProposalKind.CHANGE, m.id, {**changes, "expected": str(m.expected)}, None)
         if pid in rejected:
