@@ -47,6 +47,8 @@ def test_a_bill_shows_its_latest_sourced_stage():
         stages=(Progress(PartialDate(2026, 5), "Introduced"), Progress(PartialDate(2026, 6, 25), "Committee")),
     )  # fmt: skip
     assert milestone_words(bill, TODAY) == "Published May 2026; latest stage, 25 June 2026: Committee"
+    pending = Milestone("b", "Bill", Category.LEGISLATION, MilestoneStatus.EXPECTED, "S.", stages=bill.stages)
+    assert milestone_words(pending, TODAY) == "In progress; latest stage, 25 June 2026: Committee"  # not yet law
 
 
 def test_a_footprint_step_reads_as_a_date_or_as_planned():

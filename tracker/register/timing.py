@@ -70,7 +70,10 @@ def milestone_timing(m: Milestone) -> tuple[PartialDate | None, Timing]:
 
 def milestone_words(m: Milestone, today: dt.date) -> str:
     """A milestone's date and status in words, with its latest sourced stage if it has stages."""
-    text = timing_words(*milestone_timing(m), today)
+    date, timing = milestone_timing(m)
+    text = (
+        "In progress" if date is None and m.stages and timing == Timing.PLANNED else timing_words(date, timing, today)
+    )
     if m.stages:
         latest = m.stages[-1]
         text += f"; latest stage, {latest.date.human()}: {latest.what}"
