@@ -42,6 +42,7 @@ def test_a_bad_meeting_time_or_session_or_a_repeated_date_names_file_line_and_fi
         t, "      paper_reference: CoG/2026/12/09", "      paper_reference: CoG/2026/12/09\n      session: part-3"
     )
     repeat_line = edit(t, "    - 2027-06-10", "    - 2026-09-17")
+    first = t.read_text(encoding="utf-8").split("\n").index("    - 2026-09-17") + 1
     code, out = problems(config_dir)
     assert code == 2
     assert f"{t}:{time_line}: council_of_governors.time: '2pm' is not a time of day like \"14:00\"" in out
@@ -50,7 +51,7 @@ def test_a_bad_meeting_time_or_session_or_a_repeated_date_names_file_line_and_fi
         in out
     )
     assert (
-        f"{t}:{repeat_line}: council_of_governors.meetings[5]: duplicate meeting date '2026-09-17' (also at line 48)"
+        f"{t}:{repeat_line}: council_of_governors.meetings[5]: duplicate meeting date '2026-09-17' (also at line {first})"
         in out
     )
 

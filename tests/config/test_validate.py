@@ -122,7 +122,8 @@ def test_question_status_must_be_a_known_rag_status(config_dir):
     line = edit(config_dir / "questions.yaml", "status: assured", "status: green")
     _, out = problems(config_dir)
     assert re.search(
-        rf"questions\.yaml:{line}: questions\[\d\]\.position\.status: 'green' is not one of: not started, in progress, assured",
+        rf"questions\.yaml:{line}: questions\[\d\]\.(position|history\[\d+\])\.status: 'green' is not one of: "
+        "not started, in progress, assured",
         out,
     ), out
 
