@@ -16,9 +16,9 @@ import pytest
 
 from tests.conftest import CONFIG, ROOT
 from tracker.core.dates import PartialDate
-from tracker.core.errors import RegisterLocked
+from tracker.core.errors import FileChanged, RegisterLocked
 from tracker.core.files import dump_yaml, load_yaml, locked
-from tracker.register.edit import update
+from tracker.register.edit import retrying, update
 from tracker.register.model import Evidence
 from tracker.register.parse import load_register
 
@@ -202,3 +202,60 @@ def test_a_writer_killed_mid_write_leaves_the_old_or_the_new_file(small_register
         assert all(e.title and e.url.startswith("https://x.example/") for e in evidence)
         seen = len(evidence)
     assert seen > 12  # the writers really were writing when they were killed
+
+
+# -- a person saves the file while an automated write is under way ----------------
+
+
+def secretary_saves(path: Path, old: str, new: str) -> None:
+    """The company secretary saves the file from an editor (a whole new file, renamed into place)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    tmp = path.with_name(".editor-save.tmp")
+    tmp.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def test_a_save_made_while_an_update_runs_is_never_overwritten(small_register, monkeypatch):
+    import tracker.register.edit as edit
+
+    real_dump = edit.dump_yaml
+    calls = []
+
+    def dump_while_the_secretary_saves(tree):
+        calls.append(1)
+        if len(calls) == 1:  # between reading the file and writing it back
+            secretary_saves(small_register, "# A small register for tests.", "# A small register for tests. EDITED")
+        return real_dump(tree)
+
+    monkeypatch.setattr(edit, "dump_yaml", dump_while_the_secretary_saves)
+    with pytest.raises(FileChanged, match="was changed while this update ran"), update(small_register) as reg:
+        reg.add_evidence("long-term-plan-2019", evidence(1))
+    text = small_register.read_text()
+    assert "EDITED" in text and "https://www.gov.uk/item-1" not in text  # theirs kept, ours not forced over it
+    assert not list(small_register.parent.glob(".register.yaml.*.tmp"))  # and no temporary file left behind
+
+
+def test_retrying_a_transaction_applies_it_on_top_of_the_save(small_register, monkeypatch):
+    import tracker.register.edit as edit
+
+    real_dump = edit.dump_yaml
+    calls = []
+
+    def dump_while_the_secretary_saves(tree):
+        calls.append(1)
+        if len(calls) == 1:
+            secretary_saves(small_register, "# A small register for tests.", "# A small register for tests. EDITED")
+        return real_dump(tree)
+
+    monkeypatch.setattr(edit, "dump_yaml", dump_while_the_secretary_saves)
+
+    def transaction():
+        with update(small_register) as reg:
+            reg.add_evidence("long-term-plan-2019", evidence(1))
+        return reg
+
+    reg = retrying(transaction)
+    text = small_register.read_text()
+    assert "EDITED" in text and "https://www.gov.uk/item-1" in text
+    assert reg.written and reg.text == text and len(calls) == 2

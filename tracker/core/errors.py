@@ -39,3 +39,7 @@ class ConfigError(TrackerError):
 
 class RegisterLocked(TrackerError):
     """Another run holds the register lock for longer than we are willing to wait."""
+
+
+class FileChanged(TrackerError):
+    """Someone saved the file while an automated update of it ran: theirs is kept, ours not written."""

@@ -7,17 +7,17 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from tracker.core.errors import Problem, RegisterLocked, TrackerError
+from tracker.core.errors import FileChanged, Problem, RegisterLocked, TrackerError
 
 
 class _Constructor(RoundTripConstructor):
@@ -97,10 +97,13 @@ def dump_yaml(data: Any) -> str:
     return buf.getvalue()
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
+def atomic_write(path: Path, data: str | bytes, expect: bytes | None = None) -> None:
     """Write to a temporary file beside `path`, fsync, then rename over it.
 
-    A reader (or a crash) sees the old file or the new one, never a mixture.
+    A reader (or a crash) sees the old file or the new one, never a mixture. With
+    `expect`, this is a compare-and-swap: the rename happens only if the file still
+    holds exactly those bytes (checked as late as possible, after the fsync), so a
+    person's save made meanwhile is never overwritten: FileChanged instead.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +118,11 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             os.chmod(tmp, os.stat(path).st_mode & 0o777)
         except FileNotFoundError:
             os.chmod(tmp, 0o644)
+        if expect is not None and _current(path) != expect:
+            raise FileChanged(
+                f"{path} was changed while this update ran (someone saved it); their version is kept and this"
+                " update was not written: run it again"
+            )
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -124,6 +132,13 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -183,18 +198,36 @@ def edit_yaml(path: Path, timeout: float = 30.0, reuse: tuple[str, Any] | None =
     other's work, a crash never leaves half a file, a no-op leaves the bytes alone, and
     comments, key order and quoting survive. `reuse` is (text, tree) parsed earlier; the
     tree is used only if the file still holds exactly that text. An exception inside
-    the block writes nothing.
+    the block writes nothing. A person's editor takes no lock, so the write is a
+    compare-and-swap: FileChanged, and nothing written, if the file no longer holds
+    what was read (see `atomic_write`, and `retrying`).
     """
     path = Path(path)
     with locked(path, timeout):
-        before = read_text(path)
+        raw, before = read_source(path)
         tree = reuse[1] if reuse is not None and reuse[0] == before else parse_yaml(before, str(path))
         edit = YAMLEdit(tree)
         yield edit
         after = dump_yaml(tree)
         if after != before:
-            atomic_write(path, after)
+            atomic_write(path, after, expect=raw)  # a person's save made meanwhile is never overwritten
         edit.written, edit.text = after != before, after
+
+
+T = TypeVar("T")
+ATTEMPTS = 5
+
+
+def retrying(transaction: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+    """Run a transaction (a function using `edit_yaml`) again from the top if a person saved
+    the file while it ran, so it is applied to their version, never over it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return transaction()
+        except FileChanged:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @contextmanager

@@ -4,6 +4,11 @@ Edits go through `update()`, which takes the lock, re-reads the file, lets the c
 change the round-trip tree, and writes it back atomically only if the text changed;
 so two writers never lose each other's work, a crash never leaves half a file, and a
 no-op run leaves the bytes alone. Comments, key order and quoting survive.
+
+A person editing the file takes no lock, so the write is also a compare-and-swap
+(core.files.edit_yaml): it replaces the file only if it still holds the bytes the
+transaction read. If the secretary saved meanwhile, their file stays and the
+transaction raises FileChanged; `retrying()` runs it again on top of their version.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from tracker.core.dates import PartialDate
 from tracker.core.files import edit_yaml
+from tracker.core.files import retrying as retrying  # a transaction, again on top of a save made meanwhile
 from tracker.register.model import Evidence
 from tracker.register.parse import MILESTONE_KEYS, Parsed
 
@@ -136,6 +142,7 @@ def update(path: Path, timeout: float = 30.0, reuse: Parsed | None = None) -> It
     `reuse` is a tree parsed earlier; it is used only if the file still holds exactly
     the text it was parsed from (parsing the register is a run's biggest fixed cost).
     Afterwards the editor says whether the file was written and what it now holds.
+    FileChanged if someone saved the file while the transaction ran (see the module).
     """
     with edit_yaml(path, timeout, (reuse.text, reuse.tree) if reuse is not None else None) as doc:
         editor = RegisterEditor(doc.tree)

@@ -1,7 +1,8 @@
 """A person decides on what the tracker found: accept applies it, reject keeps it out for good.
 
 Decisions go through `update()`, the same locked, atomic, comment-keeping write as a
-tracking run, and are made against the register as it is under the lock.
+tracking run, and are made against the register as it is under the lock (again, on top
+of it, if someone saves the file meanwhile).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from tracker.core.dates import utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.schema import Checker
 from tracker.core.text import clean
-from tracker.register.edit import update
+from tracker.register.edit import retrying, update
 from tracker.register.model import Proposal
 from tracker.register.parse import parse_register
 from tracker.register.proposals import accept, add_proposal, reject, review_queue
@@ -61,18 +62,23 @@ def decide(
     if not ids and not everything:
         raise TrackerError("name the proposals to decide (their ids, from `tracker review`) or pass --all")
     when = utc_stamp(now)
-    with update(register_path, timeout=lock_timeout) as editor:
-        checker = Checker(str(register_path))
-        register = parse_register(editor.tree, checker)
-        checker.raise_if_problems()
-        queue = review_queue(register, now.date(), when)
-        chosen = list(queue) if everything else pick(queue, ids)
-        stored = {p.id for p in register.proposals}
-        for p in chosen:
-            if p.id not in stored:  # an overdue milestone: computed, so stored only now that it is decided
-                add_proposal(editor, p)
-            if accepted:
-                accept(editor, p, by=by, when=when)
-            else:
-                reject(editor, p, by=by, when=when, reason=clean(reason))
+
+    def transaction() -> list[Proposal]:
+        with update(register_path, timeout=lock_timeout) as editor:
+            checker = Checker(str(register_path))
+            register = parse_register(editor.tree, checker)
+            checker.raise_if_problems()
+            queue = review_queue(register, now.date(), when)
+            chosen = list(queue) if everything else pick(queue, ids)
+            stored = {p.id for p in register.proposals}
+            for p in chosen:
+                if p.id not in stored:  # an overdue milestone: computed, so stored only now that it is decided
+                    add_proposal(editor, p)
+                if accepted:
+                    accept(editor, p, by=by, when=when)
+                else:
+                    reject(editor, p, by=by, when=when, reason=clean(reason))
+        return chosen
+
+    chosen = retrying(transaction)  # a save made meanwhile is decided on, never overwritten
     return [Decision(p, accepted) for p in chosen]

@@ -26,7 +26,7 @@ from tracker.config.workspace import Workspace
 from tracker.core.dates import parse_stamp, utc_stamp
 from tracker.core.files import atomic_write, parse_yaml, read_source, sha256_bytes
 from tracker.core.schema import Checker
-from tracker.register.edit import RegisterEditor, update
+from tracker.register.edit import RegisterEditor, retrying, update
 from tracker.register.model import Milestone, Register
 from tracker.register.parse import Parsed, parse_register
 from tracker.register.words import finding
@@ -270,14 +270,19 @@ def apply_runs(
             changes = apply_matches(RegisterEditor(parsed.tree), register, found, stamp, publishers)  # in memory only
             milestones = {m.id: m for m in register.milestones}
         elif found:
-            with update(file.path, timeout=lock_timeout, reuse=parsed) as editor:
-                checker = Checker(str(file.path))
-                fresh = parse_register(editor.tree, checker)  # as it is now, under the lock
-                checker.raise_if_problems()
-                if fresh != register:  # edited since the run began: match against the edit
-                    found = matches_of(runs, fresh, vocabulary)
-                changes = apply_matches(editor, fresh, found, stamp, publishers)
-                milestones = {m.id: m for m in fresh.milestones}
+            reuse: list[Parsed | None] = [parsed]  # the first attempt may reuse the parse; a retry never
+
+            def transaction() -> tuple[RegisterEditor, Changes, dict[str, Milestone], list]:
+                with update(file.path, timeout=lock_timeout, reuse=reuse.pop() if reuse else None) as editor:
+                    checker = Checker(str(file.path))
+                    fresh = parse_register(editor.tree, checker)  # as it is now, under the lock
+                    checker.raise_if_problems()
+                    # Edited since the run began (or saved while it wrote): match against the edit.
+                    matched = found if fresh == register else matches_of(runs, fresh, vocabulary)
+                    done = apply_matches(editor, fresh, matched, stamp, publishers)
+                return editor, done, {m.id: m for m in fresh.milestones}, matched
+
+            editor, changes, milestones, found = retrying(transaction)
             written = editor.written
             sha256 = sha256_bytes((editor.text or "").encode("utf-8"))
     if not dry_run:  # only after the register is safe: see the module docstring
