@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -84,13 +86,21 @@ class Received:
 
 @dataclass
 class Handler:
-    """Stores what it accepts; answers 451 a set number of times, or 550 always, or hangs up, for chosen recipients."""
+    """Stores what it accepts; answers 451 a set number of times, or 550 always, or hangs up, for chosen recipients.
+
+    After DATA it can also take its time to answer (`answer_after` seconds: the message is
+    stored, and `accepted` set, first), or hang up without answering (`drop_after_data`):
+    the client then cannot know whether the message went.
+    """
 
     received: list[Received] = field(default_factory=list)
     temporary: dict[str, int] = field(default_factory=dict)  # email -> how many 451s before accepting
     permanent: set[str] = field(default_factory=set)
     rcpt_attempts: dict[str, int] = field(default_factory=dict)
     hang_up: set[str] = field(default_factory=set)  # drop the connection when asked to send to these
+    answer_after: float = 0.0
+    drop_after_data: set[str] = field(default_factory=set)
+    accepted: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.rcpt_attempts[address] = self.rcpt_attempts.get(address, 0) + 1
@@ -107,6 +117,12 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        self.accepted.set()
+        if self.answer_after:
+            await asyncio.sleep(self.answer_after)
+        if self.drop_after_data & set(envelope.rcpt_tos):
+            server.transport.close()
+            return "421 4.3.2 Shutting down"
         return f"250 2.0.0 Ok: queued as Q{len(self.received)}"
 
     def to(self, email: str) -> list[Received]:

@@ -613,6 +613,10 @@ def position_cmd(
 @click.option("--dry-run", is_flag=True, help="Write .eml files to OUTPUTS/outbox/<meeting>/ instead of sending.")
 @click.option("--only", multiple=True, metavar="EMAIL", help="Send only to this governor (repeatable).")
 @click.option("--resend", is_flag=True, help="Send again to governors already sent this version.")
+@click.option("--resend-in-doubt", is_flag=True, help="Send again to governors in doubt (see `tracker status`).")
+@click.option(
+    "--mark-sent", multiple=True, metavar="EMAIL", help="Record that a governor in doubt has the pack; sends nothing."
+)
 @click.option("--allow-draft", is_flag=True, help="Send a pack nobody has approved yet.")
 @click.option("--governors", type=click.Path(path_type=Path), help="Governors file (default: the trust's own).")
 @json_option
@@ -625,6 +629,8 @@ def send_cmd(
     dry_run: bool,
     only: tuple[str, ...],
     resend: bool,
+    resend_in_doubt: bool,
+    mark_sent: tuple[str, ...],
     allow_draft: bool,
     governors: Path | None,
     as_json: bool,
@@ -635,6 +641,9 @@ def send_cmd(
     \b
     Only the trust's own pack goes to the trust's own governors: a pack whose manifest
     names another trust is refused. With several trusts, --trust NAME is required.
+    A governor whose message was handed to the server with no answer recorded (the run
+    was killed, the connection lost) is "in doubt" and is not sent it again unasked:
+    --mark-sent EMAIL if they have it, --resend-in-doubt to send it again.
     SMTP: the `email:` block of the trust's profile, or TRACKER_SMTP_HOST, TRACKER_SMTP_PORT,
     TRACKER_SMTP_USER, TRACKER_SMTP_SECURITY (starttls|tls|none), TRACKER_SMTP_FROM;
     the password only from TRACKER_SMTP_PASSWORD. Without a host, this is a dry run.
@@ -644,8 +653,9 @@ def send_cmd(
 
     (ws,) = trusts.workspaces(workspace(config_dir, outputs_dir, governors=governors, packs=old_packs))
     report = send_pack(
-        ws, meeting=_day(meeting), dry_run=dry_run, only=tuple(only), resend=resend, allow_draft=allow_draft, warn=_warn
-    )
+        ws, meeting=_day(meeting), dry_run=dry_run, only=tuple(only), resend=resend, allow_draft=allow_draft,
+        resend_in_doubt=resend_in_doubt, mark_sent=tuple(mark_sent), warn=_warn,
+    )  # fmt: skip
     for note in report.notes:
         _warn(note)
     if as_json:
@@ -660,6 +670,12 @@ def send_cmd(
         n = len(report.failed)
         raise TrackerError(
             f"{n} governor{'s' if n > 1 else ''} did not get the pack (see above); run `tracker send` again to retry"
+        )
+    if report.in_doubt:
+        n = len(report.in_doubt)
+        raise TrackerError(
+            f"{n} governor{'s are' if n > 1 else ' is'} in doubt (see above): ask them, then `tracker send"
+            " --mark-sent EMAIL` or `--resend-in-doubt`"
         )
 
 

@@ -130,6 +130,7 @@ def test_a_valid_email_block_in_trust_yaml_is_accepted(config_dir):
         ("from: company.secretary@example.org", "from: secretary", "email.from", "is not a valid email address"),
         ("host: smtp.example.org", "host: smtp://smtp.example.org", "email.host", "should be a host name"),
         ("user: tracker", "password: hunter2", "email.password", "never put the password in a file"),
+        ("security: starttls", "security: none", "email.security", "would send the password unencrypted"),
     ],
 )
 def test_email_block_errors_name_file_line_and_field(config_dir, old, new, field, message):

@@ -513,3 +513,102 @@ def test_an_encoded_word_in_the_trust_name_reaches_no_one_but_the_governor(smtp_
         assert len(got.rcpt_tos) == 1 and "spy@evil.example" not in got.rcpt_tos
         headers = got.data.split(b"\r\n\r\n", 1)[0]
         assert b"\nBcc:" not in headers and got.message["Bcc"] is None
+
+
+# -- a message the server may have accepted, with no answer recorded: "in doubt" --------
+
+
+def test_a_message_handed_over_without_an_answer_is_in_doubt_and_never_resent_silently(smtp_server, pack_outputs):
+    first, second = ACTIVE[0].email, ACTIVE[1].email
+    smtp_server.handler_obj.drop_after_data.add(second)  # the server has it, the client never hears so
+    with pytest.raises(TrackerError, match=f"while sending to {second}"):
+        send(pack_outputs, env_for(smtp_server))
+    records = {r.email: r.status for r in log(pack_outputs)}
+    assert records[first] == "sent" and records[second] == "in doubt"
+
+    smtp_server.handler_obj.drop_after_data.clear()
+    report = send(pack_outputs, env_for(smtp_server))  # the secretary runs it again
+    assert len(smtp_server.handler_obj.to(second)) == 1  # no silent second copy
+    assert {r.email: r.status for r in report.results}[second] == "in doubt"
+    assert sorted(e for r in smtp_server.handler_obj.received for e in r.rcpt_tos) == sorted(g.email for g in ACTIVE)
+
+
+def test_resend_in_doubt_sends_once_more_to_those_in_doubt_only(smtp_server, pack_outputs):
+    second = ACTIVE[1].email
+    smtp_server.handler_obj.drop_after_data.add(second)
+    with pytest.raises(TrackerError):
+        send(pack_outputs, env_for(smtp_server))
+    smtp_server.handler_obj.drop_after_data.clear()
+    before = len(smtp_server.handler_obj.received)
+    report = send(pack_outputs, env_for(smtp_server), resend_in_doubt=True)
+    new = smtp_server.handler_obj.received[before:]
+    assert sorted(e for r in new for e in r.rcpt_tos) == sorted([second] + [g.email for g in ACTIVE[2:]])
+    assert {r.email: r.status for r in log(pack_outputs)}[second] == "sent"
+    assert {r.email: r.status for r in report.results}[second] == "sent"
+
+
+def test_mark_sent_records_that_a_governor_in_doubt_has_the_pack_without_sending(smtp_server, pack_outputs):
+    second = ACTIVE[1].email
+    smtp_server.handler_obj.drop_after_data.add(second)
+    with pytest.raises(TrackerError):
+        send(pack_outputs, env_for(smtp_server))
+    before = len(smtp_server.handler_obj.received)
+    report = send(pack_outputs, env_for(smtp_server), mark_sent=(second,))
+    assert len(smtp_server.handler_obj.received) == before  # marking sends nothing
+    (record,) = [r for r in log(pack_outputs) if r.email == second]
+    assert (record.status, record.sends) == ("sent", 1) and "marked as received" in record.answer
+    assert [(r.email, r.status) for r in report.results] == [(second, "sent")]
+    with pytest.raises(TrackerError, match="is not in doubt"):
+        send(pack_outputs, env_for(smtp_server), mark_sent=(ACTIVE[0].email,))
+
+
+@pytest.mark.slow
+def test_killing_send_after_the_server_accepted_never_sends_a_silent_second_copy(tmp_path, monkeypatch):
+    """kill -9 the sender after the server has the message but before the answer is
+    recorded: the governor is in doubt, `tracker status` says so, and a re-run does not
+    send them a second copy (the issue: a second copy in 10 of 10 trials)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, report, run
+    from tests.mailhelpers import Handler, start_server
+
+    handler = Handler(answer_after=5.0)
+    server = start_server(handler)
+    env = env_for(server)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    trials = 5
+    try:
+        for trial in range(trials):
+            outputs = tmp_path / f"trial-{trial}"
+            make_pack(outputs / "packs")
+            args = [
+                "send", "--config", str(CONFIG), "--outputs", str(outputs), "--meeting", str(MEETING),
+                "--governors", str(CONFIG / "governors.example.yaml"),
+            ]  # fmt: skip
+            handler.received.clear()
+            handler.accepted.clear()
+            handler.answer_after = 5.0
+            proc = subprocess.Popen([sys.executable, "-m", "tracker", *args], cwd=ROOT, env=os.environ | env)
+            assert handler.accepted.wait(60), "the sender never reached DATA"
+            os.kill(proc.pid, signal.SIGKILL)  # the server has it; the sender never hears so
+            proc.wait()
+            (first,) = handler.received[0].rcpt_tos
+            handler.answer_after = 0.0
+
+            again = run(*args)
+            assert again.exit_code == 2 and "in doubt" in again.stderr, again.output
+            assert len(handler.to(first)) == 1, f"trial {trial}: {first} was sent a second copy"
+            assert sorted(e for r in handler.received for e in r.rcpt_tos) == sorted(g.email for g in ACTIVE)
+
+            shown = run("status", *args[1:])
+            assert shown.exit_code == 0, shown.output
+            assert "In doubt (1):" in shown.stdout and first in shown.stdout.split("In doubt (1):")[1]
+    finally:
+        server.stop()
+    report(
+        f"kill-during-send trials: {trials}, second copies sent 0, the governor in doubt reported by status in {trials}"
+    )

@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 from tests.mailhelpers import Handler, free_port, start_server
 from tracker.config.profiles import EmailSettings
 from tracker.core.errors import TrackerError
-from tracker.distribution.transport import SmtpSettings, SmtpTransport, smtp_settings
+from tracker.distribution.transport import RETRY_BUDGET, SmtpSettings, SmtpTransport, smtp_settings
 
 
 @pytest.fixture(scope="module")
@@ -177,9 +177,9 @@ def test_settings_come_from_trust_yaml_and_the_environment_overrides_them():
         "smtp.example.org", 2525, "tracker", "tls", "pw", "x@example.org",
     )  # fmt: skip
     s = smtp_settings(
-        config, {"TRACKER_SMTP_HOST": "relay", "TRACKER_SMTP_SECURITY": "none", "TRACKER_SMTP_PASSWORD": "pw"}
+        config, {"TRACKER_SMTP_HOST": "relay", "TRACKER_SMTP_SECURITY": "starttls", "TRACKER_SMTP_PASSWORD": "pw"}
     )
-    assert (s.host, s.port, s.security) == ("relay", 2525, "none")
+    assert (s.host, s.port, s.security) == ("relay", 2525, "starttls")
     assert smtp_settings(EmailSettings(host="h"), {}).port == 587  # starttls by default
     assert smtp_settings(None, {}) is None  # not configured: the caller does a dry run
 
@@ -195,3 +195,54 @@ def test_settings_come_from_trust_yaml_and_the_environment_overrides_them():
 def test_bad_environment_settings_are_one_clear_sentence(env, message):
     with pytest.raises(TrackerError, match=message):
         smtp_settings(None, env)
+
+
+def test_a_server_that_always_refuses_for_now_costs_a_bounded_wait_for_the_whole_run():
+    people = [f"g{i}@example.org" for i in range(6)]
+    handler = Handler(temporary={p: 99 for p in people})
+    server = start_server(handler)
+    slept = []
+    try:
+        with SmtpTransport(settings(server.port, "none"), sleep=slept.append) as t:
+            outcomes = [t.deliver(message(p), "secretary@example.org", p) for p in people]
+    finally:
+        server.stop()
+    assert all(not o.ok and o.answer.startswith("451 4.7.1 Greylisted") for o in outcomes)
+    assert sum(slept) <= RETRY_BUDGET  # was 42 s for each governor: 252 s here
+    assert slept[:3] == [2.0, 10.0, 30.0]  # the first still gets the full back-off
+    assert "not retried" in outcomes[-1].answer
+
+
+def test_a_login_over_an_unencrypted_connection_is_refused_before_the_password_is_sent():
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=True, handled=False)
+
+    handler = Handler()
+    server = start_server(handler, authenticator=authenticator, auth_require_tls=False)
+    try:
+        with (
+            pytest.raises(
+                TrackerError, match=r"a login with security: none, which would send the password unencrypted"
+            ),
+            SmtpTransport(settings(server.port, "none", "sec", "s3cret")),
+        ):
+            pass
+    finally:
+        server.stop()
+    assert seen == []  # the password never left
+
+
+def test_security_none_with_a_user_is_refused_in_the_settings_too():
+    with pytest.raises(TrackerError, match=r"security: none, which would send the password unencrypted"):
+        smtp_settings(
+            EmailSettings(host="relay.example.org", user="tracker", security="none"), {"TRACKER_SMTP_PASSWORD": "pw"}
+        )
+
+
+def test_the_password_is_never_shown_in_the_settings_repr_or_str():
+    s = settings(25, "starttls", "sec", "s3cret-Pa55")
+    assert "s3cret-Pa55" not in repr(s) and "s3cret-Pa55" not in str(s)
+    assert "sec" in repr(s)  # the user is not a secret

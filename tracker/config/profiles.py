@@ -347,6 +347,12 @@ def _email_settings(c: Checker, tree: dict) -> EmailSettings | None:
     port = c.integer(e, "port", "email.port", default=0, minimum=1) or None
     if port is not None and port > 65535:
         c.problem(e, "port", "email.port", f"{port} is not a port number (1 to 65535)")
+    security = c.choice(e, "security", "email.security", SMTP_SECURITY, required=False, default="starttls")
+    if security == "none" and "user" in e:
+        c.problem(
+            e, "security", "email.security",
+            "none with a user would send the password unencrypted: use starttls or tls, or remove the user",
+        )  # fmt: skip
     host = c.text(e, "host", "email.host", required=False)
     if host is not None and (any(ch.isspace() for ch in host) or "/" in host):
         c.problem(e, "host", "email.host", f"{host!r} should be a host name like smtp.example.org, not a URL")
@@ -354,8 +360,7 @@ def _email_settings(c: Checker, tree: dict) -> EmailSettings | None:
         host=host,
         port=port,
         user=c.text(e, "user", "email.user", required=False),
-        security=c.choice(e, "security", "email.security", SMTP_SECURITY, required=False, default="starttls")
-        or "starttls",
+        security=security or "starttls",
         from_address=c.email(e, "from", "email.from", required=False),
         timeout=c.integer(e, "timeout_seconds", "email.timeout_seconds", default=30, minimum=1) or 30,
     )

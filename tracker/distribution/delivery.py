@@ -4,6 +4,12 @@ One record per (pack sha256, governor email), in `outputs/deliveries/<meeting>.j
 written atomically under a lock. Each success is recorded the moment the server accepts
 it, so a crash or a re-run never sends the same version to the same person twice by
 accident. A new version (a different sha256) starts a fresh set of records.
+
+Just before a message is handed over (before SMTP DATA) its record says "in doubt";
+the server's answer replaces that a moment later. A record still in doubt means the run
+was killed or the connection lost in between: the server may have the message or not.
+Nobody in doubt is sent to again without a person deciding: `tracker status` lists
+them, and `tracker send --resend-in-doubt` or `--mark-sent EMAIL` resolves them.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ class DeliveryStatus(StrEnum):
     WRITTEN = "written"
     ALREADY_SENT = "already sent"
     SKIPPED = "skipped"  # inactive in the governors file
+    IN_DOUBT = "in doubt"  # handed to the server, no answer recorded: it may have gone
     FAILED = "failed"
 
 
@@ -38,7 +45,7 @@ class Record:
     version: int
     email: str
     name: str
-    status: DeliveryStatus  # the latest outcome: sent, failed or skipped
+    status: DeliveryStatus  # the latest outcome: sent, failed, skipped, or in doubt
     at: str  # ISO date-time, UTC
     answer: str  # the server's reply, or the reason
     format: str = "docx"
@@ -67,6 +74,16 @@ def already_sent(records: list[Record], sha256: str, email: str) -> bool:
     return r is not None and r.sends > 0
 
 
+def in_doubt(records: list[Record], sha256: str, email: str) -> Record | None:
+    """The record if this version was handed over for this person with no answer recorded."""
+    r = find(records, sha256, email)
+    return r if r is not None and r.status == DeliveryStatus.IN_DOUBT else None
+
+
+IN_DOUBT_ANSWER = "handed to the server, but no answer was recorded (the run was stopped or the connection lost)"
+MARKED_SENT = "marked as received by hand (the governor has it), not sent again"
+
+
 class DeliveryLog:
     """The open log of one meeting; only one run holds it at a time (see `open_log`)."""
 
@@ -88,13 +105,30 @@ class DeliveryLog:
         fmt: str = "docx",
         attempts: int = 1,
     ) -> Record:
-        """Add or update the record for (sha256, email) and write the log to disk at once."""
+        """Add or update the record for (sha256, email) and write the log to disk at once.
+
+        An attempt in doubt keeps the record's earlier answer count; the answer that
+        follows it replaces it. A message is never handed over before this is on disk.
+        """
         old = find(self.records, sha256, email)
         sends = (old.sends if old else 0) + (1 if status == DeliveryStatus.SENT else 0)
         new = Record(sha256, version, email, name, status, utc_stamp(at), answer, fmt, attempts, sends)
         self.records = [r for r in self.records if r is not old] + [new]
         write_json(self.path, {"meeting": self.meeting.isoformat(), "records": [asdict(r) for r in self.records]})
         return new
+
+    def mark_received(self, sha256: str, email: str, at: dt.datetime) -> Record:
+        """A person's answer to "in doubt": the governor has this version. Nothing is sent."""
+        doubt = in_doubt(self.records, sha256, email)
+        if doubt is None:
+            raise TrackerError(
+                f"{email} is not in doubt for this version of the pack, so there is nothing to mark"
+                " (`tracker status` lists who is)"
+            )
+        return self.record(
+            sha256=sha256, version=doubt.version, email=doubt.email, name=doubt.name, status=DeliveryStatus.SENT,
+            answer=MARKED_SENT, at=at, fmt=doubt.format, attempts=doubt.attempts,
+        )  # fmt: skip
 
 
 @contextmanager

@@ -2,8 +2,10 @@
 
 `distribute` is the core: given the pack, the governors, a transport and the delivery
 log, it checks the pack may go, sends one message per governor not yet sent this
-version, and records each answer as it comes. `send_pack` is the entry used by both
-`tracker send` and the `distribute-pack` flow: it loads config and picks the transport.
+version, and records each answer as it comes (and, just before each message is handed
+over, that it is "in doubt", so a run killed before the answer never sends it again
+silently). `send_pack` is the entry used by both `tracker send` and the
+`distribute-pack` flow: it loads config and picks the transport.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from tracker.core.dates import Clock, stamp_words
 from tracker.core.errors import TrackerError
 from tracker.core.files import sha256_file
 from tracker.distribution.delivery import (
+    IN_DOUBT_ANSWER,
     DeliveryLog,
     DeliveryStatus,
     Record,
     already_sent,
     find,
+    in_doubt,
     open_log,
     read_log,
 )
@@ -61,6 +65,10 @@ class Report:
     @property
     def failed(self) -> list[Result]:
         return [r for r in self.results if r.status == DeliveryStatus.FAILED]
+
+    @property
+    def in_doubt(self) -> list[Result]:
+        return [r for r in self.results if r.status == DeliveryStatus.IN_DOUBT]
 
     def count(self, status: DeliveryStatus) -> int:
         return sum(r.status == status for r in self.results)
@@ -165,6 +173,7 @@ def distribute(
     sender: Address,
     only: tuple[str, ...] = (),
     resend: bool = False,
+    resend_in_doubt: bool = False,
     allow_draft: bool = False,
     dry_run: bool = False,
     make_pdf: Callable[..., Path | PdfCopy] = pdf_for_sending,
@@ -182,8 +191,11 @@ def distribute(
         early: list[tuple[Governor, DeliveryStatus, str, int]] = []
         for g in targets:
             done = find(records, pack.sha256, g.email)
+            doubt = in_doubt(records, pack.sha256, g.email)
             if not g.active:
                 early.append((g, DeliveryStatus.SKIPPED, "inactive in the governors file", 1))
+            elif doubt is not None and not (resend or resend_in_doubt):
+                report.results.append(Result(g.name, g.email, DeliveryStatus.IN_DOUBT, IN_DOUBT_HELP, g.format))
             elif done is not None and already_sent(records, pack.sha256, g.email) and not resend:
                 report.results.append(
                     Result(g.name, g.email, DeliveryStatus.ALREADY_SENT, f"sent {stamp_words(done.at)}", g.format)
@@ -204,7 +216,9 @@ def distribute(
                     pack, g, sender=sender, attachment=data, attachment_name=name,
                     fmt=g.format, now=now(), signature=signature, earlier=earlier_version(records, pack, g.email),
                 )  # fmt: skip
-                outcome = transport.deliver(msg, sender.addr_spec, g.email)
+                outcome = transport.deliver(
+                    msg, sender.addr_spec, g.email, before_data=_handing_over(log, pack, g, now)
+                )
                 status = (
                     (DeliveryStatus.WRITTEN if dry_run else DeliveryStatus.SENT)
                     if outcome.ok
@@ -217,6 +231,38 @@ def distribute(
     else:
         with open_log(log_file, pack.meeting) as log:
             run(log)
+    return report
+
+
+IN_DOUBT_HELP = (
+    "in doubt: a message was handed to the server but no answer was recorded, so it is not sent again"
+    " unasked; ask them, then `tracker send --mark-sent EMAIL` if they have it, or `--resend-in-doubt`"
+)
+
+
+def _handing_over(log: DeliveryLog | None, pack: Manifest, g: Governor, now: Clock) -> Callable[[], None] | None:
+    """What to record just before the message is handed over: that it is in doubt until answered."""
+    if log is None:
+        return None
+
+    def record() -> None:
+        log.record(
+            sha256=pack.sha256, version=pack.version, email=g.email, name=g.name, status=DeliveryStatus.IN_DOUBT,
+            answer=IN_DOUBT_ANSWER, at=now(), fmt=g.format,
+        )  # fmt: skip
+
+    return record
+
+
+def mark_sent_to(
+    pack: Manifest, governors: GovernorList, emails: tuple[str, ...], log_file: Path, now: Clock
+) -> Report:
+    """Record that governors in doubt have the pack (they said so), sending nothing."""
+    report = Report(pack.meeting, pack.version, pack.sha256, str(pack.status), dry_run=False)
+    with open_log(log_file, pack.meeting) as log:
+        for g in choose(governors, emails):
+            record = log.mark_received(pack.sha256, g.email, now())
+            report.results.append(Result(g.name, g.email, record.status, record.answer, record.format))
     return report
 
 
@@ -245,6 +291,8 @@ def send_pack(
     dry_run: bool = False,
     only: tuple[str, ...] = (),
     resend: bool = False,
+    resend_in_doubt: bool = False,
+    mark_sent: tuple[str, ...] = (),
     allow_draft: bool = False,
     warn: Callable[[str], None] = lambda _: None,
     sleep: Callable[[float], None] = time.sleep,
@@ -256,6 +304,9 @@ def send_pack(
     meeting = trust.meeting_for(ws.now().date(), meeting, unscheduled=built_for(ws, meeting))
     governors = load_governor_list(ws, trust, warn)
     pack = Manifest.for_meeting(ws.packs_dir, meeting)
+    if mark_sent:
+        check_same_trust(pack, trust, governors)
+        return mark_sent_to(pack, governors, mark_sent, ws.delivery_log(meeting), ws.clock)
     settings = smtp_settings(trust.email, ws.env, require_password=not dry_run)
     notes = []
     if settings is None and not dry_run:
@@ -272,8 +323,8 @@ def send_pack(
         transport = SmtpTransport(settings, sleep=sleep, ssl_context=ssl_context)
     report = distribute(
         pack, governors, trust=trust, transport=transport, log_file=ws.delivery_log(meeting),
-        now=ws.clock, sender=sender, only=only, resend=resend, allow_draft=allow_draft, dry_run=dry_run,
-        make_pdf=make_pdf,
+        now=ws.clock, sender=sender, only=only, resend=resend, resend_in_doubt=resend_in_doubt,
+        allow_draft=allow_draft, dry_run=dry_run, make_pdf=make_pdf,
     )  # fmt: skip
     report.notes[:0] = notes
     report.outbox = outbox if dry_run else None

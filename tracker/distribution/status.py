@@ -24,6 +24,7 @@ class PackProgress:
     changed_since_built: bool = False
     sent: list[Record] = field(default_factory=list)
     failed: list[Record] = field(default_factory=list)
+    in_doubt: list[Record] = field(default_factory=list)  # handed over, no answer recorded: a person decides
     not_yet_sent: list[Governor] = field(default_factory=list)
     older_versions: dict[int, int] = field(default_factory=dict)  # version -> people sent it
 
@@ -38,6 +39,7 @@ class PackProgress:
             "changed_since_built": self.changed_since_built,
             "sent": [{"name": r.name, "email": r.email, "at": r.at, "sends": r.sends} for r in self.sent],
             "failed": [{"name": r.name, "email": r.email, "at": r.at, "answer": r.answer} for r in self.failed],
+            "in_doubt": [{"name": r.name, "email": r.email, "at": r.at} for r in self.in_doubt],
             "not_yet_sent": [{"name": g.name, "email": g.email} for g in self.not_yet_sent],
             "older_versions": {str(v): n for v, n in sorted(self.older_versions.items())},
         }
@@ -55,6 +57,8 @@ def pack_status(
     mine = [r for r in records if r.sha256 == pack.sha256]
     sent = [r for r in mine if r.sends > 0]
     sent_to = {r.email.lower() for r in sent}
+    doubt = [r for r in mine if r.status == DeliveryStatus.IN_DOUBT and r.email.lower() not in sent_to]
+    waiting = sent_to | {r.email.lower() for r in doubt}
     older: dict[int, int] = {}
     for r in records:
         if r.sha256 != pack.sha256 and r.sends > 0:
@@ -69,7 +73,8 @@ def pack_status(
         changed_since_built=changed,
         sent=sent,
         failed=[r for r in mine if r.status == DeliveryStatus.FAILED and r.email.lower() not in sent_to],
-        not_yet_sent=[g for g in governors if g.active and g.email.lower() not in sent_to],
+        in_doubt=doubt,
+        not_yet_sent=[g for g in governors if g.active and g.email.lower() not in waiting],
         older_versions=older,
     )
 
@@ -97,6 +102,16 @@ def describe(s: PackProgress) -> list[str]:
     ]
     lines.append(f"Failed ({len(s.failed)}):")
     lines += [f"  {r.name} <{r.email}> on {stamp_words(r.at)}: {r.answer}" for r in s.failed]
+    if s.in_doubt:
+        lines.append(f"In doubt ({len(s.in_doubt)}):")
+        lines += [
+            f"  {r.name} <{r.email}>: handed to the server on {stamp_words(r.at)}, no answer recorded"
+            for r in s.in_doubt
+        ]
+        lines.append(
+            "  They may have it: ask them, then `tracker send --mark-sent EMAIL` if they do, or"
+            " `tracker send --resend-in-doubt` to send it again"
+        )
     lines.append(f"Not yet sent ({len(s.not_yet_sent)}):")
     lines += [f"  {g.name} <{g.email}>" for g in s.not_yet_sent]
     for version, n in sorted(s.older_versions.items()):
@@ -111,6 +126,7 @@ def summary_line(s: PackProgress) -> str:
         return f"{when}: not built; {len(s.not_yet_sent)} governors to send to"
     approved = f"approved by {s.approved_by}" if s.approved_by else "not approved"
     sent = [f"sent to {len(s.sent)}"] + ([f"failed for {len(s.failed)}"] if s.failed else [])
+    sent += [f"in doubt for {len(s.in_doubt)}"] if s.in_doubt else []
     sent.append(f"{len(s.not_yet_sent)} not yet sent")
     warning = "; WARNING: the .docx changed since it was built or approved" if s.changed_since_built else ""
     return f"{when}: version {s.version} {s.pack_status}, {approved}; {', '.join(sent)}{warning}"

@@ -1,9 +1,11 @@
 """Getting messages out: an SMTP connection (STARTTLS or implicit TLS) or an outbox folder of .eml files.
 
 Both transports answer `deliver(msg)` with an Outcome per message. A temporary (4xx)
-answer is retried a few times with backoff; a permanent (5xx) one is an Outcome, so
-the other governors still get theirs; an unreachable server is a TrackerError raised
-before anything is handed over.
+answer is retried a few times with backoff, within one time budget for the whole run
+(a server that always answers 4xx costs at most that, not a back-off per governor); a
+permanent (5xx) one is an Outcome, so the other governors still get theirs; an
+unreachable server is a TrackerError raised before anything is handed over. A login is
+never made over an unencrypted connection, and the password is never in a repr.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -28,6 +30,10 @@ from tracker.core.files import atomic_write
 
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 RETRY_DELAYS = (2.0, 10.0, 30.0)  # seconds before each retry of a temporary failure
+RETRY_BUDGET = 60.0  # seconds of such waiting in one whole run, however many governors
+PLAIN_LOGIN = (
+    "which would send the password unencrypted: use starttls or tls, or no user for a local relay that needs no login"
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class SmtpSettings:
     port: int
     security: str
     user: str | None
-    password: str | None
+    password: str | None = field(repr=False)  # never in a log line or a traceback
     from_address: str | None
     timeout: float = 30.0
 
@@ -59,6 +65,8 @@ def smtp_settings(
     if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
         raise TrackerError(f"TRACKER_SMTP_PORT={port_text!r} should be a port number (1 to 65535)")
     user = env.get("TRACKER_SMTP_USER") or config.user
+    if user and security == "none":
+        raise TrackerError(f"SMTP user {user!r} is set with security: none, {PLAIN_LOGIN}")
     password = env.get("TRACKER_SMTP_PASSWORD") or None
     if user and not password and require_password:
         raise TrackerError(f"SMTP user {user!r} is set but TRACKER_SMTP_PASSWORD is not: set it in the environment")
@@ -93,7 +101,11 @@ class Transport(Protocol):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None: ...
 
-    def deliver(self, msg: EmailMessage, sender: str, recipient: str) -> Outcome: ...
+    def deliver(
+        self, msg: EmailMessage, sender: str, recipient: str, before_data: Callable[[], None] | None = None
+    ) -> Outcome:
+        """`before_data` is called just before the message itself is handed over (SMTP DATA)."""
+        ...
 
 
 def _answer(code: int, text: bytes | str) -> str:
@@ -117,6 +129,8 @@ class SmtpTransport:
         self.delays = delays
         self.context = ssl_context or ssl.create_default_context()
         self.smtp: smtplib.SMTP | None = None
+        self.waited = 0.0  # seconds spent waiting to retry, this run
+        self.budget = RETRY_BUDGET
 
     def __enter__(self) -> SmtpTransport:
         s = self.settings
@@ -135,6 +149,10 @@ class SmtpTransport:
                 self.smtp.starttls(context=self.context)
                 self.smtp.ehlo()
             if s.user:
+                if s.security == "none":  # settings made by hand: smtp_settings refuses this already
+                    raise TrackerError(
+                        f"the SMTP server {s}: a login with security: none, {PLAIN_LOGIN}; nothing was sent"
+                    )
                 self.smtp.login(s.user, s.password or "")
         except TrackerError:
             self._close()
@@ -161,21 +179,28 @@ class SmtpTransport:
             self.smtp.close()
             self.smtp = None
 
-    def deliver(self, msg: EmailMessage, sender: str, recipient: str) -> Outcome:
-        """Hand one message for one recipient to the server, retrying temporary refusals."""
+    def deliver(
+        self, msg: EmailMessage, sender: str, recipient: str, before_data: Callable[[], None] | None = None
+    ) -> Outcome:
+        """Hand one message for one recipient to the server, retrying temporary refusals
+        while the run's waiting budget lasts."""
         data = msg.as_bytes(policy=SMTP)
         attempt = 0
         while True:
             attempt += 1
-            code, answer = self._try(data, sender, recipient)
+            code, answer = self._try(data, sender, recipient, before_data)
             if 200 <= code < 300:
                 return Outcome(True, answer, attempt)
             if 400 <= code < 500 and attempt <= len(self.delays):
-                self.sleep(self.delays[attempt - 1])
-                continue
+                delay = self.delays[attempt - 1]
+                if self.waited + delay <= self.budget:
+                    self.waited += delay
+                    self.sleep(delay)
+                    continue
+                answer += f"; not retried: the server has refused for now for {self.waited:g} s in this run"
             return Outcome(False, answer, attempt)
 
-    def _try(self, data: bytes, sender: str, recipient: str) -> tuple[int, str]:
+    def _try(self, data: bytes, sender: str, recipient: str, before_data: Callable[[], None] | None) -> tuple[int, str]:
         smtp = self.smtp
         assert smtp is not None, "use SmtpTransport as a context manager"
         try:
@@ -184,6 +209,8 @@ class SmtpTransport:
                 if not 200 <= code < 300:
                     smtp.rset()
                     return code, _answer(code, text)
+            if before_data is not None:
+                before_data()  # from here on, the server may have the message whatever happens to us
             code, text = smtp.data(data)
             if not 200 <= code < 300:
                 smtp.rset()
@@ -194,7 +221,8 @@ class SmtpTransport:
         except (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException) as exc:
             raise TrackerError(
                 f"lost the connection to the SMTP server {self.settings} while sending to {recipient} ({_reason(exc)});"
-                " those already sent are recorded: run the same command again to send the rest"
+                " those already sent are recorded, and anyone whose message may have reached the server is held"
+                " in doubt (see `tracker status`): run the same command again to send the rest"
             ) from None
 
 
@@ -224,7 +252,9 @@ class OutboxTransport:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         return None
 
-    def deliver(self, msg: EmailMessage, sender: str, recipient: str) -> Outcome:
+    def deliver(
+        self, msg: EmailMessage, sender: str, recipient: str, before_data: Callable[[], None] | None = None
+    ) -> Outcome:
         safe = re.sub(r"[^A-Za-z0-9._@-]+", "_", recipient)
         path = self.folder / f"{self.name or safe}.eml"
         atomic_write(path, msg.as_bytes(policy=SMTP))
