@@ -88,3 +88,20 @@ def test_with_no_future_meeting_status_and_send_say_how_to_pass_one(config_dir):
             r"Error: .*trust\.yaml: no council of governors meeting on or after \d{4}-\d{2}-\d{2}; add one under council_of_governors\.meetings or pass --meeting YYYY-MM-DD",
             last,
         ), last
+
+
+def test_a_governor_in_doubt_is_listed_with_what_to_do_and_not_as_not_yet_sent(smtp_server, pack_outputs):
+    import pytest
+
+    from tracker.core.errors import TrackerError
+
+    who = ACTIVE[1]
+    smtp_server.handler_obj.drop_after_data.add(who.email)
+    with pytest.raises(TrackerError):
+        send(pack_outputs, env_for(smtp_server))
+    data = json.loads(status(pack_outputs, "--json").stdout)
+    assert [d["email"] for d in data["in_doubt"]] == [who.email]
+    assert who.email not in [n["email"] for n in data["not_yet_sent"]]
+    text = status(pack_outputs).output
+    assert f"In doubt (1):\n  {who.name} <{who.email}>: handed to the server on" in text
+    assert "tracker send --mark-sent EMAIL" in text and "--resend-in-doubt" in text
