@@ -14,8 +14,10 @@ import pytest
 from docx import Document
 
 from tests.conftest import ROOT, run
+from tests.mailhelpers import make_pack
 from tests.pack.test_build import NOW, body_text, build, header_text
 from tests.pack.test_revisions import CHAIR, add_after
+from tracker.core.files import sha256_file
 from tracker.pack.approve import approve
 from tracker.pack.pdf import soffice
 
@@ -158,3 +160,33 @@ def test_a_bookmark_an_editor_widened_over_its_neighbours_changes_only_the_statu
     doc.save(str(draft.docx))
     approve(draft.docx, "Alex Morgan", NOW)
     assert "OFFICIAL – FINAL" in header_text(draft.docx)
+
+
+# -- damaged or odd files: one sentence, never a traceback -----------------------------
+
+
+@pytest.fixture
+def damaged_draft(tmp_path):
+    return make_pack(tmp_path / "packs", status="DRAFT")
+
+
+@pytest.mark.parametrize("content", ["[]", "null", "42", '"a string"', "{", "", "\xff\xfe"])
+def test_a_manifest_that_is_not_a_json_object_is_one_sentence(damaged_draft, content):
+    (damaged_draft / "manifest.json").write_bytes(content.encode("latin-1"))
+    result = run("approve", damaged_draft, "--by", "Alex Morgan")
+    assert result.exit_code == 2, result.output
+    assert "manifest.json" in result.stderr and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "malformed" in result.stderr or "cannot be read" in result.stderr  # it exists: never "not built"
+
+
+def test_a_docx_that_is_not_a_word_document_is_one_sentence(damaged_draft):
+    docx = next(damaged_draft.glob("*.docx"))
+    docx.write_bytes(b"this is not a zip file at all")
+    manifest = json.loads((damaged_draft / "manifest.json").read_text())
+    manifest["sha256"] = sha256_file(docx)  # the manifest agrees, so only opening it can tell
+    (damaged_draft / "manifest.json").write_text(json.dumps(manifest))
+    result = run("approve", damaged_draft, "--by", "Alex Morgan")
+    assert result.exit_code == 2, result.output
+    assert f"{docx}: cannot be read as a Word document" in result.stderr and "Traceback" not in result.output
+    assert docx.read_bytes() == b"this is not a zip file at all"  # nothing rewritten

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from docx.opc.exceptions import PackageNotFoundError
+from lxml.etree import XMLSyntaxError
 
 from tracker.core.dates import day_month_year, utc_second
 from tracker.core.errors import TrackerError
@@ -75,7 +76,7 @@ def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None) -> 
     edited = sha256_bytes(data) != manifest.sha256
     try:
         doc = Document(io.BytesIO(data))
-    except (ValueError, KeyError, zipfile.BadZipFile, PackageNotFoundError) as exc:
+    except (ValueError, KeyError, zipfile.BadZipFile, PackageNotFoundError, XMLSyntaxError) as exc:
         raise TrackerError(f"{docx_path}: cannot be read as a Word document ({exc}); save it again as .docx") from None
     edits = None
     if edited:

@@ -20,6 +20,7 @@ from tracker.core.errors import TrackerError
 from tracker.core.files import read_json, sha256_file, write_json
 
 MANIFEST = "manifest.json"
+_MISSING = object()
 
 
 class PackStatus(StrEnum):
@@ -99,8 +100,8 @@ class Manifest:
         """The manifest in `folder`; a missing, damaged or odd one is a one-line error."""
         folder = Path(folder)
         path = folder / MANIFEST
-        data = read_json(path, "the pack manifest", missing=None)
-        if data is None:
+        data = read_json(path, "the pack manifest", missing=_MISSING)
+        if data is _MISSING:
             raise PackNotBuilt(f"{path}: no pack has been built here: run `tracker pack` first")
         if not isinstance(data, dict):
             raise TrackerError(f"{path}: the pack manifest is malformed (not a JSON object); rebuild the pack")
