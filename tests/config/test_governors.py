@@ -41,7 +41,16 @@ def test_the_example_is_used_only_when_governors_yaml_is_absent(config_dir):
 
 
 def test_governors_yaml_is_git_ignored():
-    assert "config/governors.yaml" in (CONFIG.parent / ".gitignore").read_text().splitlines()
+    from tests.test_gitignore import ignored
+
+    assert ignored("config/governors.yaml") and ignored("config/governors.yml")
+
+
+def test_a_governors_file_spelt_yml_is_the_one_used(config_dir):
+    path = config_dir / "governors.yml"
+    path.write_text("governors:\n" + GOOD, encoding="utf-8")
+    ws = Workspace(config_dir)
+    assert (ws.governors, ws.governors_is_example) == (path, False)
 
 
 def test_validate_checks_governors_yaml_when_present(config_dir):

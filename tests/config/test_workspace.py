@@ -50,3 +50,40 @@ def test_the_governors_file_is_the_real_one_when_it_exists_else_the_fictional_ex
 def test_the_clock_is_the_one_the_entry_point_chose():
     moment = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
     assert Workspace(clock=FixedClock(moment)).now() == moment
+
+
+MEETING = dt.date(2026, 12, 10)
+
+
+@pytest.mark.parametrize(
+    ("link", "path"),
+    [
+        ("packs", lambda ws: ws.pack_folder(MEETING)),
+        ("packs/2026-12-10", lambda ws: ws.pack_folder(MEETING)),
+        ("outbox", lambda ws: ws.outbox(MEETING)),
+        ("outbox/2026-12-10", lambda ws: ws.outbox(MEETING)),
+        ("deliveries", lambda ws: ws.delivery_log(MEETING)),
+        ("deliveries/2026-12-10.json", lambda ws: ws.delivery_log(MEETING)),
+        ("state", lambda ws: ws.state_dir),
+        ("state/digest.json", lambda ws: ws.digest_state),
+        ("prefect", lambda ws: ws.prefect_home),
+    ],
+)
+def test_no_path_under_outputs_may_lead_outside_it_through_a_link(tmp_path, link, path):
+    from tracker.core.errors import TrackerError
+
+    outputs, outside = tmp_path / "outputs", tmp_path / "outside"
+    outside.mkdir()
+    (outputs / link).parent.mkdir(parents=True, exist_ok=True)
+    (outputs / link).symlink_to(outside)
+    with pytest.raises(TrackerError, match=r"leads outside .*outputs.* through a symbolic link"):
+        path(Workspace(tmp_path / "config", outputs))
+
+
+def test_links_that_stay_inside_outputs_and_an_outputs_folder_that_is_a_link_are_fine(tmp_path):
+    real = tmp_path / "disk" / "outputs"
+    (real / "archive").mkdir(parents=True)
+    (tmp_path / "outputs").symlink_to(real, target_is_directory=True)  # outputs/ kept on another disk
+    (real / "packs").symlink_to(real / "archive", target_is_directory=True)
+    ws = Workspace(tmp_path / "config", tmp_path / "outputs")
+    assert ws.pack_folder(MEETING) == tmp_path / "outputs" / "packs" / "2026-12-10"

@@ -612,3 +612,44 @@ def test_killing_send_after_the_server_accepted_never_sends_a_silent_second_copy
     report(
         f"kill-during-send trials: {trials}, second copies sent 0, the governor in doubt reported by status in {trials}"
     )
+
+
+# -- files under outputs/ that lead elsewhere through a symbolic link ------------------
+
+
+def test_a_pack_docx_that_is_a_link_to_a_file_outside_is_never_attached(smtp_server, pack_outputs, tmp_path):
+    folder = pack_outputs / "packs" / MEETING.isoformat()
+    docx = next(folder.glob("*.docx"))
+    outside = tmp_path / "private-notes.txt"
+    outside.write_text("not for governors")
+    docx.unlink()
+    docx.symlink_to(outside)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["sha256"] = sha256_file(outside)  # whoever made the link made the checksum agree
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(TrackerError, match=r"leads outside .* through a symbolic link"):
+        send(pack_outputs, env_for(smtp_server))
+    assert smtp_server.handler_obj.received == []
+
+
+def test_a_dry_run_never_empties_a_folder_an_outbox_link_points_to(pack_outputs, tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.eml").write_text("a message someone kept")
+    (pack_outputs / "outbox").mkdir()
+    (pack_outputs / "outbox" / MEETING.isoformat()).symlink_to(precious, target_is_directory=True)
+    with pytest.raises(TrackerError, match=r"leads outside .* through a symbolic link"):
+        send(pack_outputs, {}, dry_run=True)
+    assert (precious / "keep.eml").read_text() == "a message someone kept"
+    assert [p.name for p in precious.iterdir()] == ["keep.eml"]
+
+
+def test_a_delivery_log_folder_that_links_outside_is_refused_before_anything_is_sent(
+    smtp_server, pack_outputs, tmp_path
+):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (pack_outputs / "deliveries").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(TrackerError, match=r"leads outside .* through a symbolic link"):
+        send(pack_outputs, env_for(smtp_server))
+    assert smtp_server.handler_obj.received == [] and not list(elsewhere.iterdir())

@@ -11,6 +11,10 @@ deployment: its own files in config/trusts/ and its own outputs folder,
 outputs/trusts/<name>/, laid out as outputs/ is for a single trust. Nothing of one
 trust's is ever looked for in another's files or folders, nor in the single-trust ones.
 The register, the feeds and their state are shared by every trust.
+
+Every path under outputs/ is derived here, and each one is checked as it is derived:
+followed through any symbolic links, it must stay inside outputs/ (or inside the folder
+given on the command line in its place). See tracker.core.files.inside.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from tracker.core.dates import Clock, utc_now
+from tracker.core.files import inside
 
 # The files a person edits, by role, as named inside the config folder.
 CONFIG_FILES = {
@@ -107,10 +112,14 @@ class Workspace:
 
     @property
     def governors_file(self) -> Path:
-        """Where this trust's own governors list belongs (git-ignored: names and addresses are personal data)."""
+        """Where this trust's own governors list belongs (git-ignored: names and addresses are personal data).
+        Spelt .yml rather than .yaml, it is found too (and git-ignored just the same)."""
         if self.trust_id is not None:
-            return self.trusts_dir / TRUST_FILES["governors"].format(self.trust_id)
-        return self.config / GOVERNORS
+            path = self.trusts_dir / TRUST_FILES["governors"].format(self.trust_id)
+        else:
+            path = self.config / GOVERNORS
+        yml = path.with_suffix(".yml")
+        return yml if not path.exists() and yml.exists() else path
 
     @property
     def governors_example(self) -> Path:
@@ -141,46 +150,51 @@ class Workspace:
     def trust_outputs(self) -> Path:
         """The folder of everything generated for this trust: outputs/ itself for a single
         trust, outputs/trusts/<name>/ for each trust of many (packs/, outbox/, deliveries/, state/)."""
-        return self.outputs / TRUSTS / self.trust_id if self.trust_id is not None else self.outputs
+        return self._out(self.outputs / TRUSTS / self.trust_id) if self.trust_id is not None else self.outputs
+
+    def _out(self, path: Path, root: Path | None = None) -> Path:
+        """`path`, checked to stay inside `root` (outputs/ unless a folder was given instead)."""
+        return inside(root or self.outputs, path)
 
     @property
     def state_dir(self) -> Path:
         """Each feed's state and the register's last clean check: shared by every trust."""
-        return self.overrides.get("state") or self.outputs / "state"
+        return self.overrides.get("state") or self._out(self.outputs / "state")
 
     @property
     def packs_dir(self) -> Path:
-        return self.overrides.get("packs") or self.trust_outputs / "packs"
+        return self.overrides.get("packs") or self._out(self.trust_outputs / "packs")
 
     @property
     def outbox_dir(self) -> Path:
-        return self.trust_outputs / "outbox"
+        return self._out(self.trust_outputs / "outbox")
 
     @property
     def deliveries_dir(self) -> Path:
-        return self.trust_outputs / "deliveries"
+        return self._out(self.trust_outputs / "deliveries")
 
     @property
     def prefect_home(self) -> Path:
-        return self.outputs / "prefect"
+        return self._out(self.outputs / "prefect")
 
     @property
     def digest_state(self) -> Path:
         """When this trust's secretary was last sent the digest, and what it said."""
         if self.trust_id is not None:
-            return self.trust_outputs / "state" / "digest.json"
-        return self.state_dir / "digest.json"
+            return self._out(self.trust_outputs / "state" / "digest.json")
+        return self._out(self.state_dir / "digest.json", self.overrides.get("state"))
 
     @property
     def timeline_cache(self) -> Path:
         """Timeline pictures, keyed by what they show: shared by every trust."""
-        return (self.overrides.get("packs") or self.outputs / "packs") / ".timeline-cache"
+        packs = self.overrides.get("packs")
+        return self._out((packs or self.outputs / "packs") / ".timeline-cache", packs)
 
     def pack_folder(self, meeting: dt.date) -> Path:
-        return self.packs_dir / meeting.isoformat()
+        return self._out(self.packs_dir / meeting.isoformat(), self.overrides.get("packs"))
 
     def outbox(self, meeting: dt.date) -> Path:
-        return self.outbox_dir / meeting.isoformat()
+        return self._out(self.outbox_dir / meeting.isoformat())
 
     def delivery_log(self, meeting: dt.date) -> Path:
-        return self.deliveries_dir / f"{meeting.isoformat()}.json"
+        return self._out(self.deliveries_dir / f"{meeting.isoformat()}.json")

@@ -168,6 +168,26 @@ def _reason(exc: BaseException) -> str:
     return " ".join(text.split())[:200]
 
 
+def inside(root: Path, path: Path) -> Path:
+    """`path` itself, if it stays inside `root` once symbolic links are followed; else TrackerError.
+
+    The one rule for every file the tools read or write under outputs/: a link may point
+    elsewhere inside (an archive folder), never out of it (a pack that is a link to a
+    private file would be emailed; an outbox that is a link to another folder would have
+    its .eml files deleted by `send --dry-run`). `root` itself may be a link.
+    """
+    try:
+        real_root, real = Path(root).resolve(), Path(path).resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        raise TrackerError(f"{path}: cannot be followed (a loop of symbolic links?); remove the link") from None
+    if real != real_root and not real.is_relative_to(real_root):
+        raise TrackerError(
+            f"{path} leads outside {root} (to {real}) through a symbolic link, so it is neither read nor written;"
+            " remove the link"
+        )
+    return Path(path)
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

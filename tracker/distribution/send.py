@@ -124,8 +124,8 @@ class Attachments:
         pack = self.pack
         if fmt == "docx":
             return pack.pack, pack.docx_path.read_bytes()
-        if pack.pdf:
-            return pack.pdf, (pack.folder / pack.pdf).read_bytes()
+        if pack.pdf_path:
+            return pack.pdf_path.name, pack.pdf_path.read_bytes()
         made = self.make_pdf(pack.docx_path, pack.folder)
         if sha256_file(pack.docx_path) != pack.sha256:  # the PDF must show the approved .docx
             raise TrackerError(f"{pack.docx_path} changed while its PDF was being made")

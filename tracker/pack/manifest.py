@@ -17,7 +17,7 @@ from typing import Any
 from tracker.config.workspace import Workspace
 from tracker.core.dates import day_month_year, utc_stamp
 from tracker.core.errors import TrackerError
-from tracker.core.files import read_json, sha256_file, write_json
+from tracker.core.files import inside, read_json, sha256_file, write_json
 
 MANIFEST = "manifest.json"
 _MISSING = object()
@@ -84,11 +84,11 @@ class Manifest:
 
     @property
     def docx_path(self) -> Path:
-        return self.folder / self.pack
+        return inside(self.folder, self.folder / self.pack)  # never a link out of the pack folder
 
     @property
     def pdf_path(self) -> Path | None:
-        return self.folder / self.pdf if self.pdf else None
+        return inside(self.folder, self.folder / self.pdf) if self.pdf else None
 
     @property
     def final(self) -> bool:
@@ -227,7 +227,7 @@ class Manifest:
         for name, expected in ((self.pack, self.sha256), (self.pdf, self.pdf_sha256)):
             if name is None or expected is None:
                 continue
-            path = self.folder / name
+            path = inside(self.folder, self.folder / name)
             if not path.exists():
                 raise TrackerError(f"{path} is missing although the manifest lists it: rebuild the pack")
             if sha256_file(path) != expected:

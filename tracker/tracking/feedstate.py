@@ -13,7 +13,7 @@ from pathlib import Path
 from tracker.config.profiles import FeedSource
 from tracker.core.dates import parse_stamp
 from tracker.core.errors import TrackerError
-from tracker.core.files import read_json, write_json
+from tracker.core.files import inside, read_json, write_json
 
 FAILURES_BEFORE_STALE = 3
 
@@ -32,7 +32,7 @@ class SourceState:
 
 
 def state_path(state_dir: Path, name: str) -> Path:
-    return Path(state_dir) / f"{name}.json"
+    return inside(state_dir, Path(state_dir) / f"{name}.json")
 
 
 def load_state(state_dir: Path, name: str) -> SourceState:
