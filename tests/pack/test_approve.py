@@ -192,13 +192,13 @@ def test_a_docx_that_is_not_a_word_document_is_one_sentence(damaged_draft):
     assert docx.read_bytes() == b"this is not a zip file at all"  # nothing rewritten
 
 
-def test_a_docx_that_links_outside_the_pack_folder_is_not_read_or_rewritten(draft, tmp_path):
-    docx = next(draft.glob("*.docx"))
+def test_a_docx_that_links_outside_the_pack_folder_is_not_read_or_rewritten(damaged_draft, tmp_path):
+    docx = next(damaged_draft.glob("*.docx"))
     outside = tmp_path / "elsewhere.docx"
     original = docx.read_bytes()
     outside.write_bytes(original)
     docx.unlink()
     docx.symlink_to(outside)
-    result = run("approve", draft, "--by", "Alex Morgan")
+    result = run("approve", damaged_draft, "--by", "Alex Morgan")
     assert result.exit_code == 2 and "leads outside" in result.stderr, result.output
     assert outside.read_bytes() == original

@@ -217,7 +217,7 @@ def secretary_saves(path: Path, old: str, new: str) -> None:
 
 
 def test_a_save_made_while_an_update_runs_is_never_overwritten(small_register, monkeypatch):
-    import tracker.register.edit as edit
+    import tracker.core.files as edit
 
     real_dump = edit.dump_yaml
     calls = []
@@ -237,7 +237,7 @@ def test_a_save_made_while_an_update_runs_is_never_overwritten(small_register, m
 
 
 def test_retrying_a_transaction_applies_it_on_top_of_the_save(small_register, monkeypatch):
-    import tracker.register.edit as edit
+    import tracker.core.files as edit
 
     real_dump = edit.dump_yaml
     calls = []

@@ -280,7 +280,7 @@ def test_an_item_with_an_impossible_date_never_dates_or_proposes_a_milestone(set
 
 
 def test_the_secretarys_save_during_a_run_survives_and_the_run_is_applied_on_top(setup, monkeypatch):
-    import tracker.register.edit as edit
+    import tracker.core.files as edit
 
     _, register, _ = setup
     real_dump, saves = edit.dump_yaml, []

@@ -21,7 +21,7 @@ from docx.document import Document as DocumentObject
 from tracker.config.loading import Config
 from tracker.core.dates import PartialDate, day_month_year, parse_stamp
 from tracker.core.errors import TrackerError
-from tracker.core.files import sha256_file, write_json
+from tracker.core.files import inside, sha256_file, write_json
 from tracker.pack.edits import HandEdits, carry, compare
 from tracker.pack.manifest import MANIFEST, Manifest
 
@@ -174,7 +174,7 @@ def carry_edits(doc: DocumentObject, p: Plan) -> list[str]:
 
 def built_copy(m: Manifest) -> Path:
     """Where the draft is kept exactly as built (hidden, beside it), to tell a person's edits from the tool's."""
-    return m.folder / BUILT / m.pack
+    return inside(m.folder, m.folder / BUILT / m.pack)
 
 
 def hand_edited(m: Manifest) -> bool:
@@ -198,7 +198,7 @@ def retire(old: Manifest, edited: bool) -> Path:
     while target.exists():
         target = folder / SUPERSEDED / f"{name}-{n}"
         n += 1
-    target.mkdir(parents=True)
+    inside(folder, target).mkdir(parents=True)  # superseded/ may not be a link out of the pack folder
     write_json(target / MANIFEST, old.to_json())
     stem = Path(old.pack).stem
     names = {old.pack, *(n for n in [old.pdf] if n)} | {p.name for p in folder.glob(f"{stem}.*") if p.is_file()}
@@ -219,7 +219,7 @@ def retire_unknown(docx: Path) -> Path:
     while target.exists():
         target = docx.parent / SUPERSEDED / f"no-manifest-{n}"
         n += 1
-    target.mkdir(parents=True)
+    inside(docx.parent, target).mkdir(parents=True)
     for each in docx.parent.glob(f"{docx.stem}.*"):
         if each.is_file():
             os.replace(each, target / each.name)
