@@ -53,7 +53,8 @@ def render(
     now: dt.datetime,
     status: str = "DRAFT",
 ):
-    """The pack as a Word document; the cover's reading time is filled in once the main body is written."""
+    """The pack as a Word document; the cover's reading time is left for `reading.stamp`, once the main body
+    is final (a rebuild may still carry a secretary's paragraphs into it)."""
     doc = d.open_template(template)
     d.set_language(doc)
     marking.fill_placeholders(
@@ -72,7 +73,6 @@ def render(
         # A new page after the front sheet, and for the appendices, which are for reference.
         h.paragraph_format.page_break_before = number == 2 or title == APPENDICES[0]
         write(doc, b)
-    reading.stamp(doc)
     properties(doc, b, version, now, status)
     return doc
 
@@ -96,9 +96,7 @@ def para(doc: DocumentObject, value: str, style: str | None = None, lead: str | 
 def together(*paragraphs) -> None:
     """Keep these paragraphs on one page, each whole: a heading never ends a page without its text."""
     for i, p in enumerate(paragraphs):
-        p.paragraph_format.keep_together = True
-        if i < len(paragraphs) - 1:
-            p.paragraph_format.keep_with_next = True
+        d.keep(p, with_next=i < len(paragraphs) - 1)
 
 
 def meeting_line(b: Briefing) -> str:

@@ -94,6 +94,17 @@ def text(paragraph: Paragraph, value: object, bold: bool = False, colour: str | 
     return run
 
 
+def keep(paragraph: Paragraph, with_next: bool) -> None:
+    """Keep the paragraph's lines together (and with the next paragraph): w:keepLines, w:keepNext.
+
+    Written as XML: python-docx's paragraph_format setters cost a style lookup each.
+    """
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.keepLines_val = True
+    if with_next:
+        ppr.keepNext_val = True
+
+
 def shaded(paragraph: Paragraph, value: object, fill: str, ink: str):
     """A run on a coloured background (a status chip): the word is always there as well as the colour."""
     run = text(paragraph, value, bold=True, colour=ink)
