@@ -215,7 +215,7 @@ def test_the_cover_and_front_sheet_say_what_a_board_paper_says(shipped):
     assert "Thursday 10 December 2026 at 14:00, Boardroom, Trust Headquarters (fictional)" in cover
     assert "Part 1, held in public" in cover and "9; paper reference CoG/2026/12/09" in cover
     assert "Presented by Alex Morgan (fictional), Company Secretary" in front
-    assert "Agenda item 9" in front and "Paper reference CoG/2026/12/09" in front
+    assert "Agenda item 9; paper reference CoG/2026/12/09" in front and "Part 1, held in public" in front
 
 
 def test_titles_have_no_iso_dates_or_nested_brackets_and_counts_agree_in_number(shipped):

@@ -70,8 +70,8 @@ def render(
                lambda doc, b: timeline(doc, b, picture, alt), health, glossary, sources)  # fmt: skip
     for number, (title, write) in enumerate(zip(SECTIONS[1:], writers, strict=True), start=2):
         h = heading(doc, title, number)  # bookmarked _Toc0002... for the contents' links
-        # A new page after the front sheet, and for the appendices, which are for reference.
-        h.paragraph_format.page_break_before = number == 2 or title == APPENDICES[0]
+        # The appendices, which are for reference, start on a new page; the main body flows on.
+        h.paragraph_format.page_break_before = title == APPENDICES[0]
         write(doc, b)
     properties(doc, b, version, now, status)
     return doc
@@ -130,12 +130,10 @@ def cover(doc: DocumentObject, b: Briefing, version: str, status: str) -> None:
 def front_sheet(doc: DocumentObject, b: Briefing) -> None:
     m = b.details
     rows = [
-        ["Meeting", f"Council of Governors, {meeting_line(b)}"],
-        ["Agenda item", m.agenda_item or "Not assigned"],
-        ["Paper reference", m.paper_reference or "Not assigned"],
+        ["Meeting", f"Council of Governors, {meeting_line(b)}; {m.session.words}"],
+        ["Agenda item", f"{m.agenda_item or 'Not assigned'}; paper reference {m.paper_reference or 'not assigned'}"],
         ["Presented by", m.presenter or f"{b.secretary}, Company Secretary"],
         ["Purpose", b.front["Purpose"]],
-        ["Session", m.session.words],
     ]
     d.table(doc, ["Paper", "Detail"], rows, [4.2, 12.4])
     heading(doc, "Executive summary", 0, level=2)
