@@ -203,3 +203,17 @@ def test_a_source_with_no_web_address_is_cited_by_publisher_and_date_and_says_so
     assert [(c.url, c.publisher, c.date) for c in island] == [(None, "NHS Providers", "May 2018")]
     assert "reference" in island[0].note
     assert all(c.url is None or c.url.startswith(("http://", "https://")) for c in cited)
+
+
+@pytest.mark.parametrize(("found", "said"), [(1, "1 item that nobody has checked yet; it is listed apart"),
+                                             (2, "2 items that nobody has checked yet; they are listed apart")])  # fmt: skip
+def test_the_front_sheet_counts_what_nobody_has_checked_in_the_right_number(inputs, found, said):
+    from tracker.pack.briefing import front_sheet
+    from tracker.pack.questions import question_views
+    from tracker.pack.system import system_view
+
+    register, trust, questions = inputs
+    previous = trust.previous_meeting(MEETING)
+    system, qviews = system_view(register, trust, NOW.date()), question_views(questions, register, previous)
+    front, _ = front_sheet(trust, system, qviews, (), register, previous, NOW.date(), found)
+    assert said in front["Context"]

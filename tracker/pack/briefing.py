@@ -265,7 +265,7 @@ def front_sheet(
     if unchecked:
         context += (
             f" The tracker has also found {plural(unchecked, 'item', 'items')} that nobody has checked"
-            " yet; they are listed apart and are not reported here as fact."
+            f" yet; {'it is' if unchecked == 1 else 'they are'} listed apart and not reported here as fact."
         )
     parts = [
         plural(q.get(QuestionStatus(s), 0), f"is {s}", f"are {s}")
