@@ -109,6 +109,15 @@ def test_a_superseded_by_link_must_point_at_a_milestone(config_dir):
     assert f"register.yaml:{line}: " in out and "'no-such-edition' is not the id of any milestone" in out, out
 
 
+def test_a_milestone_names_only_systems_the_register_holds(config_dir):
+    line = edit(config_dir / "register.yaml", "\n    title: ", "\n    systems: [frimley, no-such-system]\n    title: ")
+    _, out = problems(config_dir)
+    assert re.search(
+        rf"register\.yaml:{line}: milestones\[0\]\.systems\[1\]: 'no-such-system' is not the id of any system", out
+    ), out
+    assert "systems[0]" not in out  # frimley is a system
+
+
 def test_question_links_must_name_real_milestones(config_dir):
     line = edit(config_dir / "questions.yaml", "milestones: [", "milestones: [no-such-milestone, ")
     _, out = problems(config_dir)

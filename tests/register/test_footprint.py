@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from tests.conftest import CONFIG
-from tracker.register.footprint import footprint, incoming
+from tracker.register.footprint import footprint, incoming, systems_named
 from tracker.register.parse import load_register
 
 TODAY = dt.date(2026, 11, 25)
@@ -71,3 +71,18 @@ def test_a_system_lists_what_joins_it_from_others(register):
         ("frimley", "East Berkshire"),
     ]
     assert footprint(register, "atlantis") is None
+
+
+@pytest.mark.parametrize(
+    ("headline", "systems"),
+    [
+        ("Frimley and Surrey Heartlands integrated care boards to merge", ("frimley", "surrey-heartlands")),
+        ("Surrey and Sussex ICB established", ("surrey-and-sussex",)),  # the longer name, not Sussex inside it
+        ("NHS West Yorkshire ICB appoints chief executive", ("west-yorkshire-and-harrogate",)),  # a later name
+        ("Thames Valley ICB to take on East Berkshire", ("thames-valley",)),
+        ("Integrated care boards to cut running costs by half", ()),  # names no system
+        ("Essexford council news", ()),  # a name inside a longer word is not that name
+    ],
+)
+def test_a_headline_names_the_systems_it_is_about(register, headline, systems):
+    assert systems_named(register, headline) == systems

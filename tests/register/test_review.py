@@ -105,10 +105,29 @@ def test_a_merger_found_in_a_feed_waits_for_review_and_becomes_a_fact_only_when_
     assert milestone.sources[0].url == MERGER_URL and milestone.sources[0].publisher == "NHS England"
 
     paragraphs, rows = pack_text(config, outputs)
-    changed = [row for row in rows if row[:1] == ["20 November 2026"]]
+    changed = [row for row in rows if row[:1] == ["20 November 2026"] and len(row) == 3]
     assert changed == [["20 November 2026", f"NHS England announced on 20 November 2026: {MERGER}.", MERGER]]
     assert MERGER not in " ".join(unchecked_box(paragraphs))  # decided: no longer waiting
     assert_plain("\n".join(paragraphs + [" ".join(r) for r in rows]), "the pack after review")
+
+
+def test_an_accepted_merger_of_our_own_board_is_told_in_our_system_and_the_summary(walk):
+    config, outputs, _ = walk
+    (proposal,) = [p for p in track(config, outputs)["proposals"] if p["evidence"]["url"] == MERGER_URL]
+    paragraphs, rows = pack_text(config, outputs)
+    assert not any("checked news about our system" in p for p in paragraphs)  # not before a person accepts it
+
+    assert run("review", "--config", config, "accept", proposal["id"], "--by", "Alex Morgan").exit_code == 0
+    milestone = load_register(config / "register.yaml").milestone(proposal["milestone"])
+    assert milestone.systems == ("frimley", "surrey-heartlands")  # the headline names both boards
+
+    paragraphs, rows = pack_text(config, outputs)
+    news = [row for row in rows if row[1:2] == [MERGER] and len(row) == 4]
+    assert news == [["20 November 2026", MERGER, "Announced; no date given yet", MERGER]]  # planned, never done
+    start = paragraphs.index("News about our system, checked")
+    assert paragraphs.index("Designation history") > start > paragraphs.index("Our system")
+    summary = next(p for p in paragraphs if "The latest checked news about our system" in p)
+    assert f"told on 20 November 2026: {MERGER} (announced; no date given yet)." in summary
 
 
 def test_a_rejected_finding_is_kept_with_the_reason_and_never_proposed_again(walk):

@@ -262,6 +262,8 @@ def front_sheet(
         context += f" Our system's most recent change of status: {latest.what}, {latest.when}."
     if system.brief:
         context += f" {system.brief}"
+    if system.news_brief:
+        context += f" {system.news_brief}"
     if unchecked:
         context += (
             f" The tracker has also found {plural(unchecked, 'item', 'items')} that nobody has checked"

@@ -236,6 +236,11 @@ def system(doc: DocumentObject, b: Briefing) -> None:
         para(doc, s.change_status, lead="Status")
         if s.after:
             para(doc, s.after, lead="After the change")
+    if s.news:
+        heading(doc, "News about our system, checked", 0, level=2)
+        rows = [[n.when, n.what, n.stage, n.source] for n in s.news]
+        links = {(i, 3): n.url for i, n in enumerate(s.news, start=1) if n.url}
+        d.table(doc, ["Told", "What", "Where it stands", "Source"], rows, [3.0, 5.8, 3.6, 4.2], links=links)
     if s.note:
         para(doc, s.note, lead="Note")
     heading(doc, "Designation history", 0, level=2)

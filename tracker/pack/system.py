@@ -15,7 +15,8 @@ from tracker.core.text import clean
 from tracker.pack.views import Stage, SystemView
 from tracker.register.footprint import Footprint, Membership, footprint, incoming
 from tracker.register.model import Certainty, ChangeKind, FootprintChange, Register, SourceRef
-from tracker.register.timing import is_overdue, step_timing, step_words
+from tracker.register.timing import is_overdue, milestone_words, step_timing, step_words
+from tracker.register.words import when_words
 
 STAGE_LABELS = {
     "stp": "Sustainability and transformation partnership (STP)",
@@ -44,6 +45,7 @@ def system_view(register: Register, trust: Trust, today: dt.date) -> SystemView:
     system = here.system
     rows, cited = _history(register, fp)
     change, status, after, brief = _footprint_change(register, fp, here, today)
+    news, news_brief = _news(register, fp, today)
     note = clean(system.note)
     return SystemView(
         name=clean(system.current_name),
@@ -58,7 +60,9 @@ def system_view(register: Register, trust: Trust, today: dt.date) -> SystemView:
         change_status=status,
         after=after,
         brief=brief,
-        cited=tuple(cited),
+        news=news,
+        news_brief=news_brief,
+        cited=tuple(cited) + tuple(m.sources[0] for m in _ours(register, fp) if m.sources),
     )
 
 
@@ -171,6 +175,32 @@ def _footprint_change(register: Register, fp: Footprint, here: Membership, today
     after = f"{clean(target.current_name)}{described}, with {board}."
     brief = f"{who} is to move to {board} ({_lower_first(when)})."
     return change, status, after, brief
+
+
+def _ours(register: Register, fp: Footprint) -> list:
+    """Milestones in the register that are news about a system on the trust's path: an ICB
+    merger the secretary accepted from the review queue names the systems it is about."""
+    ids = {mem.system.id for mem in fp.path}
+    return [m for m in register.milestones if ids.intersection(m.systems)]
+
+
+def _news(register: Register, fp: Footprint, today: dt.date) -> tuple[tuple[Stage, ...], str]:
+    """Checked news about the trust's system, newest first (the date it was told, what, how far
+    it has got), and the latest in one sentence."""
+    rows = []
+    for m in _ours(register, fp):
+        src = m.sources[0] if m.sources else None
+        told = (src.date if src and src.date else None) or m.date
+        status = "Announced; no date given yet" if m.status.open and m.date is None else milestone_words(m, today)
+        title, url = (clean(src.title), src.url) if src else ("", None)
+        rows.append((told, Stage(told.human() if told else "", status, clean(m.title), title, url, m.status.open)))
+    rows.sort(key=lambda r: r[0].first_day() if r[0] else dt.date.min, reverse=True)
+    if not rows:
+        return (), ""
+    told, latest = rows[0]
+    when = f", told {when_words(told)}" if told else ""
+    brief = f"The latest checked news about our system{when}: {latest.what.rstrip('.')} ({latest.stage[:1].lower()}{latest.stage[1:]})."
+    return tuple(stage for _, stage in rows), brief
 
 
 def _partners(trust: Trust) -> tuple[tuple[str, str], ...]:

@@ -68,6 +68,8 @@ class SystemView:
     change_status: str = ""  # how sure that is: planned, overdue and not yet confirmed, or confirmed
     after: str = ""  # the system and ICB the trust moves to
     brief: str = ""  # all of that in one sentence, for the front sheet
+    news: tuple[Stage, ...] = ()  # checked news about the system (accepted from the review queue), newest first
+    news_brief: str = ""  # the latest of it in one sentence, for the front sheet
     cited: tuple[SourceRef, ...] = ()  # every document this section cites, for the Sources section
 
 

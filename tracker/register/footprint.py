@@ -10,6 +10,7 @@ Pure: no clock; the caller says what today is.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from tracker.register.model import Certainty, ChangeKind, FootprintChange, Register, Successor, System
@@ -94,3 +95,36 @@ def incoming(register: Register, system_id: str) -> tuple[tuple[System, Footprin
 def areas(change: FootprintChange) -> tuple[str, ...]:
     """The parts a change names, for telling a user which `footprint.place` to write."""
     return tuple(s.area for s in change.successors if s.area)
+
+
+# What is left of a system's or board's name once the words every one of them shares are
+# gone: "NHS Frimley Integrated Care Board" and "Frimley Health and Care" are both "Frimley".
+_SHARED = re.compile(
+    r"\b(?:nhs|integrated care (?:board|system|partnership)s?|health and (?:social )?care(?: partnership)?"
+    r"|icbs?|icss?|stps?|partnership)\b|\(.*?\)",
+    re.IGNORECASE,
+)
+
+
+def _place_names(system: System) -> set[str]:
+    names = {system.id.replace("-", " ")}
+    for name in (system.name, system.current_name, system.icb or ""):
+        names.add(" ".join(_SHARED.sub(" ", name).replace(",", " ").split()))
+    return {n.lower() for n in names if len(n) >= 4}
+
+
+def systems_named(register: Register, text: str) -> tuple[str, ...]:
+    """The ids of the register's systems a headline names, longest name first, so that
+    "Surrey and Sussex ICB" is Surrey and Sussex, not Sussex too; in the order they appear."""
+    words = " ".join(text.replace(",", " ").split()).lower()
+    names = sorted(((n, s.id) for s in register.systems for n in _place_names(s)), key=lambda p: -len(p[0]))
+    found: list[tuple[int, str]] = []
+    for name, sid in names:
+        for hit in re.finditer(rf"\b{re.escape(name)}\b", words):
+            found.append((hit.start(), sid))
+            words = words[: hit.start()] + "\0" * len(name) + words[hit.end() :]  # taken: no shorter name inside it
+    ids: list[str] = []
+    for _, sid in sorted(found):
+        if sid not in ids:
+            ids.append(sid)
+    return tuple(ids)

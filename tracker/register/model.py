@@ -163,6 +163,7 @@ class Milestone:
     evidence: tuple[Evidence, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
     stages: tuple[Progress, ...] = ()  # oldest first; the last is the latest sourced stage
+    systems: tuple[str, ...] = ()  # ids of the register's systems it is news about (an ICB merger names two)
 
     @property
     def date(self) -> PartialDate | None:
@@ -249,6 +250,7 @@ class NewMilestone:
     title: str
     category: Category
     summary: str
+    systems: tuple[str, ...] = ()  # the register's systems the item names, carried to the milestone
 
 
 @dataclass(frozen=True)

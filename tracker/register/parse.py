@@ -42,7 +42,7 @@ STATUSES = tuple(MilestoneStatus)
 STAGES = tuple(Stage)
 MILESTONE_KEYS = (
     "id", "title", "category", "status", "expected", "published", "date_note", "summary",
-    "superseded_by", "sources", "stages", "match", "evidence", "history",
+    "superseded_by", "systems", "sources", "stages", "match", "evidence", "history",
 )  # fmt: skip
 SOURCE_KEYS = ("title", "url", "publisher", "date", "note", "retrieved")
 SYSTEM_KEYS = ("id", "name", "description", "icb", "current_stage", "designations", "changes", "note")
@@ -228,7 +228,17 @@ def _milestone(c: Checker, node: dict, path: str, rule_ids: dict) -> Milestone:
         evidence=tuple(evidence),
         history=tuple(history),
         stages=_stages(c, node, path),
+        systems=_system_ids(c, node, "systems", f"{path}.systems"),
     )  # fmt: skip
+
+
+def _system_ids(c: Checker, node: dict, key: str, path: str) -> tuple[str, ...]:
+    """A list of system ids (checked against the register's systems once they are all read)."""
+    ids = c.strings(node, key, path)
+    for i, value in enumerate(ids):
+        if not SLUG.match(value):
+            c.problem(node.get(key), i, f"{path}[{i}]", f"{value!r} should be the id of a system in the register")
+    return ids
 
 
 def _stages(c: Checker, node: dict, path: str) -> tuple[Progress, ...]:
@@ -399,6 +409,7 @@ def parse_register(tree: Any, c: Checker) -> Register:
     _check_ids(c, tree, "milestones", {m.id for m in milestones}, "superseded_by")
     _check_ids(c, tree, "systems", {s.id for s in systems}, None)
     _check_successors(c, tree, systems)
+    _check_system_refs(c, tree, milestones, {s.id for s in systems})
     proposals = parse_proposals(c, tree, {m.id for m in milestones})
     return Register(milestones, systems, watches, proposals)  # type: ignore[arg-type]
 
@@ -422,6 +433,17 @@ def _check_successors(c: Checker, tree: dict, systems: tuple[System, ...]) -> No
                 elif target is not None and target.designations and _before(ch.date, target.designations[0].date):
                     c.problem(where, "system", p, f"{target.id} begins only on {target.designations[0].date}, "
                               f"after this change ({ch.date})")  # fmt: skip
+
+
+def _check_system_refs(c: Checker, tree: dict, milestones: tuple[Milestone, ...], known: set[str]) -> None:
+    """A milestone's `systems:` names systems the register holds."""
+    listed = tree.get("milestones")
+    nodes = [n for n in listed if isinstance(n, dict)] if isinstance(listed, list) else []
+    for i, (m, node) in enumerate(zip(milestones, nodes, strict=False)):
+        for k, sid in enumerate(m.systems):
+            if sid not in known:
+                where = f"milestones[{i}].systems[{k}]"
+                c.problem(node.get("systems"), k, where, f"{sid!r} is not the id of any system in the register")
 
 
 def _check_ids(c: Checker, tree: dict, key: str, known: set[str], ref: str | None) -> None:

@@ -69,11 +69,12 @@ def parse_proposals(c: Checker, tree: dict, known_milestones: set[str]) -> tuple
         new = None
         if kind == ProposalKind.NEW_MILESTONE:
             n = c.mapping(node, "new", f"{path}.new") or {}
-            c.unknown_keys(n, ("title", "category", "summary"), f"{path}.new")
+            c.unknown_keys(n, ("title", "category", "summary", "systems"), f"{path}.new")
             new = NewMilestone(
                 title=c.text(n, "title", f"{path}.new.title") or "",
                 category=Category(c.choice(n, "category", f"{path}.new.category", tuple(Category)) or "other"),
                 summary=c.text(n, "summary", f"{path}.new.summary", required=False) or "",
+                systems=c.strings(n, "systems", f"{path}.new.systems"),
             )
         state = ProposalState(
             c.choice(node, "state", f"{path}.state", tuple(ProposalState), required=False) or "pending"
@@ -144,6 +145,8 @@ def add_proposal(editor: RegisterEditor, proposal: Proposal) -> bool:
         node["new"] = CommentedMap(
             title=proposal.new.title, category=str(proposal.new.category), summary=proposal.new.summary
         )
+        if proposal.new.systems:
+            node["new"]["systems"] = _flow(proposal.new.systems)
     if proposal.evidence:
         ev = proposal.evidence
         item = CommentedMap(title=ev.title, url=ev.url, source=ev.source)
@@ -215,6 +218,13 @@ def _remove(editor: RegisterEditor, pid: str) -> None:
             return
 
 
+def _flow(ids: tuple[str, ...]) -> CommentedSeq:
+    """A short list of ids on one line: `systems: [frimley, surrey-heartlands]`."""
+    seq = CommentedSeq(ids)
+    seq.fa.set_flow_style()
+    return seq
+
+
 def _yaml_value(name: str, value: str) -> Any:
     return value if name == "status" else PartialDate.parse(value).to_yaml()
 
@@ -227,6 +237,8 @@ def _new_milestone(p: Proposal, *, by: str, when: str, why: str) -> dict[str, An
         if name in p.set:
             data[name] = PartialDate.parse(p.set[name]).to_yaml()
     data["summary"] = p.new.summary or p.new.title
+    if p.new.systems:
+        data["systems"] = _flow(p.new.systems)
     source = CommentedMap(title=p.evidence.title if p.evidence else p.new.title)
     if p.evidence:
         if not is_home_page(p.evidence.url):  # a home page is not the document: cite it by publisher and date

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from tracker.config.matching import Event
 from tracker.register.edit import RegisterEditor
+from tracker.register.footprint import systems_named
 from tracker.register.model import (
+    Category,
     Evidence,
     Milestone,
     MilestoneStatus,
@@ -88,7 +90,9 @@ def apply_matches(
                 out.evidence.append(
                     EvidenceAdded(m.milestone, ev.title, ev.url, ev.source, m.rule, milestone.title, ev.publisher or "")
                 )
-            proposal = propose(m, milestone, item, ev, when)
+            # An ICS or ICB story names its systems, so once accepted "Our system" can show it.
+            named = systems_named(register, item.title or "") if m.category == Category.ICS_DESIGNATION else ()
+            proposal = propose(m, milestone, item, ev, when, systems=named)
             if proposal is not None and proposal.id not in decided and add_proposal(editor, proposal):
                 decided.add(proposal.id)
                 out.proposals.append(proposal)
@@ -113,8 +117,11 @@ def status_from(m: Match, milestone: Milestone | None) -> MilestoneStatus | None
     return None
 
 
-def propose(m: Match, milestone: Milestone | None, item: Item, ev: Evidence, when: str) -> Proposal | None:
-    """What this match would change, as a proposal; None if it changes nothing."""
+def propose(
+    m: Match, milestone: Milestone | None, item: Item, ev: Evidence, when: str, systems: tuple[str, ...] = ()
+) -> Proposal | None:
+    """What this match would change, as a proposal; None if it changes nothing. `systems` are
+    the register's systems the item names, kept with a milestone it discovers."""
     status = status_from(m, milestone)
     if milestone is None:
         if m.watch is None or not item.day:
@@ -126,7 +133,7 @@ def propose(m: Match, milestone: Milestone | None, item: Item, ev: Evidence, whe
         w = m.watch
         title = fill(w.title, values, item, human=True) if w.title else item.title or m.milestone
         summary = fill(w.summary, values, item, human=True).rstrip(".") + "." if w.summary else ""
-        new = NewMilestone(title=title, category=m.category, summary=summary)
+        new = NewMilestone(title=title, category=m.category, summary=summary, systems=systems)
         kind = ProposalKind.NEW_MILESTONE
         why = f"a new {m.category.replace('-', ' ')} milestone: {title}"
     elif status and (_RANK.get(status, 0) > _RANK.get(milestone.status, 0) or status == MilestoneStatus.DELAYED):
