@@ -11,7 +11,7 @@ TRACKER := $(BIN)/python -m tracker
 help:
 	@echo "make pack      build the briefing pack for the next council of governors meeting"
 	@echo "make pdf       the same, with a PDF copy beside it (needs LibreOffice)"
-	@echo "make test      run the test suite (installs LibreOffice and poppler if missing)"
+	@echo "make test      run the test suite (installs LibreOffice, poppler and PostgreSQL if missing)"
 	@echo "make test-fast the fast tier: no LibreOffice, Prefect server, or kill and race tests"
 	@echo "make validate  check every file in config/"
 	@echo "make lint      ruff check, format check and mypy"

@@ -1,16 +1,23 @@
-"""Benchmark: 50 trusts' packs through the build-pack flow on a running Prefect server,
-against the same 50 in one CLI process (`tracker pack --all-trusts`). Prints both and the ratio.
+"""Benchmark: many trusts' packs in one plain process, and through the build-pack flow
+spread over one and then two Prefect workers. Prints the three side by side, and the ratios.
 
-    .venv/bin/python bench/multi_trust.py [--trusts 50]
+    .venv/bin/python bench/multi_trust.py [--trusts 50] [--repeat 1]
 
-Starts its own Prefect server and worker on 127.0.0.1 (a free port) unless
-PREFECT_API_URL names a running one; stops what it started.
+1. one plain process: `tracker pack --all-trusts`, as a fresh process (start-up included);
+2. the flow, one worker: the build-pack deployment run (fan_out 2) on a running Prefect
+   server, its two groups of trusts taken by one worker on the `trusts` queue with
+   `--limit 1` (one core's worth, as on a one-core machine);
+3. the flow, two workers: the same run, with two such workers sharing the groups.
+
+Each timing is from asking for the run to its final state, into an empty outputs folder
+(nothing cached), the best of --repeat. The server (SQLite, on 127.0.0.1 at a free port)
+and a worker for the default queue run throughout; starting them (about 20 s) is not
+counted, and workers poll every second. Everything started here is stopped at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -21,90 +28,102 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.orchestration.local import LocalPrefect, free_port  # noqa: E402
+from tracker.orchestration.local import DEFAULT_QUEUE, TRUSTS_QUEUE, LocalPrefect, free_port  # noqa: E402
 from tracker.register.parse import load_register  # noqa: E402
 
 MEETING, NOW = "2026-12-10", "2026-11-22T09:00:00+00:00"
+FAN_OUT = 2
 
 
 def make_trusts(work: Path, count: int) -> Path:
-    """config/trusts/ with `count` profiles spread over the register's footprints."""
+    """config/trusts/ with `count` trusts spread over the register's footprints, each with its own questions."""
     shutil.copytree(
         ROOT / "config", work / "config", ignore=shutil.ignore_patterns("governors.yaml", ".*.lock", "trusts")
     )
     shutil.copytree(ROOT / "templates", work / "templates")
-    systems = [s.id for s in load_register(work / "config" / "register.yaml").systems]
-    base = (work / "config" / "trust.yaml").read_text()
-    (work / "config" / "trusts").mkdir()
+    config = work / "config"
+    systems = [s.id for s in load_register(config / "register.yaml").systems]
+    profile, questions = (config / "trust.yaml").read_text(), (config / "questions.yaml").read_text()
+    (config / "trusts").mkdir()
     for i in range(count):
-        text = base.replace("short_name: fernbrook", f"short_name: trust-{i:02d}").replace(
-            "system: frimley", f"system: {systems[i % len(systems)]}"
-        )
-        (work / "config" / "trusts" / f"trust-{i:02d}.yaml").write_text(
-            text.replace("../templates/", "../../templates/")
-        )
-    return work / "config"
+        name = f"trust-{i:03d}"
+        text = profile.replace("short_name: fernbrook", f"short_name: {name}")
+        text = text.replace("system: frimley", f"system: {systems[i % len(systems)]}")
+        (config / "trusts" / f"{name}.yaml").write_text(text.replace("../templates/", "../../templates/"))
+        (config / "trusts" / f"{name}.questions.yaml").write_text(questions)
+    return config
+
+
+def plain(config: Path, outputs: Path) -> float:
+    cmd = [sys.executable, "-m", "tracker", "pack", "--all-trusts", "--config", str(config)]
+    start = time.perf_counter()
+    subprocess.run([*cmd, "--meeting", MEETING, "--outputs", str(outputs)], cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def through_prefect(local: LocalPrefect, config: Path, outputs: Path) -> tuple[float, dict]:
+    params = {"config_dir": str(config), "outputs_dir": str(outputs), "meeting": MEETING, "now": NOW}
+    start = time.perf_counter()
+    run = local.run_deployment("build-pack", {**params, "fan_out": FAN_OUT}, timeout=1800, poll=0.2)
+    took = time.perf_counter() - start
+    if run["state"]["type"] != "COMPLETED":
+        raise SystemExit(f"build-pack ended {run['state']['type']}: {run['state'].get('message')}")
+    return took, run
+
+
+def built(outputs: Path) -> int:
+    return len(list(outputs.glob("trusts/*/packs/*/*.docx")))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trusts", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=1, help="time each way this many times and keep the best")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-multi-") as tmp:
         work = Path(tmp)
         config = make_trusts(work, args.trusts)
-        api_url = os.environ.get("PREFECT_API_URL")
-        local = LocalPrefect(
-            home=work / "prefect", port=free_port(), api_url=api_url, extra_env={"PREFECT_WORKER_QUERY_SECONDS": "1"}
-        )
-        t = time.perf_counter()
-        local.start_server(ui=False)
-        local.create_pool()
-        local.deploy(ROOT)
-        local.start_worker(ROOT)
-        print(
-            f"Prefect server {'in use' if api_url else 'started'} at {local.url}; deployed and worker up in {time.perf_counter() - t:.1f} s"
-        )
+        local = LocalPrefect(home=work / "prefect", port=free_port(), extra_env={"PREFECT_WORKER_QUERY_SECONDS": "1"})
+        times: dict[str, list[float]] = {"plain": [], "1 worker": [], "2 workers": []}
+        workers_seen: dict[str, set[str]] = {"1 worker": set(), "2 workers": set()}
         try:
-            params = {
-                "config_dir": str(config),
-                "meeting": MEETING,
-                "outputs_dir": str(work / "flow"),
-                "now": NOW,
-            }
-            local.run_deployment("build-pack", params)  # warm-up: the worker's first run imports everything
             t = time.perf_counter()
-            run = local.run_deployment("build-pack", params)
-            flow_wall = time.perf_counter() - t
-            if run["state"]["type"] != "COMPLETED":
-                raise SystemExit(f"build-pack ended {run['state']['type']}: {run['state'].get('message')}")
-            in_flow = run.get("total_run_time") or 0.0
+            local.start_server(ui=False)
+            local.create_pool()
+            local.deploy(ROOT)
+            local.start_worker(ROOT, queue=DEFAULT_QUEUE)
+            print(
+                f"Prefect server at {local.url}, deployed, default-queue worker up in {time.perf_counter() - t:.1f} s"
+            )
+            for n in range(args.repeat):
+                out = work / f"plain-{n}"
+                times["plain"].append(plain(config, out))
+                assert built(out) == args.trusts, f"plain: {built(out)} packs built"
+                for count, label in ((1, "1 worker"), (2, "2 workers")):
+                    names = [f"trusts-{label[0]}-{i}" for i in range(1, count + 1)]
+                    for name in names:
+                        local.start_worker(ROOT, limit=1, queue=TRUSTS_QUEUE, name=name)
+                    time.sleep(3)  # let the workers start polling
+                    out = work / f"flow-{count}-{n}"
+                    took, run = through_prefect(local, config, out)
+                    assert built(out) == args.trusts, f"{label}: {built(out)} packs built"
+                    times[label].append(took)
+                    workers_seen[label] |= {row["worker"] for row in local.table(run["id"], "build-pack")}
+                    for name in names:
+                        local.stop_process(name)
         finally:
-            if not api_url:
-                local.stop()
-        cmd = [
-            sys.executable,
-            "-m",
-            "tracker",
-            "pack",
-            "--all-trusts",
-            "--config",
-            str(config),
-            "--meeting",
-            MEETING,
-            "--outputs",
-            str(work / "cli"),
-        ]
-        t = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
-        cli_wall = time.perf_counter() - t
-        built = len(list((work / "flow-packs").glob("*/*/*.docx"))), len(list((work / "cli-packs").glob("*/*/*.docx")))
-        print(f"packs built: flow {built[0]}, CLI {built[1]}")
+            local.stop()
+    best = {k: min(v) for k, v in times.items()}
+    print(f"{args.trusts} trusts, packs for {MEETING}; best of {args.repeat}; fan_out {FAN_OUT}")
+    print(f"  one plain process (tracker pack --all-trusts): {best['plain']:6.2f} s")
+    for label in ("1 worker", "2 workers"):
         print(
-            f"flow on a running server: {flow_wall:.2f} s wall, run to final state ({in_flow:.2f} s inside the flow run), {flow_wall / args.trusts:.3f} s a trust"
+            f"  build-pack flow, {label + ':':<11}                  {best[label]:6.2f} s"
+            f"  (groups built by {len(workers_seen[label])} worker{'s' if len(workers_seen[label]) > 1 else ''})"
         )
-        print(f"one CLI process:          {cli_wall:.2f} s wall, {cli_wall / args.trusts:.3f} s a trust")
-        print(f"ratio flow / CLI:         {flow_wall / cli_wall:.2f}")
+    print(f"  ratio flow with 1 worker / plain:   {best['1 worker'] / best['plain']:.2f}")
+    print(f"  ratio flow with 2 workers / plain:  {best['2 workers'] / best['plain']:.2f}  (target <= 0.70)")
+    print(f"  ratio 2 workers / 1 worker:         {best['2 workers'] / best['1 worker']:.2f}")
 
 
 if __name__ == "__main__":

@@ -758,12 +758,14 @@ def digest_cmd(
 @click.option("--ui/--no-ui", default=True, show_default=True, help="Serve the Prefect UI.")
 @renamed("--home", "home", "use --outputs (Prefect's files are in OUTPUTS/prefect)")
 def serve_cmd(config_dir: Path, outputs_dir: Path, port: int, ui: bool, old_home: Path | None) -> None:
-    """Start a local Prefect server and worker, and deploy the scheduled flows in prefect.yaml.
+    """Start a local Prefect server and workers, and deploy the scheduled flows in prefect.yaml.
 
-    Its database, logs and pid files are in OUTPUTS/prefect. With PREFECT_API_URL set, no
-    server is started: the worker and the deployments use that one.
+    One worker takes the scheduled runs; another, as many at once as there are cores,
+    takes the per-trust runs of a multi-trust build-pack. Their database, logs and pid
+    files are in OUTPUTS/prefect. With PREFECT_API_URL set, no server is started: the
+    workers and the deployments use that one.
     """
-    from tracker.orchestration.local import LocalPrefect
+    from tracker.orchestration.local import DEFAULT_QUEUE, TRUSTS_QUEUE, LocalPrefect
 
     ws = workspace(config_dir, outputs_dir)
     home = old_home or ws.prefect_home
@@ -776,20 +778,21 @@ def serve_cmd(config_dir: Path, outputs_dir: Path, port: int, ui: bool, old_home
     local.start_server(ui=ui)
     local.create_pool()
     local.deploy(Path.cwd())
-    local.start_worker(Path.cwd())
+    local.start_worker(Path.cwd(), queue=DEFAULT_QUEUE)
+    local.start_worker(Path.cwd(), limit=os.cpu_count() or 1, queue=TRUSTS_QUEUE, name="trusts-worker")
     click.echo(
-        f"Deployed track-policy, build-pack and distribute-pack to work pool {local.pool!r}; a worker is running."
+        f"Deployed track-policy, build-pack and distribute-pack to work pool {local.pool!r}; its workers are running."
     )
     if ui and not local.api_url:
         click.echo(f"Prefect UI: {local.ui_url}")
-    click.echo(f"Logs: {home}/server.log, {home}/worker.log. Stop with: make stop")
+    click.echo(f"Logs: {home}/server.log, {home}/worker.log, {home}/trusts-worker.log. Stop with: make stop")
 
 
 @command(cli, "stop", "tracker stop")
 @workspace_options
 @renamed("--home", "home", "use --outputs (Prefect's files are in OUTPUTS/prefect)")
 def stop_cmd(config_dir: Path, outputs_dir: Path, old_home: Path | None) -> None:
-    """Stop the Prefect server and worker that `tracker serve` started."""
+    """Stop the Prefect server and workers that `tracker serve` started."""
     from tracker.orchestration.local import LocalPrefect
 
     stopped = LocalPrefect(home=old_home or workspace(config_dir, outputs_dir).prefect_home).stop()

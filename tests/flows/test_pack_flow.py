@@ -36,10 +36,8 @@ def test_build_pack_flow_writes_the_pack_and_returns_the_manifest(config_dir, tm
 def test_on_a_schedule_the_flow_builds_only_when_the_next_meeting_is_near(config_dir, tmp_path):
     kw = dict(config_dir=str(config_dir), outputs_dir=str(tmp_path))
     early = build_pack_flow(**kw, now="2026-11-01T06:00:00+00:00", when_due=True)  # 39 days before
-    assert early == {
-        "packs": [{"trust": "fernbrook", "skipped": "no meeting within 14 days of 2026-11-01"}],
-        "digest": None,
-    }
+    assert early["packs"] == [{"trust": "fernbrook", "skipped": "no meeting within 14 days of 2026-11-01"}]
+    assert early["digest"] is None
     assert not (tmp_path / "packs").exists()
     due = build_pack_flow(**kw, now="2026-11-26T06:00:00+00:00", when_due=True)  # 14 days before
     assert due["packs"][0]["meeting"] == "2026-12-10" and Path(due["packs"][0]["pack"]).is_file()
@@ -86,3 +84,31 @@ def test_multi_trust_mode_builds_one_pack_per_trust_in_its_own_folder(config_dir
         "birch": tmp_path / "trusts/birch/packs/2026-12-10/birch-governors-briefing-2026-12-10.docx",
     }
     assert all(p.is_file() and (p.parent / "manifest.json").is_file() for p in packs.values())
+    [here] = out["runs"]  # run directly, not from its deployment: every trust in this one run
+    assert here["trusts"] == ["alder", "birch"]
+
+
+def test_fan_out_outside_a_deployment_builds_every_trust_in_the_run_and_says_why(config_dir, tmp_path, caplog):
+    add_trust(config_dir, "alder")
+    add_trust(config_dir, "birch")
+    out = build_pack_flow(
+        config_dir=str(config_dir), outputs_dir=str(tmp_path), meeting="2026-12-10",
+        now="2026-11-22T09:00:00+00:00", fan_out=2,
+    )  # fmt: skip
+    assert [p["trust"] for p in out["packs"]] == ["alder", "birch"] and len(out["runs"]) == 1
+    assert "fan_out needs the flow to run from its deployment" in caplog.text
+
+
+def test_one_trust_that_fails_is_named_and_the_others_are_still_built(config_dir, tmp_path):
+    add_trust(config_dir, "alder")
+    add_trust(config_dir, "birch", questions=False)
+    state = build_pack_flow(
+        config_dir=str(config_dir), outputs_dir=str(tmp_path), meeting="2026-12-10",
+        now="2026-11-22T09:00:00+00:00", return_state=True,
+    )  # fmt: skip
+    assert state.is_failed()
+    assert "1 of 2 trusts' packs failed: birch: " in state.message and "birch.questions.yaml: file not found" in (
+        state.message
+    )
+    assert (tmp_path / "trusts/alder/packs/2026-12-10/manifest.json").is_file()
+    assert not (tmp_path / "trusts/birch").exists()

@@ -37,6 +37,18 @@ def test_stop_ends_a_process_it_started_and_everything_that_process_started(tmp_
     assert alive == ""
 
 
+def test_stop_ends_every_worker_it_started_and_then_the_server(tmp_path):
+    names = ["server", "worker", "trusts-worker"]
+    procs = {}
+    for name in names:
+        procs[name] = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+        (tmp_path / f"{name}.pid").write_text(str(procs[name].pid))
+    result = run("stop", "--home", tmp_path)
+    assert result.exit_code == 0 and "Stopped: trusts-worker, worker, server." in result.output
+    assert all(p.wait(timeout=10) is not None for p in procs.values())
+    assert not list(tmp_path.glob("*.pid"))
+
+
 def test_serve_against_an_existing_server_that_does_not_answer_is_one_line(tmp_path, monkeypatch):
     url = f"http://127.0.0.1:{free_port()}/api"
     monkeypatch.setenv("PREFECT_API_URL", url)

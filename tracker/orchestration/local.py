@@ -1,12 +1,19 @@
-"""Start and stop a local Prefect server and process worker, and deploy prefect.yaml.
+"""Start and stop a local Prefect server and process workers, and deploy prefect.yaml.
 
 For one machine: SQLite under outputs/prefect. For more, point PREFECT_API_URL at an
-existing server (PostgreSQL-backed) and start workers elsewhere; see the README.
+existing server (PostgreSQL-backed: PREFECT_API_DATABASE_CONNECTION_URL) and start
+workers elsewhere; see the README.
+
+The work pool has two queues: `default` for the scheduled flows, and `trusts` for the
+runs a multi-trust build-pack spreads its trusts over (flows/pack.py). `tracker serve`
+starts one worker for each, so a build-pack run waiting for its trusts' runs never
+holds the slot one of them needs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -22,6 +29,8 @@ import httpx
 from tracker.core.errors import TrackerError
 
 POOL = "tracker-local"
+DEFAULT_QUEUE = "default"
+TRUSTS_QUEUE = "trusts"  # the runs of a multi-trust build-pack, one group of trusts each
 PREFECT = str(Path(sys.executable).with_name("prefect"))  # the CLI installed beside this Python
 
 
@@ -107,39 +116,53 @@ class LocalPrefect:
         raise TrackerError(f"the Prefect server did not answer within {timeout:.0f} s; see {self.home / 'server.log'}")
 
     def create_pool(self) -> None:
+        """The process work pool, with its `trusts` queue beside the default one."""
         self._prefect("work-pool", "create", self.pool, "--type", "process", "--overwrite")
+        try:
+            self.api("POST", f"/work_pools/{self.pool}/queues", json={"name": TRUSTS_QUEUE})
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code != 409:  # 409: it is there already
+                raise
 
-    def start_worker(self, project_dir: Path, limit: int = 4) -> None:
-        if _alive(self._pid("worker")):
+    def start_worker(self, project_dir: Path, limit: int = 4, queue: str | None = None, name: str = "worker") -> None:
+        """A process worker taking runs from `queue` (default: every queue of the pool), at most
+        `limit` at once; its pid and log are OUTPUTS/prefect/<name>.pid and <name>.log."""
+        if _alive(self._pid(name)):
             return
-        self._spawn(
-            "worker",
-            ["worker", "start", "--pool", self.pool, "--type", "process", "--limit", str(limit)],
-            cwd=project_dir,
-        )
+        args = ["worker", "start", "--pool", self.pool, "--type", "process", "--limit", str(limit)]
+        args += ["--name", f"{socket.gethostname()}-{name}"] + (["--work-queue", queue] if queue else [])
+        self._spawn(name, args, cwd=project_dir)
+
+    def processes(self) -> list[str]:
+        """The names of the processes started here (workers first, the server last)."""
+        names = sorted(p.stem for p in self.home.glob("*.pid")) if self.home.is_dir() else []
+        return [n for n in names if n != "server"] + (["server"] if "server" in names else [])
 
     def deploy(self, project_dir: Path) -> str:
         self.extra_env["TRACKER_PROJECT_DIR"] = str(project_dir.resolve())
         return self._prefect("deploy", "--all", cwd=project_dir).stdout
 
     def stop(self) -> list[str]:
-        stopped = []
-        for name in ("worker", "server"):
-            pid = self._pid(name)
-            if pid is not None and _alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGTERM)
-                for _ in range(100):
-                    if not _alive(pid):
-                        break
-                    time.sleep(0.1)
-                else:
-                    os.killpg(pid, signal.SIGKILL)
-                stopped.append(name)
-            if name in self._children:
-                self._children.pop(name).wait(timeout=30)
-            (self.home / f"{name}.pid").unlink(missing_ok=True)
-        return stopped
+        """Stop every worker started here, then the server; return the names of those that were running."""
+        return [name for name in self.processes() if self.stop_process(name)]
+
+    def stop_process(self, name: str) -> bool:
+        """Stop one process started here (and its children); True if it was running."""
+        pid = self._pid(name)
+        running = pid is not None and _alive(pid)
+        if pid is not None and running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+            for _ in range(100):
+                if not _alive(pid):
+                    break
+                time.sleep(0.1)
+            else:
+                os.killpg(pid, signal.SIGKILL)
+        if name in self._children:
+            self._children.pop(name).wait(timeout=30)
+        (self.home / f"{name}.pid").unlink(missing_ok=True)
+        return running
 
     # -- the server's REST API (what the UI uses), independent of in-process Prefect settings --
 
@@ -158,7 +181,7 @@ class LocalPrefect:
     def deployment_id(self, name: str, flow: str | None = None) -> str:
         return self.api("GET", f"/deployments/name/{flow or name}/{name}")["id"]
 
-    def run_deployment(self, name: str, parameters: dict, timeout: float = 600) -> dict:
+    def run_deployment(self, name: str, parameters: dict, timeout: float = 600, poll: float = 0.5) -> dict:
         """Start a run of deployment `name` and wait (bounded) for a final state; return the run."""
         run = self.api(
             "POST", f"/deployments/{self.deployment_id(name)}/create_flow_run", json={"parameters": parameters}
@@ -168,10 +191,16 @@ class LocalPrefect:
             run = self.api("GET", f"/flow_runs/{run['id']}")
             if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 return run
-            time.sleep(0.5)
+            time.sleep(poll)
         raise TrackerError(
             f"{name} did not finish within {timeout:.0f} s (state {run['state']['type']}); see {self.home}/worker.log"
         )
+
+    def table(self, flow_run_id: str, key: str) -> list[dict]:
+        """The rows of the table artifact `key` that flow run `flow_run_id` published."""
+        query = {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": [key]}}, "limit": 1}
+        found = self.api("POST", "/artifacts/filter", json=query)
+        return json.loads(found[0]["data"]) if found else []
 
     def scheduled_runs(self, name: str) -> list[dict]:
         """Runs the scheduler has created for deployment `name`, soonest first."""

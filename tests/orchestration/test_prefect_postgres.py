@@ -1,0 +1,151 @@
+"""Many trusts at scale: a Prefect server on PostgreSQL, two workers sharing the trusts.
+
+The test makes a throwaway PostgreSQL cluster (initdb into a temporary folder, on
+127.0.0.1 at a free port, with a password), starts `prefect server start` on it, a worker
+for the scheduled runs and two workers on the `trusts` queue with `--limit 1` each, and
+runs the build-pack deployment for four trusts with fan_out 2. Every trust's pack must
+be built from its own files into its own folder, the two groups must have been taken by
+the two different workers, and the runs must be in PostgreSQL. Everything is stopped and
+the cluster removed at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, add_trust
+from tracker.core.files import sha256_file
+from tracker.orchestration.local import DEFAULT_QUEUE, TRUSTS_QUEUE, LocalPrefect, free_port
+
+pytestmark = pytest.mark.slow
+TRUSTS = {"alder": "frimley", "birch": "dorset", "cedar": "nottinghamshire", "dorset": "dorset"}
+MEETING = "2026-12-10"
+
+
+def postgres_bin() -> Path:
+    """The folder of PostgreSQL's server programs (Debian keeps them off PATH)."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if not versions:
+        pytest.fail("PostgreSQL is not installed: run `make system-packages` (Debian package postgresql)")
+    return versions[-1].parent
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A PostgreSQL cluster of our own for this module: its URL for Prefect, then stopped and deleted."""
+    bindir, port, password = postgres_bin(), free_port(), secrets.token_hex(16)
+    home = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
+    # PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(home, "postgres")
+    (home / "pw").write_text(password)
+    if as_user:
+        shutil.chown(home / "pw", "postgres")
+
+    def pg(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
+
+    data = home / "data"
+    pg(str(bindir / "initdb"), "-D", str(data), "-U", "tracker", "--pwfile", str(home / "pw"),
+       "--auth=scram-sha-256", "-E", "UTF8", "--locale=C")  # fmt: skip
+    options = f"-h 127.0.0.1 -p {port} -k {home}"
+    pg(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(home / "log"), "-w", "start")
+    try:
+        pg("env", f"PGPASSWORD={password}", str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+           "-U", "tracker", "prefect")  # fmt: skip
+        yield f"postgresql+asyncpg://tracker:{password}@127.0.0.1:{port}/prefect"
+    finally:
+        pg(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(home)
+
+
+@pytest.fixture(scope="module")
+def prefect_on_postgres(postgres, tmp_path_factory):
+    local = LocalPrefect(
+        home=tmp_path_factory.mktemp("prefect-home"),
+        port=free_port(),
+        extra_env={
+            "PREFECT_API_DATABASE_CONNECTION_URL": postgres,
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PREFECT_UI_ENABLED": "false",
+        },
+    )
+    try:
+        local.start_server(ui=False)
+        local.create_pool()
+        local.deploy(ROOT)
+        local.start_worker(ROOT, queue=DEFAULT_QUEUE)
+        for name in ("trusts-1", "trusts-2"):
+            local.start_worker(ROOT, limit=1, queue=TRUSTS_QUEUE, name=name)
+        yield local
+    finally:
+        stopped = local.stop()
+        assert set(stopped) == {"server", "worker", "trusts-1", "trusts-2"}
+        assert not local.healthy()
+
+
+def rows_in_postgres(url: str, sql: str) -> list:
+    import asyncpg
+
+    async def query() -> list:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return [tuple(r) for r in await conn.fetch(sql)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(query())
+
+
+def test_two_workers_on_a_postgresql_backed_server_build_every_trusts_pack(
+    prefect_on_postgres, postgres, config_dir, tmp_path
+):
+    local = prefect_on_postgres
+    for name, system in TRUSTS.items():
+        add_trust(config_dir, name, system=system)
+    outputs = tmp_path / "outputs"
+    params = {
+        "config_dir": str(config_dir), "outputs_dir": str(outputs), "meeting": MEETING,
+        "now": "2026-11-22T09:00:00+00:00", "fan_out": 2,
+    }  # fmt: skip
+    run = local.run_deployment("build-pack", params, timeout=600)
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+
+    for name in TRUSTS:
+        folder = outputs / "trusts" / name / "packs" / MEETING
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["trust"] == name and manifest["trust_name"] == f"{name.title()} NHS Trust"
+        assert sha256_file(folder / manifest["pack"]) == manifest["sha256"]
+        assert manifest["pack"] == f"{name}-governors-briefing-{MEETING}.docx"
+    assert not (outputs / "packs").exists() or not list((outputs / "packs").glob("*/manifest.json"))
+
+    table = local.table(run["id"], "build-pack")
+    assert sorted(row["trust"] for row in table) == sorted(TRUSTS)
+    assert all(row["built"] for row in table)
+    workers = {row["worker"] for row in table}
+    assert workers == {f"{os.uname().nodename}-trusts-1", f"{os.uname().nodename}-trusts-2"}, table
+    groups = {row["flow run"] for row in table}
+    assert len(groups) == 2  # two flow runs, one on each worker
+
+    # The server kept all of it in PostgreSQL: the run, and its two groups on the trusts queue.
+    stored = rows_in_postgres(
+        postgres,
+        "SELECT fr.name, wq.name, fr.state_type FROM flow_run fr JOIN work_queue wq ON wq.id = fr.work_queue_id "
+        f"WHERE fr.id = '{run['id']}' OR fr.name LIKE 'build-pack % of 2:%'",
+    )
+    assert sorted(stored) == sorted(
+        [(run["name"], DEFAULT_QUEUE, "COMPLETED")] + [(g, TRUSTS_QUEUE, "COMPLETED") for g in groups]
+    )
