@@ -1,7 +1,7 @@
 """Benchmark: many trusts' packs in one plain process, and through the build-pack flow
 spread over one and then two Prefect workers. Prints the three side by side, and the ratios.
 
-    .venv/bin/python bench/multi_trust.py [--trusts 50] [--repeat 1]
+    .venv/bin/python bench/multi_trust.py [--trusts 50] [--pdf] [--repeat 1]
 
 1. one plain process: `tracker pack --all-trusts`, as a fresh process (start-up included);
 2. the flow, one worker: the build-pack deployment run (fan_out 2) on a running Prefect
@@ -54,15 +54,26 @@ def make_trusts(work: Path, count: int) -> Path:
     return config
 
 
-def plain(config: Path, outputs: Path) -> float:
-    cmd = [sys.executable, "-m", "tracker", "pack", "--all-trusts", "--config", str(config)]
+def plain(config: Path, outputs: Path, pdf: bool) -> float:
+    cmd = [
+        sys.executable,
+        "-m",
+        "tracker",
+        "pack",
+        "--all-trusts",
+        "--config",
+        str(config),
+        *(["--pdf"] if pdf else []),
+    ]
     start = time.perf_counter()
     subprocess.run([*cmd, "--meeting", MEETING, "--outputs", str(outputs)], cwd=ROOT, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
-def through_prefect(local: LocalPrefect, config: Path, outputs: Path) -> tuple[float, dict]:
+def through_prefect(local: LocalPrefect, config: Path, outputs: Path, pdf: bool) -> tuple[float, dict]:
+    # What the plain process does: the packs (no digests), for the given meeting.
     params = {"config_dir": str(config), "outputs_dir": str(outputs), "meeting": MEETING, "now": NOW}
+    params |= {"send_digest": False, "when_due": False, "pdf": pdf}
     start = time.perf_counter()
     run = local.run_deployment("build-pack", {**params, "fan_out": FAN_OUT}, timeout=1800, poll=0.2)
     took = time.perf_counter() - start
@@ -78,6 +89,7 @@ def built(outputs: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trusts", type=int, default=50)
+    parser.add_argument("--pdf", action="store_true", help="also make each pack's PDF copy (LibreOffice)")
     parser.add_argument("--repeat", type=int, default=1, help="time each way this many times and keep the best")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-multi-") as tmp:
@@ -97,7 +109,7 @@ def main() -> None:
             )
             for n in range(args.repeat):
                 out = work / f"plain-{n}"
-                times["plain"].append(plain(config, out))
+                times["plain"].append(plain(config, out, args.pdf))
                 assert built(out) == args.trusts, f"plain: {built(out)} packs built"
                 for count, label in ((1, "1 worker"), (2, "2 workers")):
                     names = [f"trusts-{label[0]}-{i}" for i in range(1, count + 1)]
@@ -105,7 +117,7 @@ def main() -> None:
                         local.start_worker(ROOT, limit=1, queue=TRUSTS_QUEUE, name=name)
                     time.sleep(3)  # let the workers start polling
                     out = work / f"flow-{count}-{n}"
-                    took, run = through_prefect(local, config, out)
+                    took, run = through_prefect(local, config, out, args.pdf)
                     assert built(out) == args.trusts, f"{label}: {built(out)} packs built"
                     times[label].append(took)
                     workers_seen[label] |= {row["worker"] for row in local.table(run["id"], "build-pack")}
@@ -114,7 +126,8 @@ def main() -> None:
         finally:
             local.stop()
     best = {k: min(v) for k, v in times.items()}
-    print(f"{args.trusts} trusts, packs for {MEETING}; best of {args.repeat}; fan_out {FAN_OUT}")
+    what = "packs with their PDF copies" if args.pdf else "packs (.docx)"
+    print(f"{args.trusts} trusts, {what} for {MEETING}; best of {args.repeat}; fan_out {FAN_OUT}")
     print(f"  one plain process (tracker pack --all-trusts): {best['plain']:6.2f} s")
     for label in ("1 worker", "2 workers"):
         print(

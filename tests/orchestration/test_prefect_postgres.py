@@ -93,7 +93,7 @@ def prefect_on_postgres(postgres, tmp_path_factory):
         yield local
     finally:
         stopped = local.stop()
-        assert set(stopped) == {"server", "worker", "trusts-1", "trusts-2"}
+        assert {"server", "worker"} <= set(stopped)  # the last test stops the trusts workers itself
         assert not local.healthy()
 
 
@@ -130,15 +130,24 @@ def test_two_workers_on_a_postgresql_backed_server_build_every_trusts_pack(
         assert manifest["trust"] == name and manifest["trust_name"] == f"{name.title()} NHS Trust"
         assert sha256_file(folder / manifest["pack"]) == manifest["sha256"]
         assert manifest["pack"] == f"{name}-governors-briefing-{MEETING}.docx"
+        # the deployment sends digests: each trust's secretary gets theirs, from the first run
+        [digest] = (outputs / "trusts" / name / "outbox" / "digest").glob("*.eml")
+        assert f"secretary@{name}.example.org" in digest.read_text()
     assert not (outputs / "packs").exists() or not list((outputs / "packs").glob("*/manifest.json"))
 
     table = local.table(run["id"], "build-pack")
     assert sorted(row["trust"] for row in table) == sorted(TRUSTS)
-    assert all(row["built"] for row in table)
+    assert all(row["outcome"] == "built" for row in table)
     workers = {row["worker"] for row in table}
     assert workers == {f"{os.uname().nodename}-trusts-1", f"{os.uname().nodename}-trusts-2"}, table
     groups = {row["flow run"] for row in table}
     assert len(groups) == 2  # two flow runs, one on each worker
+    query = {"flow_runs": {"work_queue_name": {"any_": [TRUSTS_QUEUE]}}, "limit": 10}
+    children = local.api("POST", "/flow_runs/filter", json=query)
+    assert {c["name"] for c in children} == groups
+    for child in children:  # only the first run sends digests, and it has decided which trusts are due
+        assert child["parameters"]["send_digest"] is False and child["parameters"]["when_due"] is False
+        assert child["parameters"]["fan_out"] == 1 and set(child["parameters"]["trusts"]) < set(TRUSTS)
 
     # The server kept all of it in PostgreSQL: the run, and its two groups on the trusts queue.
     stored = rows_in_postgres(
@@ -149,3 +158,41 @@ def test_two_workers_on_a_postgresql_backed_server_build_every_trusts_pack(
     assert sorted(stored) == sorted(
         [(run["name"], DEFAULT_QUEUE, "COMPLETED")] + [(g, TRUSTS_QUEUE, "COMPLETED") for g in groups]
     )
+
+
+def test_a_trust_that_fails_in_its_group_is_named_and_every_other_trusts_pack_is_built(
+    prefect_on_postgres, config_dir, tmp_path
+):
+    for name, system in TRUSTS.items():
+        add_trust(config_dir, name, system=system, questions=name != "cedar")
+    outputs = tmp_path / "outputs"
+    params = {"config_dir": str(config_dir), "outputs_dir": str(outputs), "meeting": MEETING, "fan_out": 2}
+    run = prefect_on_postgres.run_deployment("build-pack", params, timeout=600)
+    assert run["state"]["type"] == "FAILED"
+    assert "1 of 4 trusts' packs failed: cedar: " in run["state"]["message"]
+    assert "cedar.questions.yaml: file not found" in run["state"]["message"]
+    built = sorted(p.parts[-4] for p in outputs.glob("trusts/*/packs/*/manifest.json"))
+    assert built == ["alder", "birch", "dorset"]
+    outcomes = {row["trust"]: row["outcome"] for row in prefect_on_postgres.table(run["id"], "build-pack")}
+    assert outcomes == {"alder": "built", "birch": "built", "cedar": "failed", "dorset": "built"}
+
+
+def test_groups_no_worker_takes_are_cancelled_with_a_message_saying_what_to_start(
+    prefect_on_postgres, config_dir, tmp_path
+):
+    local = prefect_on_postgres
+    for name in ("trusts-1", "trusts-2"):
+        assert local.stop_process(name)
+    for name, system in TRUSTS.items():
+        add_trust(config_dir, name, system=system)
+    params = {
+        "config_dir": str(config_dir), "outputs_dir": str(tmp_path / "outputs"), "meeting": MEETING,
+        "fan_out": 2, "start_timeout": 5,
+    }  # fmt: skip
+    run = local.run_deployment("build-pack", params, timeout=300)
+    assert run["state"]["type"] == "FAILED"
+    message = run["state"]["message"]
+    assert "4 of 4 trusts' packs failed" in message
+    assert "ended CANCELLED: no worker took it from work queue 'trusts' within 5 s" in message
+    assert "prefect worker start --pool POOL --work-queue trusts" in message
+    assert not (tmp_path / "outputs" / "trusts").exists()

@@ -188,10 +188,12 @@ def run_digest(
     since: dt.datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
     ssl_context=None,
+    register: Register | None = None,
 ) -> DigestResult:
+    """`register`: the register already loaded, when one run sends every trust's digest."""
     now = ws.now()
     trust = load_trust(ws.trust)
-    register = load_register(ws.register)
+    register = register or load_register(ws.register)
     sources = load_sources(ws.sources) if ws.sources.exists() else ()
     state = read_json(ws.digest_state, "the digest state", missing={})
     if not isinstance(state, dict):
