@@ -18,6 +18,7 @@ counted, and workers poll every second. Everything started here is stopped at th
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -97,6 +98,7 @@ def main() -> None:
         config = make_trusts(work, args.trusts)
         local = LocalPrefect(home=work / "prefect", port=free_port(), extra_env={"PREFECT_WORKER_QUERY_SECONDS": "1"})
         times: dict[str, list[float]] = {"plain": [], "1 worker": [], "2 workers": []}
+        load_before = os.getloadavg()[0]
         workers_seen: dict[str, set[str]] = {"1 worker": set(), "2 workers": set()}
         try:
             t = time.perf_counter()
@@ -126,8 +128,12 @@ def main() -> None:
         finally:
             local.stop()
     best = {k: min(v) for k, v in times.items()}
+    load = os.getloadavg()[0]
     what = "packs with their PDF copies" if args.pdf else "packs (.docx)"
     print(f"{args.trusts} trusts, {what} for {MEETING}; best of {args.repeat}; fan_out {FAN_OUT}")
+    print(
+        f"  ({os.cpu_count()} cores; load average {load_before:.1f} before, {load:.1f} after: other work shares them)"
+    )
     print(f"  one plain process (tracker pack --all-trusts): {best['plain']:6.2f} s")
     for label in ("1 worker", "2 workers"):
         print(
