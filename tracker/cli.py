@@ -262,9 +262,10 @@ def match_cmd(
     from tracker.register.parse import load_register
     from tracker.tracking.fetch import read_source
     from tracker.tracking.match import Matcher
+    from tracker.tracking.model import Model
 
     ws = workspace(config_dir, outputs_dir, register=register)
-    matcher = Matcher(load_register(ws.register), load_vocabulary(ws))
+    matcher = Matcher(load_register(ws.register), load_vocabulary(ws), Model.load())
     entries: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     for source in sources:

@@ -285,7 +285,7 @@ def test_rule_ids_are_unique_across_milestones_and_watches(config_dir):
             r"categories\[0\]\.concepts\[\d\]\.any\[\d+\]",
             "unknown placeholder {yrs}",
         ),
-        ("        from: 2025\n", "        from: soon\n", r"categories\[3\]\.concepts\[1\]\.from", "expected a date"),
+        ("        from: 2025\n", "        from: soon\n", r"categories\[1\]\.concepts\[3\]\.from", "expected a date"),
         (
             "      - id: workforce-plan\n",
             "      - idd: workforce-plan\n",

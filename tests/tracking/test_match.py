@@ -25,14 +25,40 @@ def test_real_headlines_in_the_dev_part_are_found_with_precision_and_recall_of_a
     figures = corpus.measure(corpus.rows("dev"), matcher, keep_misses=True)
     for line in figures.lines("dev"):
         report(line)
-    assert figures.items >= 450
+    assert figures.items >= 790
     assert not figures.below(0.95, 0.9), "\n".join(figures.misses)
+
+
+# The validation part was split off the later gatherings before any rule was written against
+# them; it estimates how rules and model generalise before the held-out part is looked at.
+# Measured when issue 10 closed (rules and model final, model trained on dev only):
+VALIDATION_FLOOR = (0.94, 0.89)  # precision, recall: below this, a change made matching worse
+
+
+def test_real_headlines_in_the_validation_part_do_not_fall_below_their_measured_figures(matcher):
+    figures = corpus.measure(corpus.rows("validation"), matcher)
+    for line in figures.lines("validation"):
+        report(line)
+    assert figures.items >= 140
+    assert figures.precision() >= VALIDATION_FLOOR[0] and figures.recall() >= VALIDATION_FLOOR[1], (
+        f"validation precision {figures.precision():.3f}, recall {figures.recall():.3f}, below {VALIDATION_FLOOR}"
+    )
 
 
 @pytest.mark.xfail(
     strict=False,
-    reason="issue 10: the rules score about 0.89 precision and 0.81 recall on the held-out part, below the 0.95 "
-    "bar; the bar stays asserted (it shows XPASS once met) and the figures print in every run",
+    reason="issue 10: the validation part scores about 0.96 precision and 0.91 recall (ICS/ICB 0.92/0.82), below "
+    "the 0.95 bar; the bar stays asserted (it shows XPASS once met)",
+)
+def test_real_headlines_in_the_validation_part_are_found_with_precision_and_recall_of_at_least_95_percent(matcher):
+    figures = corpus.measure(corpus.rows("validation"), matcher)
+    assert not figures.below(0.95, 0.9), "; ".join(figures.below(0.95, 0.9))
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 10: the rules and model score about TEST_FIGURES on the held-out part, below the 0.95 bar; the "
+    "bar stays asserted (it shows XPASS once met) and the figures print in every run",
 )
 def test_real_headlines_in_the_held_out_test_part_are_found_with_precision_and_recall_of_at_least_95_percent(matcher):
     # The test part is never read while writing rules, and only aggregates are printed.
@@ -179,3 +205,33 @@ def test_the_wrong_health_bill_is_not_the_tracked_one(matcher):
     assert (
         ids(matcher, "Health and Social Care Bill consideration of Lords Amendments", published="2012-03-21") == set()
     )
+
+
+def test_every_milestone_a_concept_names_is_in_the_register(matcher):
+    named = {m for words in matcher.vocabulary.categories for c in words.concepts for m in c.milestones}
+    assert named and named <= set(matcher.known), sorted(named - set(matcher.known))
+
+
+def test_news_naming_a_concept_is_about_the_milestone_the_concept_names(matcher):
+    # Without the link, the nearest milestone in time (the white paper, February 2021) would be chosen.
+    assert ids(matcher, "MPs debate the Health and Care Bill at second reading", published="2021-07-14") == {
+        "health-and-care-act-2022"
+    }
+    assert ids(matcher, "Health and Care Bill: second reading") == set()  # undated: nothing says which
+
+
+def test_a_concept_in_the_title_finds_its_companion_wording_in_the_summary_lead(matcher):
+    title = "Integrated Care Board (ICB) Update"
+    assert ids(matcher, title, published="2025-09-01") == set()
+    found = matcher.explain(
+        Item("test", title, "The plan is for a cluster to be formed with two neighbours.", published="2025-09-01")
+    )
+    assert {m.category for m in found.matches} == {"ics-designation"}
+    assert "with “cluster” (in the summary)" in found.matches[0].explanation
+
+
+def test_the_summary_lead_is_its_first_two_sentences(matcher):
+    two = "A busy week. The 10 Year Health Plan was published today. It sets out three shifts."
+    four = "A busy week. Much else happened. Then more. The 10 Year Health Plan was published today."
+    assert ids(matcher, "News round-up", two, published="2025-07-04") == {"ten-year-health-plan-2025"}
+    assert ids(matcher, "News round-up", four, published="2025-07-04") == set()

@@ -60,6 +60,8 @@ class Concept:
     until: PartialDate | None = None  # only items published on or before this date
     summary: bool = True  # may the wording be found in the summary (when the title does not name it)?
     subject: bool = True  # does the wording in a title say what the item is about? (no for a body's name: NHS England)
+    milestones: tuple[str, ...] = ()  # the register milestones news naming it is about, when no edition year says
+    firm: bool = True  # false: its wording is loose enough that the model must agree (tracker.tracking.model)
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,9 @@ PHRASE_PLACEHOLDERS = PLACEHOLDERS
 
 
 def _concept(c: Checker, node: dict, path: str, seen: dict) -> Concept:
-    c.unknown_keys(node, ("id", "any", "with", "none", "from", "until", "summary", "subject"), path)
+    c.unknown_keys(
+        node, ("id", "any", "with", "none", "from", "until", "summary", "subject", "milestones", "firm"), path
+    )
     cid = c.slug(node, "id", f"{path}.id") or ""
     c.unique(seen, cid or None, node, "id", f"{path}.id", "concept id")
     return Concept(
@@ -128,6 +132,8 @@ def _concept(c: Checker, node: dict, path: str, seen: dict) -> Concept:
         until=c.partial_date(node, "until", f"{path}.until", required=False),
         summary=c.boolean(node, "summary", f"{path}.summary", default=True),
         subject=c.boolean(node, "subject", f"{path}.subject", default=True),
+        milestones=c.strings(node, "milestones", f"{path}.milestones"),
+        firm=c.boolean(node, "firm", f"{path}.firm", default=True),
     )
 
 

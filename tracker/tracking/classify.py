@@ -31,14 +31,28 @@ class Finding:
     category: Category
     concept: str
     phrase: str
-    where: str  # "title" or "summary"
+    where: str  # "title", "summary", or "model" (the rules named nothing; the model did)
     companion: str | None = None  # the concept's `with` wording, if it needs one
     event: Event = Event.UPDATE
     event_phrase: str | None = None
+    apart: bool = False  # the `with` wording was found only in the other text (the summary, for a title concept)
+    loose: bool = False  # the concept is not firm (config/matching.yaml `firm: false`)
+
+    @property
+    def firm(self) -> bool:
+        """Named in the title, with its `with` wording there too: the surest kind of finding."""
+        return self.where == "title" and not self.apart and not self.loose
 
     def sentence(self) -> str:
-        words = f"“{self.phrase}”" + (f" with “{self.companion}”" if self.companion else "")
-        return f"{self.category}: {words} in the {self.where} (concept {self.concept})"
+        return f"{self.category}: {self.words()}"
+
+    def words(self) -> str:
+        """What named the category, without the category's name."""
+        if self.where == "model":  # the model's word when the rules name no category (tracker.tracking.model)
+            return self.phrase
+        other = " (in the summary)" if self.apart and self.where == "title" else " (in the title)" if self.apart else ""
+        words = f"“{self.phrase}”" + (f" with “{self.companion}”{other}" if self.companion else "")
+        return f"{words} in the {self.where} (concept {self.concept})"
 
 
 @dataclass(frozen=True)
@@ -141,11 +155,18 @@ class Classifier:
 
     def _concept(
         self, concepts: list[_Concept], padded: str, other: str, window: int, day: str | None, summary: bool
-    ) -> tuple[_Concept, str, str | None] | str | None:
-        """(concept, phrase, companion) for the first concept named in `padded`; a reason string if only passing."""
+    ) -> tuple[_Concept, str, str | None, bool] | str | None:
+        """(concept, phrase, companion, companion found only in `other`) for the first concept named in `padded`;
+        a reason string if it is only named in passing."""
         passing_reason = None
+        unnamed: set[tuple[str, ...]] = (
+            set()
+        )  # wordings already tried and absent (a loose concept repeats a firm one's)
         for c in concepts:
-            if summary and not c.concept.summary or not _in_window(day, c.concept):
+            if summary and not c.concept.summary or not _in_window(day, c.concept) or c.concept.any in unnamed:
+                continue
+            if not any(find(test, padded) for test in c.any):
+                unnamed.add(c.concept.any)
                 continue
             for test, phrase in zip(c.any, c.concept.any, strict=True):
                 hit = find(test, padded)
@@ -153,18 +174,40 @@ class Classifier:
                     continue
                 if any(find(n, padded) for n in c.none):
                     break
-                companion = None
+                companion, apart = None, False
                 if c.with_:
-                    both = f"{padded}{other} "
-                    companion = next((w for t, w in zip(c.with_, c.concept.with_, strict=True) if find(t, both)), None)
+                    pairs = list(zip(c.with_, c.concept.with_, strict=True))
+                    companion = next((w for t, w in pairs if find(t, padded)), None)
+                    if companion is None and other:
+                        companion = next((w for t, w in pairs if find(t, f" {other} ")), None)
+                        apart = companion is not None
                     if companion is None:
                         continue
                 why = self._passing(padded, hit, window)
                 if why:
                     passing_reason = f"“{phrase}” is mentioned in passing (after “{why}”)"
                     continue
-                return c, phrase, companion
+                return c, phrase, companion, apart
         return passing_reason
+
+    def near(self, title: str, summary: str) -> bool:
+        """Does the text hold a key word of some category's wording at all? (Most feed items do not.)"""
+        words = set(title.split()) | set(summary.split())
+        return any(trig is None or not trig.isdisjoint(words) for trig in self.triggers)
+
+    def allows(self, category: Category, title: str, summary: str, day: str | None) -> str | None:
+        """Why the vocabulary rules `category` out for an item whatever names it (None if it does not):
+        a near miss in the title, or a date before any of the category's concepts can be news."""
+        for cat, concepts, misses in self.categories:
+            if cat != category:
+                continue
+            miss = self._miss(misses, f" {title} ", f" {title} {summary} ", f" {summary} " if summary else "")
+            if miss:
+                return f"near miss {miss[0].id} (“{miss[1]}”)"
+            dated = day and concepts and all(c.concept.since is not None for c in concepts)
+            if dated and not any(_in_window(day, c.concept) for c in concepts):
+                return f"published before any of its concepts ({day})"
+        return None
 
     def classify(self, title: str, summary: str, day: str | None) -> tuple[list[Finding], list[Rejection]]:
         """Findings for each category the item belongs to, and why it was kept out of the others it neared.
@@ -186,7 +229,8 @@ class Classifier:
         if s and any(self._names(c, t) for _, concepts, _ in live for c in concepts):
             s = ""
         for category, concepts, misses in live:
-            got = self._concept(concepts, t, s, TITLE_WINDOW, day, False)
+            # a concept in the title finds its `with` wording in the title or the summary's lead
+            got = self._concept(concepts, t, lead, TITLE_WINDOW, day, False)
             where = "title"
             if not isinstance(got, tuple) and s:
                 title_reason = got
@@ -202,7 +246,7 @@ class Classifier:
             if miss:
                 rejected.append(Rejection(category, f"near miss {miss[0].id} (“{miss[1]}” in the title)", True))
                 continue
-            c, phrase, companion = got
+            c, phrase, companion, apart = got
             if where == "summary":
                 # a near miss before the concept is the summary's subject; after it, a detail
                 smiss = self._miss(misses, s[: find(phrase_test(phrase), s) or 0] + " ", t + s)
@@ -212,5 +256,9 @@ class Classifier:
                     )
                     continue
             event, event_phrase = self.event(category, title, summary)
-            found.append(Finding(category, c.concept.id, phrase, where, companion, event, event_phrase))
+            found.append(
+                Finding(
+                    category, c.concept.id, phrase, where, companion, event, event_phrase, apart, not c.concept.firm
+                )
+            )
         return found, rejected

@@ -20,6 +20,7 @@ from tracker.config.matching import Event, Vocabulary
 from tracker.core.dates import PartialDate
 from tracker.register.model import Category, Milestone, Register, Rule, Watch
 from tracker.tracking.classify import Classifier, Finding, Rejection
+from tracker.tracking.model import Model, Opinion, features
 from tracker.tracking.normalise import normalise
 from tracker.tracking.phrases import PLACEHOLDER as _PLACEHOLDER
 from tracker.tracking.phrases import phrase_pattern, phrase_test, years_in
@@ -27,6 +28,12 @@ from tracker.tracking.phrases import phrase_pattern, phrase_test, years_in
 __all__ = ["Event", "Explanation", "Item", "Match", "Matcher", "phrase_pattern", "rule_values", "slug"]
 _LEAD = re.compile(r"(?<=[a-z0-9)”’'\"][.!?])\s+(?=[A-Z“‘'\"])")  # where a summary's first sentence ends
 NEAR = 550  # days: a milestone this near in time may hold news that names no edition or rule
+MODEL_ALONE = (
+    0.7  # the model's probability that brings in an item the rules are silent on (measured: bench/match_model.py)
+)
+MODEL_CONFIRM = 0.2
+MODEL_LOOSE = 0.3  # ... and below this, one whose concept is loosely worded (`firm: false`)  # below this, the model overrules a finding that is not firm (named only in the summary, or with
+# its `with` wording only in the other text)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,15 @@ class _Compiled:
             some = frozenset(t.split()[0] for t in any_tests if t.split())
         needs = frozenset(w for t in plain_all for w in t.split())
         return cls(rule.field, tests(rule.all), any_tests, tests(rule.none), needs, some)
+
+
+def lead_of(summary: str, normalised: str | None = None) -> str:
+    """A summary's lead, normalised: its first two sentences state the subject; later ones mention much in passing.
+    `normalised` is the whole summary normalised, if the caller has it (then a short summary costs nothing more)."""
+    sentences = _LEAD.split(summary, maxsplit=2)
+    if len(sentences) > 2:
+        return normalise(" ".join(sentences[:2]))
+    return normalised if normalised is not None else normalise(summary)
 
 
 def _hit(test: str | re.Pattern, padded: str) -> re.Match | bool | None:
@@ -185,12 +201,18 @@ class _Known:
 class Matcher:
     """The register's rules and the matching vocabulary, ready to run over many items."""
 
-    def __init__(self, register: Register, vocabulary: Vocabulary | None = None):
+    def __init__(self, register: Register, vocabulary: Vocabulary | None = None, model: Model | None = None):
+        self.model = model if vocabulary is not None and not vocabulary.empty else None
         self.known = {m.id: m for m in register.milestones}
         self.rules = [(m, r, _Compiled.of(r)) for m in register.milestones for r in m.match]
         self.watches = [(w, _Compiled.of(w)) for w in register.watches]
         self.vocabulary = vocabulary or Vocabulary()
         self.classifier = Classifier(self.vocabulary)
+        self.links = {
+            (words.category, c.id): frozenset(c.milestones)
+            for words in self.vocabulary.categories
+            for c in words.concepts
+        }
         self.by_category: dict[Category, list[_Known]] = {}
         for m in register.milestones:
             date = m.date
@@ -214,11 +236,19 @@ class Matcher:
         summary = normalise(item.summary) if item.summary and self.reads_summary else ""
         text = f"{title} {summary}" if summary else title
         words = {"title": frozenset(title.split()), "text": frozenset(text.split())}
-        # The vocabulary reads the summary's lead sentence: it states the subject; later
-        # sentences mention much in passing.
-        sentences = _LEAD.split(item.summary, maxsplit=1) if summary else []
-        lead = normalise(sentences[0]) if len(sentences) > 1 else summary
+        lead = lead_of(item.summary, summary) if summary else ""
         findings, rejections = self.classifier.classify(title, lead, item.day)
+        # The model is asked only about items that name some category's key word: it judges wording the rules
+        # found loose or could not place; an item with none of those words is no policy news.
+        opinion = (
+            self.model.opinion(features(title, lead, item.day))
+            if self.model and (findings or rejections or self.classifier.near(title, lead))
+            else None
+        )
+        if opinion and not findings:
+            findings = self._model_finding(opinion, rejections, title, lead, summary, item.day)
+        elif opinion:
+            findings = self._confirmed(findings, opinion, rejections)
         by_category = {f.category: f for f in findings}
         vetoed = {r.category for r in rejections if r.near_miss}
         found: dict[str, Match] = {}
@@ -253,13 +283,73 @@ class Matcher:
                 rejections.append(
                     Rejection(
                         f.category,
-                        f"{f.sentence()}, but no milestone of the register is near it in time "
-                        "and no watch discovers one",
+                        f"{f.words()}, but no milestone of the register is near it in time and no watch discovers one",
                     )
                 )
             elif match.milestone not in found:
                 found[match.milestone] = match
-        return Explanation(tuple(found.values()), tuple(rejections))
+        matches = list(found.values())
+        if len({m.category for m in matches}) > 1:
+            matches = self._one_category(matches, by_category, opinion, rejections)
+        return Explanation(tuple(matches), tuple(rejections))
+
+    def _model_finding(
+        self, opinion: Opinion, rejections: list[Rejection], title: str, lead: str, summary: str, day: str | None
+    ) -> list[Finding]:
+        """Where the rules name no category, the model's likeliest one, if it is sure enough and no near miss forbids it."""
+        best = opinion.best
+        if best == "none" or opinion.probability[best] < MODEL_ALONE:
+            return []
+        category = Category(best)
+        if any(r.category == category for r in rejections):  # named in passing, or beside a near miss
+            return []
+        ruled_out = self.classifier.allows(category, title, lead, day)
+        if ruled_out:
+            rejections.append(Rejection(category, f"{opinion.sentence(best)}, but {ruled_out}"))
+            return []
+        event, phrase = self.classifier.event(category, title, summary)
+        return [Finding(category, "model", opinion.sentence(best), "model", None, event, phrase)]
+
+    @staticmethod
+    def _confirmed(findings: list[Finding], opinion: Opinion, rejections: list[Rejection]) -> list[Finding]:
+        """A finding that is not firm stands only if the model finds its category likely enough too."""
+        kept = []
+        for f in findings:
+            p = opinion.probability[str(f.category)]
+            if f.firm or p >= (MODEL_LOOSE if f.loose else MODEL_CONFIRM):
+                kept.append(f)
+            else:
+                rejections.append(Rejection(f.category, f"{f.words()}, but {opinion.sentence(str(f.category))}"))
+        return kept
+
+    @staticmethod
+    def _one_category(
+        matches: list[Match], by_category: dict[Category, Finding], opinion: Opinion | None, rejections: list[Rejection]
+    ) -> list[Match]:
+        """An item is news of one kind: a category named in the title (or by a milestone's own rule) beats one
+        named only in the summary; between equals, the model's likelier one wins (without a model, both stay)."""
+
+        def strength(c: Category) -> int:
+            f = by_category.get(c)
+            if f is None or f.where == "title":
+                return 2  # a milestone's own rule, or a concept in the title
+            return 1 if f.where == "summary" else 0
+
+        cats = list(dict.fromkeys(m.category for m in matches))
+        top = max(strength(c) for c in cats)
+        keep = [c for c in cats if strength(c) == top]
+        if opinion and len(keep) > 1:
+            keep = [max(keep, key=lambda c: opinion.probability[str(c)])]
+        for c in cats:
+            if c in keep:
+                continue
+            why = (
+                f"{opinion.sentence(str(keep[0]))}, above {opinion.probability[str(c)]:.2f} for {c}"
+                if opinion and len(keep) == 1
+                else f"named where it counts less than {', '.join(keep)}"
+            )
+            rejections.append(Rejection(c, f"also named, but the item is about {', '.join(keep)} ({why})"))
+        return [m for m in matches if m.category in keep]
 
     def _attribute(
         self, f: Finding, item: Item, title: str, summary: str, text: str, words: dict[str, frozenset[str]]
@@ -296,6 +386,9 @@ class Matcher:
                 and (values := _values(compiled, title, text, words[compiled.field])) is not None
             ):
                 return self._discovered(w, values, item, title, text, f)
+        linked = [k for k in known if k.milestone.id in self.links.get((f.category, f.concept), ())]
+        if linked and not named and when is not None:  # undated: nothing says which of them
+            return made(nearest(linked), f"the milestone its concept {f.concept} names")
         for y in named:
             spans = [k for k in known if y in k.years]
             if spans:

@@ -34,6 +34,7 @@ from tracker.tracking.apply import Changes, apply_matches
 from tracker.tracking.feedstate import SourceState, assess, load_state, save_state
 from tracker.tracking.fetch import MAX_BYTES, TIMEOUT, Feed, FetchResult, fetch, new_client, read_feed
 from tracker.tracking.match import Item, Match, Matcher
+from tracker.tracking.model import Model
 from tracker.tracking.summary import Outcome, SourceReport, Summary
 
 
@@ -181,7 +182,7 @@ def matches_of(
     runs: Iterable[SourceRun], register: Register, vocabulary: Vocabulary | None = None
 ) -> list[tuple[Item, list[Match]]]:
     """Every item of every source that read cleanly, with what it matched."""
-    matcher = Matcher(register, vocabulary)
+    matcher = Matcher(register, vocabulary, Model.load())
     return [(item, found) for run in runs if run.ok for item in run.feed.items if (found := matcher.match(item))]
 
 
