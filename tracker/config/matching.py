@@ -79,6 +79,7 @@ class EventRule:
     event: Event
     any: tuple[str, ...]
     categories: tuple[Category, ...] = ()  # empty: every category
+    milestones: tuple[str, ...] = ()  # what news of this event is about, when its concept names no milestone
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def parse_vocabulary(tree: Any, c: Checker) -> Vocabulary:
             categories.append(CategoryWords(Category(name), concepts, misses))
     events = []
     for _, node, path in c.items(c.sequence(tree, "events", "events", required=True), "events"):
-        c.unknown_keys(node, ("event", "any", "categories"), path)
+        c.unknown_keys(node, ("event", "any", "categories", "milestones"), path)
         event = c.choice(node, "event", f"{path}.event", tuple(Event))
         cats = c.strings(node, "categories", f"{path}.categories")
         for i, cat in enumerate(cats):
@@ -187,6 +188,7 @@ def parse_vocabulary(tree: Any, c: Checker) -> Vocabulary:
                     Event(event),
                     _phrases(c, node, "any", path, required=True),
                     tuple(Category(x) for x in cats if x in tuple(Category)),
+                    c.strings(node, "milestones", f"{path}.milestones"),
                 )
             )
     return Vocabulary(

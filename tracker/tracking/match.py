@@ -213,6 +213,9 @@ class Matcher:
             for words in self.vocabulary.categories
             for c in words.concepts
         }
+        self.event_links: dict[Event, frozenset[str]] = {}
+        for rule in self.vocabulary.events:
+            self.event_links[rule.event] = self.event_links.get(rule.event, frozenset()) | frozenset(rule.milestones)
         self.by_category: dict[Category, list[_Known]] = {}
         for m in register.milestones:
             date = m.date
@@ -389,6 +392,16 @@ class Matcher:
         linked = [k for k in known if k.milestone.id in self.links.get((f.category, f.concept), ())]
         if linked and not named and when is not None:  # undated: nothing says which of them
             return made(nearest(linked), f"the milestone its concept {f.concept} names")
+        by_event = [
+            k
+            for k in known
+            if k.milestone.id in self.event_links.get(f.event, ())
+            and k.when
+            and when
+            and abs((k.when - when).days) <= NEAR
+        ]
+        if by_event and not named:
+            return made(nearest(by_event), f"the milestone news of a {f.event} is about")
         for y in named:
             spans = [k for k in known if y in k.years]
             if spans:
