@@ -32,7 +32,7 @@ def test_real_headlines_in_the_dev_part_are_found_with_precision_and_recall_of_a
 # The validation part was split off the later gatherings before any rule was written against
 # them; it estimates how rules and model generalise before the held-out part is looked at.
 # Measured when issue 10 closed (rules and model final, model trained on dev only):
-VALIDATION_FLOOR = (0.94, 0.89)  # precision, recall: below this, a change made matching worse
+VALIDATION_FLOOR = (0.94, 0.90)  # precision, recall: below this, a change made matching worse
 
 
 def test_real_headlines_in_the_validation_part_do_not_fall_below_their_measured_figures(matcher):
@@ -47,7 +47,7 @@ def test_real_headlines_in_the_validation_part_do_not_fall_below_their_measured_
 
 @pytest.mark.xfail(
     strict=False,
-    reason="issue 10: the validation part scores about 0.96 precision and 0.91 recall (ICS/ICB 0.92/0.86), below "
+    reason="issue 10: the validation part scores about 0.96 precision and 0.92 recall (ICS/ICB 0.92/0.85), below "
     "the 0.95 bar; the bar stays asserted (it shows XPASS once met)",
 )
 def test_real_headlines_in_the_validation_part_are_found_with_precision_and_recall_of_at_least_95_percent(matcher):

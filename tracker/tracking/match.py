@@ -28,12 +28,12 @@ from tracker.tracking.phrases import phrase_pattern, phrase_test, years_in
 __all__ = ["Event", "Explanation", "Item", "Match", "Matcher", "phrase_pattern", "rule_values", "slug"]
 _LEAD = re.compile(r"(?<=[a-z0-9)”’'\"][.!?])\s+(?=[A-Z“‘'\"])")  # where a summary's first sentence ends
 NEAR = 550  # days: a milestone this near in time may hold news that names no edition or rule
-MODEL_ALONE = (
-    0.7  # the model's probability that brings in an item the rules are silent on (measured: bench/match_model.py)
-)
-MODEL_CONFIRM = 0.2
-MODEL_LOOSE = 0.3  # ... and below this, one whose concept is loosely worded (`firm: false`)  # below this, the model overrules a finding that is not firm (named only in the summary, or with
-# its `with` wording only in the other text)
+# The model's thresholds, chosen by 5-fold cross-validation over dev + validation and checked on
+# validation with the committed model (bench/match_model.py prints both):
+MODEL_ALONE = 0.7  # at or above this, the model brings in an item the rules are silent on
+MODEL_CONFIRM = 0.15  # below this, it overrules a finding that is not firm (named only in the summary,
+# or with its `with` wording only in the other text)
+MODEL_LOOSE = 0.3  # ... and below this, one whose concept is loosely worded (`firm: false`)
 
 
 @dataclass(frozen=True)
