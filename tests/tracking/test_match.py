@@ -10,6 +10,7 @@ from tracker.config.matching import Event
 from tracker.core.files import load_yaml
 from tracker.register.model import Rule
 from tracker.tracking.match import Item, Matcher, phrase_pattern, slug
+from tracker.tracking.phrases import inflected
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def test_real_headlines_in_the_dev_part_are_found_with_precision_and_recall_of_a
 # The validation part was split off the later gatherings before any rule was written against
 # them; it estimates how rules and model generalise before the held-out part is looked at.
 # Measured when issue 10 closed (rules and model final, model trained on dev only):
-VALIDATION_FLOOR = (0.94, 0.90)  # precision, recall: below this, a change made matching worse
+VALIDATION_FLOOR = (0.95, 0.92)  # precision, recall: below this, a change made matching worse
 
 
 def test_real_headlines_in_the_validation_part_do_not_fall_below_their_measured_figures(matcher):
@@ -47,7 +48,7 @@ def test_real_headlines_in_the_validation_part_do_not_fall_below_their_measured_
 
 @pytest.mark.xfail(
     strict=False,
-    reason="issue 10: the validation part scores about 0.96 precision and 0.92 recall (ICS/ICB 0.92/0.85), below "
+    reason="issue 10: the validation part scores about 0.97 precision and 0.93 recall (ICS/ICB 0.92/0.89), below "
     "the 0.95 bar; the bar stays asserted (it shows XPASS once met)",
 )
 def test_real_headlines_in_the_validation_part_are_found_with_precision_and_recall_of_at_least_95_percent(matcher):
@@ -147,6 +148,29 @@ def test_phrases_match_whole_words_only():
     assert not phrase_pattern("ics").search("physics design framework")
     assert phrase_pattern("{years} planning guidance").search("2027-28 planning guidance")
     assert not phrase_pattern("{years} planning guidance").search("2027 planning guidance")
+
+
+def test_one_word_base_forms_take_their_regular_inflections_and_other_phrases_stay_as_written():
+    assert inflected(("designate", "delay", "merged", "icb", "boundary review")) == (
+        "designate",
+        "designates",
+        "designated",
+        "designating",
+        "delay",
+        "delays",
+        "delayed",
+        "delaying",
+        "merged",
+        "icb",
+        "boundary review",
+    )
+
+
+def test_a_verb_of_the_vocabulary_is_found_in_any_tense(matcher):
+    # The vocabulary lists "designate" (and "designated") for integrated care systems, not "designates".
+    item = Item("test", "NHS England designates three more integrated care systems", published="2020-12-01")
+    (match,) = matcher.match(item)
+    assert match.category == "ics-designation" and "“designates”" in match.explanation
 
 
 def test_slugs_keep_the_meaningful_words():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from tracker.config.matching import Concept, Event, NearMiss, Vocabulary
 from tracker.register.model import Category
 from tracker.tracking.normalise import normalise
-from tracker.tracking.phrases import PLACEHOLDER, find, phrase_test
+from tracker.tracking.phrases import PLACEHOLDER, find, inflected, phrase_test
 
 TITLE_WINDOW = 5  # words before a concept that may hold a passing phrase ("a commitment in the ...")
 SUMMARY_WINDOW = 8
@@ -70,6 +70,7 @@ class _Concept:
     any: tuple[str | re.Pattern, ...]
     with_: tuple[str | re.Pattern, ...]
     none: tuple[str | re.Pattern, ...]
+    with_words: tuple[str, ...] = ()  # the `with` phrases with their inflections, as with_ tests them
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class _Miss:
     miss: NearMiss
     any: tuple[str | re.Pattern, ...]
     unless: tuple[str | re.Pattern, ...]
+    any_words: tuple[str, ...] = ()  # the near miss's phrases with their inflections, as `any` tests them
 
 
 def _tests(phrases: tuple[str, ...]) -> tuple[str | re.Pattern, ...]:
@@ -109,8 +111,11 @@ class Classifier:
         self.categories = [
             (
                 words.category,
-                [_Concept(c, _tests(c.any), _tests(c.with_), _tests(c.none)) for c in words.concepts],
-                [_Miss(m, _tests(m.any), _tests(m.unless)) for m in words.near_misses],
+                [
+                    _Concept(c, _tests(c.any), _tests(inflected(c.with_)), _tests(c.none), inflected(c.with_))
+                    for c in words.concepts
+                ],
+                [_Miss(m, _tests(inflected(m.any)), _tests(m.unless), inflected(m.any)) for m in words.near_misses],
             )
             for words in vocabulary.categories
         ]
@@ -118,7 +123,10 @@ class Classifier:
         # holds the key word of one of its wordings. Most feed items fail it at once.
         self.triggers = [_key_words([p for c in words.concepts for p in c.any]) for words in vocabulary.categories]
         self.passing = list(zip(_tests(vocabulary.passing), vocabulary.passing, strict=True))
-        self.events = [(rule.event, set(rule.categories), _tests(rule.any), rule.any) for rule in vocabulary.events]
+        self.events = [
+            (rule.event, set(rule.categories), _tests(inflected(rule.any)), inflected(rule.any))
+            for rule in vocabulary.events
+        ]
 
     def event(self, category: Category, title: str, summary: str) -> tuple[Event, str | None]:
         """The first event (in the vocabulary's order) named in the title, else in the summary."""
@@ -137,7 +145,7 @@ class Classifier:
     def _miss(self, misses: list[_Miss], padded: str, context: str, summary: str = "") -> tuple[NearMiss, str] | None:
         for m in misses:
             where = f"{padded}{summary} " if m.miss.summary and summary else padded
-            hit = next((p for t, p in zip(m.any, m.miss.any, strict=True) if find(t, where)), None)
+            hit = next((p for t, p in zip(m.any, m.any_words, strict=True) if find(t, where)), None)
             if hit and not any(find(u, context) for u in m.unless):
                 return m.miss, hit
         return None
@@ -176,7 +184,7 @@ class Classifier:
                     break
                 companion, apart = None, False
                 if c.with_:
-                    pairs = list(zip(c.with_, c.concept.with_, strict=True))
+                    pairs = list(zip(c.with_, c.with_words, strict=True))
                     companion = next((w for t, w in pairs if find(t, padded)), None)
                     if companion is None and other:
                         companion = next((w for t, w in pairs if find(t, f" {other} ")), None)

@@ -61,6 +61,20 @@ def find(test: str | re.Pattern, padded: str) -> int | None:
     return m.start() if m else None
 
 
+def inflected(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """The phrases with the regular inflections of each one-word base form: `designate` also
+    matches `designates`, `designated` and `designating`; `merge` and `delay` likewise. Words
+    already inflected (ending in s, ed, ing), short words, and phrases of several words stay
+    as written: news reuses a verb in any tense, but a phrase is wording to be taken as is."""
+    out: list[str] = []
+    for p in phrases:
+        out.append(p)
+        if " " in p or not p.isalpha() or len(p) < 4 or p.endswith(("s", "ed", "ing", "ly")):
+            continue
+        out += [p + "s", p + "d", p[:-1] + "ing"] if p.endswith("e") else [p + "s", p + "ed", p + "ing"]
+    return tuple(dict.fromkeys(out))
+
+
 def years_in(text: str) -> list[str]:
     """The financial years named in normalised text, in order: ['2024-25', ...]."""
     return [f"{a}-{b}" for a, b in YEARS.findall(text)]
