@@ -124,11 +124,10 @@ def test_front_sheet_has_context_question_conclusion_and_the_statutory_duties(br
         "Of the eight questions, 1 is assured, 6 are in progress and 1 is not started. Since the last meeting "
         "3 questions have changed status, and 4 have not been reviewed."
     )
-    assert (
-        "3 milestones are still awaited: Social care green paper, was due November 2018;"
-        in briefing.front["Conclusion"]
-    )
-    assert "First ICB mergers, expected April 2026: overdue, not yet confirmed" in briefing.front["Conclusion"]
+    assert briefing.front["Conclusion"].endswith(" 3 milestones are still awaited:")
+    assert briefing.awaited[0] == "Social care green paper, was due November 2018"
+    assert "First ICB mergers, expected April 2026: overdue, not yet confirmed" in briefing.awaited
+    assert len(briefing.awaited) == 3
     duties = briefing.front["Statutory duties"]
     assert "hold the non-executive directors" in duties and "members and of the public" in duties
 
@@ -215,5 +214,14 @@ def test_the_front_sheet_counts_what_nobody_has_checked_in_the_right_number(inpu
     register, trust, questions = inputs
     previous = trust.previous_meeting(MEETING)
     system, qviews = system_view(register, trust, NOW.date()), question_views(questions, register, previous)
-    front, _ = front_sheet(trust, system, qviews, (), register, previous, NOW.date(), found)
+    front, _, _ = front_sheet(trust, system, qviews, (), register, previous, NOW.date(), found)
     assert said in front["Context"]
+
+
+def test_the_front_sheet_lists_at_most_six_awaited_milestones_and_says_where_the_rest_are(inputs):
+    register, trust, questions = inputs
+    open_one = next(m for m in register.milestones if m.status.open)
+    more = [replace(open_one, id=f"{open_one.id}-{n}", title=f"Awaited milestone {n}") for n in range(5)]
+    b = compose(replace(register, milestones=(*register.milestones, *more)), trust, questions, [], MEETING, NOW)
+    assert b.front["Conclusion"].endswith(" 8 milestones are still awaited:")
+    assert len(b.awaited) == 6 and b.awaited[-1] == "3 more are in the policy milestone tracker"

@@ -218,6 +218,17 @@ def test_the_cover_and_front_sheet_say_what_a_board_paper_says(shipped):
     assert "Agenda item 9; paper reference CoG/2026/12/09" in front and "Part 1, held in public" in front
 
 
+def test_the_front_sheet_lists_the_awaited_milestones_one_a_line_not_as_a_run_on_sentence(shipped):
+    result, pages = shipped
+    front = next(lines for i, lines in enumerate(pages) if i and "Front sheet" in lines)
+    start = next(i for i, line in enumerate(front) if line.endswith("still awaited:"))
+    end = front.index("What governors are asked to do")
+    counts = result.manifest.counts
+    awaited = counts["expected"] + counts["delayed"]
+    assert sum(line.strip() in {"\uf0b7", "•"} for line in front[start:end]) == min(awaited, 6)
+    assert "First advanced foundation trusts assessed, expected 2026" in front[start:end]  # a line of its own
+
+
 def test_titles_have_no_iso_dates_or_nested_brackets_and_counts_agree_in_number(shipped):
     _, pages = shipped
     text = re.sub(r"\s+", " ", " ".join(" ".join(lines) for lines in pages))

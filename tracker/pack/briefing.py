@@ -29,6 +29,7 @@ from tracker.tracking.feedstate import Health
 
 TITLE = "Working together in health and care systems: policy and system update"
 READING_WPM = 200  # careful reading of a board paper, slower than skimming
+AWAITED_LISTED = 6  # the front sheet lists this many awaited milestones at most; the tracker has them all
 RECENT_YEARS = 2  # the tracker in the main body: what is awaited, and what was published this recently
 # Who publishes at each address, for a source that is the publication itself.
 PUBLISHERS = {
@@ -97,6 +98,7 @@ class Briefing:
     secretary: str = ""
     title: str = TITLE
     unchecked: tuple[str, ...] = ()  # what the tracker found that nobody has checked: never reported as fact
+    awaited: tuple[str, ...] = ()  # the front sheet's list of open milestones, each with when it is due
     show_unchecked: bool = True
 
     @property
@@ -213,7 +215,7 @@ def compose(
     qviews = question_views(questions, register, previous)
     system = system_view(register, trust, now.date())
     details = trust.meeting(meeting)
-    front, asked = front_sheet(trust, system, qviews, changes, register, previous, now.date(), len(unchecked))
+    front, asked, awaited = front_sheet(trust, system, qviews, changes, register, previous, now.date(), len(unchecked))
     recent_from = meeting.replace(year=meeting.year - RECENT_YEARS, day=min(meeting.day, 28))
     return Briefing(
         trust_name=clean(trust.name),
@@ -225,6 +227,7 @@ def compose(
         changes_from=start,
         front=front,
         asked=asked,
+        awaited=awaited,
         changes=changes,
         groups=tracker_groups(register, now.date(), lambda m: is_recent(m, recent_from)),
         earlier=tracker_groups(register, now.date(), lambda m: not is_recent(m, recent_from)),
@@ -246,7 +249,12 @@ def compose(
 
 def front_sheet(
     trust, system, qviews, changes, register, previous, today, unchecked: int = 0
-) -> tuple[dict[str, str], tuple[str, ...]]:
+) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    """The front sheet's words, what governors are asked to do, and the awaited milestones as a list.
+
+    The awaited ones are a list, one a line, not a sentence: their dates can hold a semicolon
+    ("in progress; latest stage ..."), which in a run-on list reads as the next item.
+    """
     open_items = sorted((m for m in register.milestones if m.status.open), key=lambda m: STATUS_ORDER[m.status])
     q = Counter(v.status for v in qviews)
     since = f"since the last meeting on {human(previous)}" if previous else "in the last three months"
@@ -284,11 +292,12 @@ def front_sheet(
             + "."
         )
     conclusion += " "
+    awaited = [f"{title_of(m)}, {_lower_first(when_text(m, today))}" for m in open_items]
+    if len(awaited) > AWAITED_LISTED:
+        rest = len(awaited) - AWAITED_LISTED + 1
+        awaited[AWAITED_LISTED - 1 :] = [f"{plural(rest, 'more is', 'more are')} in the policy milestone tracker"]
     if open_items:
-        shown = "; ".join(f"{title_of(m)}, {_lower_first(when_text(m, today))}" for m in open_items[:4])
-        more = f"; and {len(open_items) - 4} more" if len(open_items) > 4 else ""
-        waiting = plural(len(open_items), "milestone is", "milestones are")
-        conclusion += f"{waiting} still awaited: {shown}{more}."
+        conclusion += f"{plural(len(open_items), 'milestone is', 'milestones are')} still awaited:"
     else:
         conclusion += "No national milestone in the register is still awaited."
     front = {
@@ -312,7 +321,7 @@ def front_sheet(
         "wanted from the non-executive directors.",
         "Identify how governors can help the trust engage members and the public on system plans.",
     )
-    return front, asked
+    return front, asked, tuple(awaited)
 
 
 def _lower_first(s: str) -> str:

@@ -139,6 +139,8 @@ def front_sheet(doc: DocumentObject, b: Briefing) -> None:
     heading(doc, "Executive summary", 0, level=2)
     for key in ("Context", "Question", "Conclusion"):
         para(doc, b.front[key], lead=key)
+    for item in b.awaited:
+        para(doc, item, "List Bullet")
     heading(doc, "What governors are asked to do", 0, level=2)
     for item in b.asked:
         para(doc, item, "List Bullet")
