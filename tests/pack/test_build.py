@@ -297,8 +297,11 @@ def test_approval_twice_and_rebuilding_a_final_pack_are_refused(config_dir, tmp_
     assert again.manifest.status == "FINAL"
     q = config_dir / "questions.yaml"
     q.write_text(q.read_text().replace("review the key partners", "review each key partner"))
-    with pytest.raises(TrackerError, match="approved as FINAL by Alex Morgan .* rebuild with --force"):
+    with pytest.raises(TrackerError, match="approved as FINAL by Alex Morgan .* rebuild with --force") as refused:
         build(config_dir, tmp_path)
+    # a reworded position moves no status or date, but it is not "nothing has changed"
+    assert "nothing in the register or the positions has changed" not in str(refused.value)
+    assert "what the pack says has: a position's wording" in str(refused.value)
     fresh = build(config_dir, tmp_path, force=True)
     assert (fresh.manifest.status, fresh.manifest.version) == ("DRAFT", 2)
 

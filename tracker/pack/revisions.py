@@ -49,8 +49,12 @@ def snapshot(config: Config) -> tuple[dict[str, list[str]], dict[str, list[str]]
     return milestones, positions
 
 
-def what_changed(old: Manifest, config: Config, limit: int = 6) -> str:
-    """What changed in the register and the positions since `old` was built, as one sentence."""
+def what_changed(old: Manifest, config: Config, limit: int = 6, digest: str | None = None) -> str:
+    """What changed in the register and the positions since `old` was built, as one sentence.
+
+    `digest`, what the pack would say now: when it differs but no status or date moved, the
+    sentence says the words changed rather than that nothing did.
+    """
     if not old.milestones:  # a manifest from before milestones were recorded: only the digest can tell
         if old.register_digest and old.register_digest != config.parsed.sha256:
             return "the register file has changed (this pack's manifest is too old to say how)"
@@ -75,6 +79,11 @@ def what_changed(old: Manifest, config: Config, limit: int = 6) -> str:
     if not said:
         if old.register_digest and old.register_digest != config.parsed.sha256:
             return "the register file has been edited (its wording, sources or evidence: no status or date changed)"
+        if digest and old.content_digest and old.content_digest != digest:
+            return (
+                "no milestone's status or date and no question's status has changed, but what the pack says has: "
+                "a position's wording, the meeting's details, a feed's health or the tracker's own text"
+            )
         return "nothing in the register or the positions has changed"
     more = f"; and {len(said) - limit} more" if len(said) > limit else ""
     return "; ".join(said[:limit]) + more
@@ -118,7 +127,7 @@ def plan(old: Manifest | None, digest: str, config: Config, docx: Path, *, force
         return Plan()
     edited = hand_edited(old)
     if edited and not (force or keep_edits):
-        since = f"Since it was built: {what_changed(old, config)}"
+        since = f"Since it was built: {what_changed(old, config, digest=digest)}"
         if old.final:
             raise HandEdited(
                 f"{old.docx_path}: this pack was approved as FINAL by {old.approved_by} and has been edited "
@@ -137,7 +146,7 @@ def plan(old: Manifest | None, digest: str, config: Config, docx: Path, *, force
             return Plan(old.version, keep=True)
         raise TrackerError(
             f"{docx}: this pack was approved as FINAL by {old.approved_by} on {str(old.approved_at)[:10]} and "
-            f"since then {what_changed(old, config)}; to start a new draft version, rebuild with --force (the "
+            f"since then {what_changed(old, config, digest=digest)}; to start a new draft version, rebuild with --force (the "
             "approved pack is kept in superseded/)"
         )
     version = old.next_version(digest, new=force or edited or old.final)
