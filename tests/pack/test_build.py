@@ -302,6 +302,7 @@ def test_approval_twice_and_rebuilding_a_final_pack_are_refused(config_dir, tmp_
     # a reworded position moves no status or date, but it is not "nothing has changed"
     assert "nothing in the register or the positions has changed" not in str(refused.value)
     assert "what the pack says has: a position's wording" in str(refused.value)
+    assert f"on {NOW.day} {NOW:%B %Y} and" in str(refused.value)  # the day in words, not an ISO date
     fresh = build(config_dir, tmp_path, force=True)
     assert (fresh.manifest.status, fresh.manifest.version) == ("DRAFT", 2)
 

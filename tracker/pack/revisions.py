@@ -19,7 +19,7 @@ from typing import Any
 from docx.document import Document as DocumentObject
 
 from tracker.config.loading import Config
-from tracker.core.dates import PartialDate, day_month_year, parse_stamp
+from tracker.core.dates import PartialDate, day_month_year, parse_stamp, stamp_day
 from tracker.core.errors import TrackerError
 from tracker.core.files import inside, sha256_file, write_json
 from tracker.pack.edits import HandEdits, carry, compare
@@ -145,7 +145,7 @@ def plan(old: Manifest | None, digest: str, config: Config, docx: Path, *, force
         if old.content_digest == digest and docx.exists():
             return Plan(old.version, keep=True)
         raise TrackerError(
-            f"{docx}: this pack was approved as FINAL by {old.approved_by} on {str(old.approved_at)[:10]} and "
+            f"{docx}: this pack was approved as FINAL by {old.approved_by} on {stamp_day(old.approved_at)} and "
             f"since then {what_changed(old, config, digest=digest)}; to start a new draft version, rebuild with --force (the "
             "approved pack is kept in superseded/)"
         )
