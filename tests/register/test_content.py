@@ -128,6 +128,20 @@ def test_what_the_later_check_did_not_find_is_not_claimed(reference):
     assert frimley is not None and [(str(c.date), c.status) for c in frimley.changes] == [("2026-04-01", "planned")]
 
 
+def test_icb_clustering_is_recorded_as_planned_at_the_precision_its_sources_give():
+    # HCWS915 says leadership teams go from 42 to 26 "during this financial year" (2025/26); NHS England's
+    # page says the clusters were agreed, undated. Nothing seen says all 26 were in place: planned, not done.
+    register = load_register(CONFIG / "register.yaml")
+    clustering = register.milestone("icb-clustering-2025")
+    assert clustering is not None and clustering.status == "expected" and str(clustering.expected) == "2026-03"
+    assert clustering.published is None and "No source seen confirms" in clustering.summary
+    titles = [s.title for s in clustering.sources]
+    assert "Integrated Care Boards: Running Costs and Boundary Alignment with Strategic Authorities" in titles
+    assert any(
+        s.url == "https://www.england.nhs.uk/integratedcare/integrated-care-in-your-area/" for s in clustering.sources
+    )
+
+
 def test_the_corrections_of_the_later_check_are_made():
     register = load_register(CONFIG / "register.yaml")
     gm = register.system("greater-manchester")

@@ -242,6 +242,20 @@ def test_every_milestone_a_concept_names_is_in_the_register_in_the_concepts_cate
     assert [(c, m) for c, m in named if matcher.known[m].category != c] == []
 
 
+def test_news_of_icbs_clustering_is_about_the_clustering_milestone_and_a_merger_stays_a_merger(matcher):
+    # Clustered ICBs share leadership but stay legally separate: news of it is evidence for the clustering
+    # milestone, not for the mergers (the nearest milestone in time would otherwise be chosen).
+    assert ids(matcher, "Neighbouring ICBs approve clustering", published="2025-08-14") == {"icb-clustering-2025"}
+    assert ids(matcher, "Lincolnshire ICB to share leadership in new cluster", published="2025-07-01") == {
+        "icb-clustering-2025"
+    }
+    merger = ids(
+        matcher, "Two London ICBs to merge from April 2026", "The boards were clustered last year.", "2025-09-20"
+    )
+    assert merger and "icb-clustering-2025" not in merger
+    assert ids(matcher, "Cancer clusters studied by council", published="2025-07-01") == set()
+
+
 def test_a_corpus_label_naming_a_milestone_gives_that_milestones_category():
     # Relevance follows the milestone: an item labelled with a register milestone is news of its category.
     register = {m.id: str(m.category) for m in corpus.matcher().known.values()}
