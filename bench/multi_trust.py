@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tracker.orchestration.local import DEFAULT_QUEUE, TRUSTS_QUEUE, LocalPrefect, free_port  # noqa: E402
+from tracker.register.footprint import areas, footprint  # noqa: E402
 from tracker.register.parse import load_register  # noqa: E402
 
 MEETING, NOW = "2026-12-10", "2026-11-22T09:00:00+00:00"
@@ -43,13 +45,18 @@ def make_trusts(work: Path, count: int) -> Path:
     )
     shutil.copytree(ROOT / "templates", work / "templates")
     config = work / "config"
-    systems = [s.id for s in load_register(config / "register.yaml").systems]
+    register = load_register(config / "register.yaml")
+    systems = [s.id for s in register.systems]
     profile, questions = (config / "trust.yaml").read_text(), (config / "questions.yaml").read_text()
     (config / "trusts").mkdir()
     for i in range(count):
-        name = f"trust-{i:03d}"
+        name, system = f"trust-{i:03d}", systems[i % len(systems)]
         text = profile.replace("short_name: fernbrook", f"short_name: {name}")
-        text = text.replace("system: frimley", f"system: {systems[i % len(systems)]}")
+        text = text.replace("system: frimley", f"system: {system}")
+        # the example's place is one of Frimley's areas: in a system that is split, a trust names one of its own
+        fp = footprint(register, system)
+        split = fp.unplaced if fp else None
+        text = re.sub(r"(?m)^  place: .*$", f"  place: {areas(split)[0]}" if split else "", text)
         (config / "trusts" / f"{name}.yaml").write_text(text.replace("../templates/", "../../templates/"))
         (config / "trusts" / f"{name}.questions.yaml").write_text(questions)
     return config
@@ -67,7 +74,9 @@ def plain(config: Path, outputs: Path, pdf: bool) -> float:
         *(["--pdf"] if pdf else []),
     ]
     start = time.perf_counter()
-    subprocess.run([*cmd, "--meeting", MEETING, "--outputs", str(outputs)], cwd=ROOT, check=True, capture_output=True)
+    done = subprocess.run([*cmd, "--meeting", MEETING, "--outputs", str(outputs)], cwd=ROOT, capture_output=True)
+    if done.returncode:
+        raise SystemExit(f"tracker pack --all-trusts failed:\n{done.stderr.decode(errors='replace')}")
     return time.perf_counter() - start
 
 
