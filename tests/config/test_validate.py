@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -491,3 +492,102 @@ def test_a_trust_in_a_system_that_splits_must_name_its_place(config_dir, old, ne
     code, out = problems(config_dir)
     assert code == 2
     assert f"trust.yaml:{line}: {message}" in out, out
+
+
+# -- config that once crashed or hung the tools ----------------------------------------
+
+
+def insert_before(path: Path, anchor: str, text: str) -> int:
+    """Insert `text` (whole lines) before the line starting with `anchor`; return its first line number."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(anchor))
+    lines[at:at] = [text if text.endswith("\n") else text + "\n"]
+    path.write_bytes("".join(lines).encode("utf-8"))
+    return at + 1
+
+
+def one_line_each(out: str) -> list[str]:
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert all(len(line) < 1000 for line in lines), max(lines, key=len)[:200]
+    return lines
+
+
+@pytest.mark.parametrize("depth", [60, 300, 5000])
+def test_deeply_nested_yaml_is_one_sentence_with_its_line(config_dir, depth):
+    line = insert_before(config_dir / "trust.yaml", "short_name:", "deep: " + "[" * depth + "]" * depth)
+    code, out = problems(config_dir)
+    assert code == 2 and "Traceback" not in out, out[-500:]
+    assert re.search(rf"trust\.yaml:{line}: .*nested more than \d+ levels deep", out), out[-2000:]
+    one_line_each(out)
+
+
+def test_pack_and_send_refuse_deep_nesting_in_one_line_too(config_dir, tmp_path):
+    line = insert_before(config_dir / "trust.yaml", "short_name:", "deep: " + "[" * 400 + "]" * 400)
+    for command in (["pack", "--meeting", "2026-12-10"], ["send", "--dry-run", "--meeting", "2026-12-10"]):
+        result = run(*command, "--config", config_dir, "--outputs", tmp_path / "out")
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output[-500:]
+        assert f"trust.yaml:{line}:" in result.stderr, result.stderr
+
+
+ALIAS_BOMB = "".join(
+    [
+        'x0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n',
+        *(f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 12)),
+    ]
+)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("use", ["description: *a11", "short_name: *a11", "name: *a11"])
+def test_an_alias_bomb_is_refused_quickly_and_in_one_line(config_dir, use):
+    path = config_dir / "trust.yaml"
+    path.write_text(ALIAS_BOMB + path.read_text(encoding="utf-8") + use + "\n", encoding="utf-8")
+    start = time.monotonic()
+    code, out = problems(config_dir)
+    assert time.monotonic() - start < 10
+    assert code == 2 and "Traceback" not in out
+    assert re.search(r"trust\.yaml:\d+: .*aliases .* expand to more than", out) or "duplicate key" in out, out[-800:]
+    one_line_each(out)
+
+
+def test_the_registers_own_reused_citations_are_still_fine(config_dir):
+    assert "*" in (config_dir / "register.yaml").read_text(encoding="utf-8")  # it reuses citations by alias
+    code, out = problems(config_dir)
+    assert code == 0, out
+
+
+def test_a_huge_bad_value_is_quoted_only_in_part(config_dir):
+    path = config_dir / "trust.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("short_name: ", "short_name: X" + "y" * 7_000_000, 1), encoding="utf-8")
+    code, out = problems(config_dir)
+    assert code == 2 and "should be a lowercase slug" in out
+    assert len(out) < 5_000
+    one_line_each(out)
+
+
+def test_a_duplicate_key_is_a_problem_with_its_line(config_dir):
+    line = insert_before(config_dir / "trust.yaml", "short_name:", "short_name: again")
+    code, out = problems(config_dir)
+    assert code == 2 and re.search(r"trust\.yaml:\d+: .*duplicate key 'short_name'", out), out
+    assert line > 0
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        (b"", 1, "should be a mapping"),
+        (b"   \n\n", 1, "should be a mapping"),
+        (b"name: Trust\nshort_name: tr\xe9s\n", 2, "not UTF-8 text"),
+        (b"\xff\xfe\x00\x00", 1, "not UTF-8 text"),
+        (b"name: Trust\n\x00oops: 1\n", 2, "YAML syntax error"),
+        (b"name: Trust\nshort_name: [a, b\n", 3, "YAML syntax error"),
+        (b"just a sentence", 1, "should be a mapping"),
+    ],
+    ids=["empty", "blank", "latin-1", "utf-32-bom", "nul", "truncated", "scalar"],
+)
+def test_empty_unreadable_and_truncated_files_are_named_with_a_line(config_dir, content, line, message):
+    (config_dir / "trust.yaml").write_bytes(content)
+    code, out = problems(config_dir)
+    assert code == 2 and "Traceback" not in out
+    assert re.search(rf"trust\.yaml:{line}: .*{re.escape(message)}", out), out

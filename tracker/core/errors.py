@@ -11,18 +11,41 @@ class TrackerError(Exception):
     exit_code = 2
 
 
+MAX_TEXT = 300  # characters of a path or message shown: a value quoted in it may be megabytes
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong in a config file, located well enough to fix by hand."""
+    """One thing wrong in a config file, located well enough to fix by hand: one line of
+    bounded length, whatever the file held (a key with a line break, a 7 MB value)."""
 
     file: str
     line: int
     path: str
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", _bounded(self.path))
+        object.__setattr__(self, "message", _bounded(self.message))
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+def _bounded(text: str) -> str:
+    """One line, and the middle left out of a long one (its end usually says what is wrong)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT * 2 // 3] + " … " + text[-(MAX_TEXT // 3) :]
+
+
+class FileProblem(TrackerError):
+    """A file with a problem at a line: a YAML syntax error, text that is not UTF-8, a
+    tree too deep or too large. `problem` says where and what."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
 
 
 class ConfigError(TrackerError):

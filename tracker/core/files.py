@@ -14,20 +14,40 @@ from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from ruamel.yaml import YAML
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
-from tracker.core.errors import FileChanged, Problem, RegisterLocked, TrackerError
+from tracker.core.errors import FileChanged, FileProblem, Problem, RegisterLocked, TrackerError
+from tracker.core.text import quoted
+
+# A person's config file nests fewer than ten levels and holds a few thousand values.
+# These bounds refuse what is only ever an accident or an attack, before anything walks
+# the tree: a value nested hundreds deep (Python's recursion limit), and aliases
+# (`*name`) that expand exponentially (each copy is the same object to the parser, but
+# not to whatever prints, compares or copies it).
+MAX_DEPTH = 50
+MAX_VALUES = 200_000
 
 
 class _Constructor(RoundTripConstructor):
-    """Keeps an impossible date such as 2019-02-30 as text, so validation can name its line."""
+    """Keeps an impossible date such as 2019-02-30 as text, so validation can name its line;
+    and says a key is duplicated without printing its value (which may be an alias bomb)."""
 
     def construct_yaml_timestamp(self, node, values=None):
         try:
             return super().construct_yaml_timestamp(node, values)
         except ValueError:
             return str(self.construct_scalar(node))
+
+    def check_mapping_key(self, node, key_node, mapping, key, value) -> bool:
+        if key in mapping:
+            raise ConstructorError(None, None, f"duplicate key {quoted(key)}", key_node.start_mark)
+        return True
+
+    def check_set_key(self, node, key_node, setting, key) -> None:
+        if key in setting:
+            raise ConstructorError(None, None, f"duplicate key {quoted(key)}", key_node.start_mark)
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
@@ -44,24 +64,90 @@ def _yaml() -> YAML:
     return y
 
 
-class YAMLSyntaxError(TrackerError):
-    def __init__(self, problem: Problem):
-        self.problem = problem
-        super().__init__(str(problem))
-
-
 def parse_yaml(text: str, file: str) -> Any:
-    """Parse YAML text; a syntax error becomes one sentence with file and line."""
+    """Parse YAML text; a syntax error, or a tree too deep or too big once its aliases are
+    expanded, becomes one sentence with file and line (FileProblem)."""
     try:
-        return _yaml().load(text)
+        tree = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
+        line = mark.line + 1 if mark else 1
         what = (exc.problem or exc.context or "invalid YAML").strip()
-        raise YAMLSyntaxError(Problem(file, line, "", f"YAML syntax error: {what}")) from None
-    except YAMLError as exc:  # errors without a position, e.g. a bad character
+        raise FileProblem(Problem(file, line, "", f"YAML syntax error: {what}")) from None
+    except RecursionError:
+        raise FileProblem(Problem(file, _too_deep_at(text), "", _TOO_DEEP)) from None
+    except YAMLError as exc:  # errors without a mark, e.g. a character YAML does not allow
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
-        raise YAMLSyntaxError(Problem(file, 0, "", f"YAML syntax error: {first}")) from None
+        position = getattr(exc, "position", None)
+        line = text[:position].count("\n") + 1 if isinstance(position, int) else 1
+        raise FileProblem(Problem(file, line, "", f"YAML syntax error: {first}")) from None
+    check_shape(tree, file)
+    return tree
+
+
+_TOO_DEEP = f"YAML nested more than {MAX_DEPTH} levels deep; no config file needs that"
+
+
+def _too_deep_at(text: str) -> int:
+    """The line where the text first nests too deep, read from the parser's events (which,
+    unlike building the tree, does not recurse)."""
+    depth = 0
+    try:
+        for event in _yaml().parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except (YAMLError, RecursionError):
+        pass
+    return 1
+
+
+def check_shape(tree: Any, file: str) -> None:
+    """FileProblem if the tree nests deeper than MAX_DEPTH or holds more than MAX_VALUES
+    values once its aliases are expanded; walked without recursion, each shared value once."""
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (values once expanded, height)
+    on_path: set[int] = set()
+    stack: list[tuple[Any, int, bool]] = [(tree, 1, False)]
+    while stack:
+        node, depth, finished = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue  # a file that is one scalar, or empty
+        key = id(node)
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        if finished:
+            on_path.discard(key)
+            known = [sizes.get(id(c), (1, 0)) for c in children]
+            size = 1 + sum(k[0] for k in known)
+            height = 1 + max((k[1] for k in known), default=0)
+            sizes[key] = (size, height)
+            if size > MAX_VALUES:
+                raise FileProblem(Problem(file, _line(node), "", _TOO_BIG))
+            continue
+        if key in sizes:  # met again through an alias: counted already; only its depth here matters
+            if depth + sizes[key][1] - 1 > MAX_DEPTH:
+                raise FileProblem(Problem(file, _line(node), "", _TOO_DEEP))
+            continue
+        if key in on_path:
+            raise FileProblem(Problem(file, _line(node), "", "a YAML alias here refers to the value that holds it"))
+        if depth > MAX_DEPTH:
+            raise FileProblem(Problem(file, _line(node), "", _TOO_DEEP))
+        on_path.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if isinstance(c, (dict, list)))
+
+
+_TOO_BIG = (
+    f"YAML aliases (*name) here expand to more than {MAX_VALUES:,} values, which no config file holds"
+    " (an alias bomb?); write the values out"
+)
+
+
+def _line(node: Any) -> int:
+    lc = getattr(node, "lc", None)
+    return (lc.line or 0) + 1 if lc is not None and lc.line is not None else 1
 
 
 def read_text(path: Path) -> str:
@@ -72,7 +158,7 @@ def read_source(path: Path) -> tuple[bytes, str]:
     """A text file's exact bytes (their sha256 identifies the version) and its text.
 
     The text has universal newlines, as `open()` gives; a file that is not UTF-8 is
-    one TrackerError naming the byte.
+    one FileProblem naming the line and the byte.
     """
     try:
         raw = Path(path).read_bytes()
@@ -83,7 +169,9 @@ def read_source(path: Path) -> tuple[bytes, str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise TrackerError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        problem = Problem(str(path), line, "", f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")
+        raise FileProblem(problem) from None
     return raw, text.replace("\r\n", "\n").replace("\r", "\n")
 
 

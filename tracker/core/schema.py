@@ -16,9 +16,9 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from tracker.core.dates import PartialDate, check_year
-from tracker.core.errors import ConfigError, Problem, TrackerError
-from tracker.core.files import YAMLSyntaxError, parse_yaml, read_source, sha256_bytes
-from tracker.core.text import decoded_words, encoded_words, has_controls, link_problem
+from tracker.core.errors import ConfigError, FileProblem, Problem, TrackerError
+from tracker.core.files import parse_yaml, read_source, sha256_bytes
+from tracker.core.text import decoded_words, encoded_words, has_controls, link_problem, quoted
 
 T = TypeVar("T")
 
@@ -75,8 +75,8 @@ class Checker:
     @staticmethod
     def line_of(node: Any, key: Any = _MISSING) -> int:
         lc = getattr(node, "lc", None)
-        if lc is None:
-            return 0
+        if lc is None:  # the whole file (empty, or not a mapping): its first line
+            return 1
         try:
             if key is not _MISSING:
                 if isinstance(key, int) and isinstance(node, list):
@@ -173,14 +173,16 @@ class Checker:
             return default
         choices = list(choices)
         if value not in choices:
-            self.problem(node, key, path, f"{value!r} is not one of: {', '.join(choices)}")
+            self.problem(node, key, path, f"{quoted(value)} is not one of: {', '.join(choices)}")
             return None
         return value
 
     def slug(self, node: Any, key: Any, path: str, required: bool = True) -> str | None:
         value = self.text(node, key, path, required=required)
         if value is not None and not SLUG.match(value):
-            self.problem(node, key, path, f"{value!r} should be a lowercase slug of letters, digits and single hyphens")
+            self.problem(
+                node, key, path, f"{quoted(value)} should be a lowercase slug of letters, digits and single hyphens"
+            )
             return None
         return value
 
@@ -192,7 +194,7 @@ class Checker:
             return None
         why = link_problem(value) if public else None if is_web_url(value) else "is not an http(s) web address"
         if why:
-            self.problem(node, key, path, f"{value!r} {why}")
+            self.problem(node, key, path, f"{quoted(value)} {why}")
             return None
         return value
 
@@ -202,7 +204,7 @@ class Checker:
             self.problem(node, key, path, _encoded_word_problem(value, "address"))
             return None
         if value is not None and not EMAIL.match(value):
-            self.problem(node, key, path, f"{value!r} is not a valid email address")
+            self.problem(node, key, path, f"{quoted(value)} is not a valid email address")
             return None
         return value
 
@@ -253,7 +255,7 @@ class Checker:
         if value is _MISSING or value is None:
             return default
         if not isinstance(value, bool):
-            self.problem(node, key, path, f"should be true or false, not {value!r}")
+            self.problem(node, key, path, f"should be true or false, not {quoted(value)}")
             return default
         return value
 
@@ -264,7 +266,7 @@ class Checker:
                 self.problem(node, key, path, "is required")
             return default
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.problem(node, key, path, f"should be a whole number of at least {minimum}, not {value!r}")
+            self.problem(node, key, path, f"should be a whole number of at least {minimum}, not {quoted(value)}")
             return default
         return value
 
@@ -282,7 +284,7 @@ class Checker:
         if value is None:
             return
         if value in seen:
-            self.problem(node, key, path, f"duplicate {what} {value!r} (also at {seen[value]})")
+            self.problem(node, key, path, f"duplicate {what} {quoted(value)} (also at {seen[value]})")
         else:
             seen[value] = f"line {self.line_of(node, key)}"
 
@@ -339,7 +341,7 @@ def check_file(path: Path, parse: Callable[[Any, Checker], T]) -> Checked[T]:
     try:
         raw, text = read_source(path)
         tree = parse_yaml(text, str(path))
-    except YAMLSyntaxError as exc:
+    except FileProblem as exc:  # not UTF-8, a YAML syntax error, too deep or too big
         return Checked(path, None, (exc.problem,))
     except TrackerError as exc:  # missing, not UTF-8, unreadable
         return Checked(path, None, (Problem(str(path), 0, "", str(exc).removeprefix(f"{path}: ")),))

@@ -85,6 +85,14 @@ def _breakable(word: str) -> str:
     return _ZWSP.join(word[i : i + _LONG_WORD] for i in range(0, len(word), _LONG_WORD))
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """A value as a message quotes it: its repr, cut short (a config value may be megabytes)."""
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = repr(value) if isinstance(value, str | int | float | bool) or value is None else type(value).__name__
+    return text if len(text) <= limit else text[: limit - 4] + "…" + text[-3:]
+
+
 def words(*texts: str) -> int:
     return sum(len(t.split()) for t in texts if t)
 
