@@ -112,13 +112,24 @@ def test_encoded_words_in_every_name_that_reaches_a_header_cannot_add_a_header(p
     from tracker.distribution.message import address
 
     sender = address("=?utf-8?q?Alex=0D=0AX-Evil=3A_1?=", "company.secretary@example.org")
-    pack = dataclasses.replace(pack, trust_name="=?utf-8?q?Fernbrook=0D=0ABcc=3A_spy=40example.net?=")
+    pack = dataclasses.replace(
+        pack,
+        trust_name="=?utf-8?q?Fernbrook=0D=0ABcc=3A_spy=40example.net?=",
+        session="part-2",  # a part 2 pack puts its protective marking in the subject too
+        marking="=?utf-8?q?OFFICIAL=0D=0AX-Evil=3A_2?=",
+    )
+    # The attachment's file name comes from the manifest, a file a person could edit.
     msg = pack_message(
         pack, Governor(EVIL, "gov@example.org", "public"), sender=sender, attachment=b"x",
-        attachment_name=pack.pack, fmt="docx", now=NOW, signature="Alex",
+        attachment_name="=?utf-8?q?pack=0D=0ABcc=3A_spy=40example.net?=.docx", fmt="docx", now=NOW, signature="Alex",
     )  # fmt: skip
     headers = header_block(msg)
     assert not re.search(rb"^(bcc|x-evil):", headers, re.M | re.I), headers.decode()
+    for part in msg.walk():  # the attachment's own headers (its file name) too
+        block = part.as_bytes(policy=policy.SMTP).split(b"\r\n\r\n", 1)[0]
+        assert not re.search(rb"^(bcc|x-evil):", block, re.M | re.I), block.decode()
+    (attached,) = msg.iter_attachments()
+    assert attached.get_filename().endswith(".docx") and "\n" not in attached.get_filename()
     again = reparse(msg)
     assert again["Bcc"] is None and again["X-Evil"] is None
     assert [a.addr_spec for a in again["To"].addresses] == ["gov@example.org"]

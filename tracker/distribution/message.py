@@ -186,7 +186,8 @@ def pack_message(
         reply_to=sender,
     )
     maintype, subtype = MIME_TYPES[fmt]
-    msg.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=attachment_name)
+    # The file name is a header parameter: an encoded word in it would be decoded into a header line too.
+    msg.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=header_text(attachment_name))
     return msg
 
 
