@@ -591,3 +591,16 @@ def test_empty_unreadable_and_truncated_files_are_named_with_a_line(config_dir, 
     code, out = problems(config_dir)
     assert code == 2 and "Traceback" not in out
     assert re.search(rf"trust\.yaml:{line}: .*{re.escape(message)}", out), out
+
+
+def test_an_anchor_defined_twice_is_one_sentence_with_its_line(config_dir):
+    path = config_dir / "register.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("- &"))
+    lines.insert(at, lines[at])  # the line copied by accident
+    path.write_text("".join(lines), encoding="utf-8")
+    code, out = problems(config_dir)
+    assert code == 2 and "Traceback" not in out and "Warning" not in out, out
+    twice = rf"register\.yaml:{at + 2}: .*the anchor &\S+ is defined twice \(first at line {at + 1}\)"
+    assert re.search(twice, out), out
+    one_line_each(out)

@@ -14,9 +14,10 @@ from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 
 from tracker.core.errors import FileChanged, FileProblem, Problem, RegisterLocked, TrackerError
 from tracker.core.text import quoted
@@ -53,11 +54,31 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
 
 
+class _Composer(Composer):
+    """Refuses an anchor (`&name`) defined twice, which YAML allows but ruamel only warns of
+    (a warning of several lines, not one sentence): in a file a person edits it is a line
+    copied by accident, and every later `*name` would silently mean the copy."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if not self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            first = self.anchors.get(event.anchor) if event.anchor is not None else None
+            if first is not None:
+                raise ComposerError(
+                    None,
+                    None,
+                    f"the anchor &{event.anchor} is defined twice (first at line {first.start_mark.line + 1}); rename one",
+                    event.start_mark,
+                )
+        return super().compose_node(parent, index)
+
+
 def _yaml() -> YAML:
     # Round-trip mode keeps comments, key order, quoting and block scalars, so an
     # automated change to a hand-edited file is a small, readable diff.
     y = YAML(typ="rt")
     y.Constructor = _Constructor
+    y.Composer = _Composer
     y.preserve_quotes = True
     y.indent(mapping=2, sequence=4, offset=2)
     y.width = 4096
