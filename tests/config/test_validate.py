@@ -604,3 +604,10 @@ def test_an_anchor_defined_twice_is_one_sentence_with_its_line(config_dir):
     twice = rf"register\.yaml:{at + 2}: .*the anchor &\S+ is defined twice \(first at line {at + 1}\)"
     assert re.search(twice, out), out
     one_line_each(out)
+
+
+def test_a_key_that_is_a_mapping_is_one_sentence_with_its_line(config_dir):
+    line = insert_before(config_dir / "trust.yaml", "short_name:", "? {a: [1]}\n: value")
+    code, out = problems(config_dir)
+    assert code == 2 and "Traceback" not in out, out
+    assert re.search(rf"trust\.yaml:{line}: .*a key here is a mapping or a list", out), out

@@ -42,13 +42,24 @@ class _Constructor(RoundTripConstructor):
             return str(self.construct_scalar(node))
 
     def check_mapping_key(self, node, key_node, mapping, key, value) -> bool:
-        if key in mapping:
+        if _present(key, mapping, key_node):
             raise ConstructorError(None, None, f"duplicate key {quoted(key)}", key_node.start_mark)
         return True
 
     def check_set_key(self, node, key_node, setting, key) -> None:
-        if key in setting:
+        if _present(key, setting, key_node):
             raise ConstructorError(None, None, f"duplicate key {quoted(key)}", key_node.start_mark)
+
+
+def _present(key: Any, mapping: Any, key_node: Any) -> bool:
+    """Whether the key is there already; a key that is itself a mapping or list (`? {a: 1}`),
+    which cannot be looked up, is a problem at its line rather than a TypeError."""
+    try:
+        return key in mapping
+    except TypeError:
+        raise ConstructorError(
+            None, None, "a key here is a mapping or a list, which no config file uses", key_node.start_mark
+        ) from None
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
