@@ -296,13 +296,18 @@ def test_the_send_command_reports_and_exits_2_when_someone_was_not_reached(smtp_
     assert "Traceback" not in result.output
 
 
-def test_a_line_break_in_the_subject_cannot_add_a_header_or_a_recipient(smtp_server, pack_outputs):
+def send_as_trust(name: str, smtp_server, pack_outputs) -> list:
+    """Send the pack after its manifest's trust name was edited to `name`; what the server got."""
     manifest_path = pack_outputs / "packs" / MEETING.isoformat() / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["trust_name"] = "Fernbrook\r\nBcc: spy@evil.example"
+    manifest["trust_name"] = name
     manifest_path.write_text(json.dumps(manifest))
     send(pack_outputs, env_for(smtp_server))
-    received = smtp_server.handler_obj.received
+    return smtp_server.handler_obj.received
+
+
+def test_a_line_break_in_the_subject_cannot_add_a_header_or_a_recipient(smtp_server, pack_outputs):
+    received = send_as_trust("Fernbrook\r\nBcc: spy@evil.example", smtp_server, pack_outputs)
     assert len(received) == len(ACTIVE)
     for got in received:
         assert len(got.rcpt_tos) == 1 and "spy@evil.example" not in got.rcpt_tos
@@ -502,12 +507,7 @@ def test_distribute_refuses_a_pack_the_governors_list_does_not_belong_to(pack_ou
 
 
 def test_an_encoded_word_in_the_trust_name_reaches_no_one_but_the_governor(smtp_server, pack_outputs):
-    manifest_path = pack_outputs / "packs" / MEETING.isoformat() / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["trust_name"] = "=?utf-8?q?Fernbrook=0D=0ABcc=3A_spy=40evil.example?="
-    manifest_path.write_text(json.dumps(manifest))
-    send(pack_outputs, env_for(smtp_server))
-    received = smtp_server.handler_obj.received
+    received = send_as_trust("=?utf-8?q?Fernbrook=0D=0ABcc=3A_spy=40evil.example?=", smtp_server, pack_outputs)
     assert len(received) == len(ACTIVE)
     for got in received:
         assert len(got.rcpt_tos) == 1 and "spy@evil.example" not in got.rcpt_tos

@@ -14,7 +14,7 @@ from tracker.core.dates import PartialDate
 from tracker.core.text import clean
 from tracker.pack.views import Stage, SystemView
 from tracker.register.footprint import Footprint, Membership, footprint, incoming
-from tracker.register.model import Certainty, ChangeKind, FootprintChange, Register, SourceRef
+from tracker.register.model import Certainty, ChangeKind, FootprintChange, Milestone, Register, SourceRef
 from tracker.register.timing import is_overdue, milestone_words, step_timing, step_words
 from tracker.register.words import when_words
 
@@ -45,7 +45,8 @@ def system_view(register: Register, trust: Trust, today: dt.date) -> SystemView:
     system = here.system
     rows, cited = _history(register, fp)
     change, status, after, brief = _footprint_change(register, fp, here, today)
-    news, news_brief = _news(register, fp, today)
+    ours = _ours(register, fp)
+    news, news_brief = _news(ours, today)
     note = clean(system.note)
     return SystemView(
         name=clean(system.current_name),
@@ -62,7 +63,7 @@ def system_view(register: Register, trust: Trust, today: dt.date) -> SystemView:
         brief=brief,
         news=news,
         news_brief=news_brief,
-        cited=tuple(cited) + tuple(m.sources[0] for m in _ours(register, fp) if m.sources),
+        cited=tuple(cited) + tuple(m.sources[0] for m in ours if m.sources),
     )
 
 
@@ -177,18 +178,18 @@ def _footprint_change(register: Register, fp: Footprint, here: Membership, today
     return change, status, after, brief
 
 
-def _ours(register: Register, fp: Footprint) -> list:
+def _ours(register: Register, fp: Footprint) -> list[Milestone]:
     """Milestones in the register that are news about a system on the trust's path: an ICB
     merger the secretary accepted from the review queue names the systems it is about."""
     ids = {mem.system.id for mem in fp.path}
     return [m for m in register.milestones if ids.intersection(m.systems)]
 
 
-def _news(register: Register, fp: Footprint, today: dt.date) -> tuple[tuple[Stage, ...], str]:
+def _news(ours: list[Milestone], today: dt.date) -> tuple[tuple[Stage, ...], str]:
     """Checked news about the trust's system, newest first (the date it was told, what, how far
     it has got), and the latest in one sentence."""
     rows = []
-    for m in _ours(register, fp):
+    for m in ours:
         src = m.sources[0] if m.sources else None
         told = (src.date if src and src.date else None) or m.date
         status = "Announced; no date given yet" if m.status.open and m.date is None else milestone_words(m, today)
@@ -199,7 +200,7 @@ def _news(register: Register, fp: Footprint, today: dt.date) -> tuple[tuple[Stag
         return (), ""
     told, latest = rows[0]
     when = f", told {when_words(told)}" if told else ""
-    brief = f"The latest checked news about our system{when}: {latest.what.rstrip('.')} ({latest.stage[:1].lower()}{latest.stage[1:]})."
+    brief = f"The latest checked news about our system{when}: {latest.what.rstrip('.')} ({_lower_first(latest.stage)})."
     return tuple(stage for _, stage in rows), brief
 
 
