@@ -16,12 +16,22 @@ validation too, so the rules' share of these figures is optimistic; the validati
 alone (model trained on dev, as committed) is the fairer estimate, and is printed too.
 A naive Bayes model (the first candidate) scored about 0.76 / 0.85 this way.
 
+Because the rules were written against dev and validation, a fourth figure measures them
+as if they had not been: in each fold, every vocabulary phrase (a concept's wording,
+`with` or `none` word, a near miss, a passing phrase) that only the held-out fold's items
+contain is removed, as if nobody had written it, and the rules with the fold's model are
+judged on that fold. It is still optimistic (the register's own rules stay, and a phrase
+two items share survives), but nearer the held-out part: 0.94 / 0.91 where plain
+cross-validation said 0.96 / 0.92 and the held-out part 0.91 / 0.86. Choose thresholds
+and vocabulary changes by it.
+
     .venv/bin/python bench/match_model.py [--folds 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import sys
 from collections import defaultdict
@@ -32,11 +42,45 @@ sys.path.insert(0, str(ROOT))
 
 from tests.tracking.corpus import Figures, measure, rows  # noqa: E402
 from tracker.config.loading import load_vocabulary  # noqa: E402
+from tracker.config.matching import Vocabulary  # noqa: E402
 from tracker.config.workspace import Workspace  # noqa: E402
 from tracker.register.model import Category  # noqa: E402
 from tracker.register.parse import load_register  # noqa: E402
 from tracker.tracking.match import Matcher  # noqa: E402
 from tracker.tracking.model import Model, examples_of  # noqa: E402
+from tracker.tracking.normalise import normalise  # noqa: E402
+from tracker.tracking.phrases import find, inflected, phrase_test  # noqa: E402
+
+
+def without_phrases_only(held: set[int], data: list[dict], vocabulary: Vocabulary) -> Vocabulary:
+    """The vocabulary without the phrases that only the items `held` contain (title or summary, any inflection):
+    the rules as they might stand had nobody seen those items. A phrase no item contains stays (it came from
+    knowledge, not from an item); a concept or near miss left with no wording goes."""
+    texts = [f" {normalise(str(r['title']))} {normalise(str(r.get('summary') or ''))} " for r in data]
+    support: dict[str, set[int]] = {}
+
+    def keep(phrases: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for p in phrases:
+            if p not in support:
+                tests = [phrase_test(v) for v in inflected((p,))]
+                support[p] = {i for i, t in enumerate(texts) if any(find(x, t) for x in tests)}
+            if not support[p] or not support[p] <= held:
+                out.append(p)
+        return tuple(out)
+
+    categories = []
+    for words in vocabulary.categories:
+        concepts = [
+            dataclasses.replace(c, any=keep(c.any), with_=keep(c.with_), none=keep(c.none))
+            for c in words.concepts
+            if keep(c.any) and (not c.with_ or keep(c.with_))
+        ]
+        misses = [
+            dataclasses.replace(m, any=keep(m.any), unless=keep(m.unless)) for m in words.near_misses if keep(m.any)
+        ]
+        categories.append(dataclasses.replace(words, concepts=tuple(concepts), near_misses=tuple(misses)))
+    return dataclasses.replace(vocabulary, categories=tuple(categories), passing=keep(vocabulary.passing))
 
 
 def folds_of(data: list[dict], k: int, seed: int = 7) -> list[list[int]]:
@@ -88,7 +132,7 @@ def main() -> None:
     register, vocabulary = load_register(ws.register), load_vocabulary(ws)
     data = rows("dev") + rows("validation")
     examples = examples_of(data)
-    alone, rules, both = Figures(), Figures(), Figures()
+    alone, rules, both, unseen = Figures(), Figures(), Figures(), Figures()
     plain = Matcher(register, vocabulary)
     for fold in folds_of(data, args.folds):
         held = set(fold)
@@ -97,10 +141,12 @@ def main() -> None:
         model_alone(model, judged, alone)
         add(rules, measure(judged, plain))
         add(both, measure(judged, Matcher(register, vocabulary, model)))
+        add(unseen, measure(judged, Matcher(register, without_phrases_only(held, data, vocabulary), model)))
     name = f"{args.folds}-fold CV on dev + validation"
     print("\n".join(alone.lines(f"model alone, {name}")))
     print("\n".join(rules.lines(f"rules alone, {name} (written against it: optimistic)")))
     print("\n".join(both.lines(f"rules + model, {name}")))
+    print("\n".join(unseen.lines(f"rules + model, {name}, phrases only the held-out fold holds removed")))
     committed = Model.load()
     print(
         "\n".join(
