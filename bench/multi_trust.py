@@ -1,18 +1,20 @@
 """Benchmark: many trusts' packs in one plain process, and through the build-pack flow
-spread over one and then two Prefect workers. Prints the three side by side, and the ratios.
+with one and then two Prefect workers. Prints the three side by side, and the ratios.
 
     .venv/bin/python bench/multi_trust.py [--trusts 50] [--pdf] [--repeat 1]
 
 1. one plain process: `tracker pack --all-trusts`, as a fresh process (start-up included);
 2. the flow, one worker: the build-pack deployment run (fan_out 2) on a running Prefect
-   server, its two groups of trusts taken by one worker on the `trusts` queue with
-   `--limit 1` (one core's worth, as on a one-core machine);
-3. the flow, two workers: the same run, with two such workers sharing the groups.
+   server, with one process worker serving the whole pool with `--limit 1` (one core's
+   worth, as on a one-core machine): the run builds every trust itself, since its helper
+   never gets a slot, and cancels the helper at the end;
+3. the flow, two workers: the same run, with two such workers (two one-core machines):
+   one takes the run, the other its helper, and the two share the trusts.
 
 Each timing is from asking for the run to its final state, into an empty outputs folder
 (nothing cached), the best of --repeat. The server (SQLite, on 127.0.0.1 at a free port)
-and a worker for the default queue run throughout; starting them (about 20 s) is not
-counted, and workers poll every second. Everything started here is stopped at the end.
+runs throughout; starting it (about 15 s) is not counted, and workers poll every second.
+Everything started here is stopped at the end.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.orchestration.local import DEFAULT_QUEUE, TRUSTS_QUEUE, LocalPrefect, free_port  # noqa: E402
+from tracker.orchestration.local import LocalPrefect, free_port  # noqa: E402
 from tracker.register.footprint import areas, footprint  # noqa: E402
 from tracker.register.parse import load_register  # noqa: E402
 
@@ -114,18 +116,15 @@ def main() -> None:
             local.start_server(ui=False)
             local.create_pool()
             local.deploy(ROOT)
-            local.start_worker(ROOT, queue=DEFAULT_QUEUE)
-            print(
-                f"Prefect server at {local.url}, deployed, default-queue worker up in {time.perf_counter() - t:.1f} s"
-            )
+            print(f"Prefect server at {local.url}, deployed, in {time.perf_counter() - t:.1f} s")
             for n in range(args.repeat):
                 out = work / f"plain-{n}"
                 times["plain"].append(plain(config, out, args.pdf))
                 assert built(out) == args.trusts, f"plain: {built(out)} packs built"
                 for count, label in ((1, "1 worker"), (2, "2 workers")):
-                    names = [f"trusts-{label[0]}-{i}" for i in range(1, count + 1)]
-                    for name in names:
-                        local.start_worker(ROOT, limit=1, queue=TRUSTS_QUEUE, name=name)
+                    names = [f"worker-{label[0]}-{i}" for i in range(1, count + 1)]
+                    for name in names:  # every queue of the pool: the run, and its helper
+                        local.start_worker(ROOT, limit=1, name=name)
                     time.sleep(3)  # let the workers start polling
                     out = work / f"flow-{count}-{n}"
                     took, run = through_prefect(local, config, out, args.pdf)
@@ -145,9 +144,10 @@ def main() -> None:
     )
     print(f"  one plain process (tracker pack --all-trusts): {best['plain']:6.2f} s")
     for label in ("1 worker", "2 workers"):
+        seen = len(workers_seen[label])
         print(
             f"  build-pack flow, {label + ':':<11}                  {best[label]:6.2f} s"
-            f"  (groups built by {len(workers_seen[label])} worker{'s' if len(workers_seen[label]) > 1 else ''})"
+            f"  (packs built by {seen} worker{'s' if seen > 1 else ''})"
         )
     print(f"  ratio flow with 1 worker / plain:   {best['1 worker'] / best['plain']:.2f}")
     print(f"  ratio flow with 2 workers / plain:  {best['2 workers'] / best['plain']:.2f}  (target <= 0.70)")

@@ -5,14 +5,16 @@ schedule (`when_due`), the flow builds a DRAFT only once the next meeting is wit
 the trust's `pack.draft_days_before`, and then emails the trust's secretary the digest.
 
 With many trusts (config/trusts/*.yaml) the work is spread over the work pool: run from
-its deployment with `fan_out` N > 1, the flow splits the trusts due into N groups and
-starts each group as a flow run of this same deployment on the pool's `trusts` work
-queue. Every worker serving that queue, on this machine or another, takes runs up to
-its `--limit`, and each run is a process of its own, so the packs are built on every
-core of every worker. (Tasks in one flow run share one process and its GIL, so a
-thread or task runner in one run cannot use a second core or a second worker; one
-flow run per trust would pay a process start, about 2 s, per trust.) Run directly, or
-with one group, the flow builds every trust itself, one after another.
+its deployment with `fan_out` N > 1, the flow starts N - 1 helper runs of this same
+deployment on the pool's `trusts` work queue and builds trusts itself at once; this run
+and every helper a worker takes (on this machine or another) claim the trusts one at a
+time from the same list (tracker.orchestration.claims), so each trust is built once, by
+whichever run is free. Each run is a process of its own, so the packs are built on every
+core of every worker. Nobody waits for a worker: helpers still waiting for one when the
+last trust is claimed are cancelled as not needed. (Tasks in one flow run share one
+process and its GIL, so a thread or task runner in one run cannot use a second worker;
+one flow run per trust would pay a process start, about 2.5 s, per trust; fixed groups
+made the first run wait idle, then wait for the slowest group.)
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from uuid import UUID
 
 from prefect import flow, get_run_logger
 
-from tracker.config.loading import LoadedRegister, check_register
+from tracker.config.loading import Shared, check_shared
 from tracker.config.profiles import load_trust
 from tracker.config.workspace import Workspace
 from tracker.core.dates import FixedClock, utc_now, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.distribution.digest import run_digest
+from tracker.orchestration.claims import Claims, sweep
 from tracker.orchestration.local import TRUSTS_QUEUE
 from tracker.orchestration.schedule import PackJob, PackSkipped, pack_due, pack_jobs, run_pack_job
 from tracker.pack.manifest import Manifest
@@ -42,10 +45,10 @@ from tracker.register.parse import load_register
 ARTIFACT = "build-pack"  # the table each run publishes: one row per trust
 
 
-def build_trust_pack(job: PackJob, meeting: str | None, pdf: bool | None, register: LoadedRegister | None) -> dict:
+def build_trust_pack(job: PackJob, meeting: str | None, pdf: bool | None, shared: Shared | None) -> dict:
     """One trust's pack, as a row of what this run reports (the manifest's fields, `pack` and
     `manifest` as full paths, as `tracker pack --json` prints them)."""
-    result = run_pack_job(job, meeting=dt.date.fromisoformat(meeting) if meeting else None, pdf=pdf, register=register)
+    result = run_pack_job(job, meeting=dt.date.fromisoformat(meeting) if meeting else None, pdf=pdf, shared=shared)
     assert not isinstance(result, PackSkipped)  # which trusts are due was decided before (`_due`)
     for note in result.notes:
         print(f"{job.name}: {note}")  # log_prints: a warning in the run's log
@@ -64,7 +67,7 @@ def build_pack_flow(
     send_digest: bool = False,
     trusts: list[str] | None = None,
     fan_out: int = 1,
-    start_timeout: float = 600,
+    helping: str | None = None,
 ) -> dict:
     """Build the pack for `meeting` (default: the next one) for every trust; return {"packs", "digest", "runs"}.
 
@@ -73,25 +76,38 @@ def build_pack_flow(
     trusts appear in "packs" as {"trust", "skipped": reason}.
     `send_digest`: once a trust's pack has been built, email that trust's secretary the digest.
     `trusts`: only these trusts (by name), not every one.
-    `fan_out`: run from the deployment, split the trusts over this many flow runs on the
-    work pool's `trusts` queue; "runs" then says which worker built which trusts. A group
-    that no worker has taken within `start_timeout` seconds is cancelled, and the run fails
-    saying so.
+    `fan_out`: run from the deployment, build with up to this many flow runs at once: this
+    one and fan_out - 1 helpers on the work pool's `trusts` queue; "runs" then says which
+    run and worker built which trusts. Set it to the number of cores of the workers.
+    `helping` (set by the first run for its helpers, not by hand): the id of the run whose
+    trusts this run helps to build.
     """
-    now = now or utc_stamp(utc_now())  # every trust, in this run or the ones it starts, as of the same moment
+    now = now or utc_stamp(utc_now())  # every trust, in this run or its helpers, as of the same moment
     ws = Workspace(Path(config_dir), Path(outputs_dir), clock=FixedClock(dt.datetime.fromisoformat(now)))
     jobs = pack_jobs(ws, trusts)
+    if helping is not None:
+        return _help(ws, jobs, Claims(ws.claims_dir(helping)), meeting, pdf)
     skipped: list[dict] = []
     if when_due and meeting is None:
         jobs, skipped = _due(jobs, ws.now().date())
     deployment = _deployment_id()
-    groups = min(fan_out, len(jobs))
-    if groups > 1 and deployment is not None:
+    helpers = min(fan_out, len(jobs)) - 1
+    if helpers > 0 and deployment is None:
+        print("fan_out needs the flow to run from its deployment: building every trust in this run")
+        helpers = 0
+    if helpers > 0 and deployment is not None:
+        me = _run_id()
+        claims = Claims(ws.claims_dir(me))
         params = {"config_dir": config_dir, "outputs_dir": outputs_dir, "meeting": meeting, "pdf": pdf, "now": now}
-        built, failed, runs = _fan_out(deployment, [j.name for j in jobs], groups, params, start_timeout)
+        started = _start_helpers(deployment, [j.name for j in jobs], helpers, {**params, "helping": me})
+        sweep(
+            ws.claims_root, utc_now()
+        )  # the real clock, not a pinned `now`: older runs' claims (after the helpers' start, which is what waits)
+        built, failed = _build_here(ws, jobs, meeting, pdf, claims)
+        claims.close()  # every trust is claimed by now: a helper that starts later builds nothing
+        more, more_failed, runs = _gather(started, claims, built)
+        built, failed = built + more, {**failed, **more_failed}
     else:
-        if groups > 1:
-            print("fan_out needs the flow to run from its deployment: building every trust in this run")
         (built, failed), runs = _build_here(ws, jobs, meeting, pdf), [_this_run([j.name for j in jobs])]
     packs = sorted(skipped + built, key=lambda p: p["trust"])
     digest = _digests(ws, jobs, packs) if send_digest else None
@@ -99,6 +115,22 @@ def build_pack_flow(
     if failed:  # after the others' packs, digests and the table: a failure costs only its own trust
         raise TrackerError(f"{len(failed)} of {len(jobs)} trusts' packs failed: " + "; ".join(failed.values()))
     return {"packs": packs, "digest": digest, "runs": runs}
+
+
+def _help(ws: Workspace, jobs: list[PackJob], claims: Claims, meeting: str | None, pdf: bool | None) -> dict:
+    """A helper run: build the trusts it claims from the first run's list, and publish them
+    (the first run reads them back from the table; it reports them and sends the digests)."""
+    built, failed = _build_here(ws, jobs, meeting, pdf, claims)
+    mine = sorted([p["trust"] for p in built] + list(failed))
+    if not mine:
+        print("Every trust was already taken by the other runs: nothing to build")
+    runs = [_this_run(mine)]
+    _publish(built, failed, runs)
+    if failed:
+        raise TrackerError(
+            f"{len(failed)} of the {len(mine)} trusts this run took failed: " + "; ".join(failed.values())
+        )
+    return {"packs": built, "digest": None, "runs": runs}
 
 
 def _publish(packs: list[dict], failed: dict[str, str], runs: list[dict]) -> None:
@@ -142,20 +174,22 @@ def _due(jobs: list[PackJob], today: dt.date) -> tuple[list[PackJob], list[dict]
 
 
 def _build_here(
-    ws: Workspace, jobs: list[PackJob], meeting: str | None, pdf: bool | None
+    ws: Workspace, jobs: list[PackJob], meeting: str | None, pdf: bool | None, claims: Claims | None = None
 ) -> tuple[list[dict], dict[str, str]]:
-    """Every trust's pack in this run, one after another, as `tracker pack --all-trusts` does,
-    and why each trust that failed did (the others are built all the same). A Prefect task
-    per trust was measured costing a third again on top of the packs, for no gain: tasks
-    in one run share one core. Parallelism comes from `fan_out`."""
-    register, _ = check_register(ws)  # once for every trust; a problem is reported by each trust
+    """The packs of `jobs` in this run, one after another, as `tracker pack --all-trusts`
+    does (only those it claims, given `claims`), and why each trust that failed did (the
+    others are built all the same). A Prefect task per trust was measured costing a third
+    again on top of the packs, for no gain: tasks in one run share one core."""
+    shared = check_shared(ws)  # once for every trust; a problem is reported by each trust
+    mine = [j.name for j in jobs] if claims is None else claims.each([j.name for j in jobs], _run_name())
+    by_name = {j.name: j for j in jobs}
     built, failed = [], {}
-    for job in jobs:
+    for name in mine:
         try:
-            built.append(build_trust_pack(job, meeting, pdf, register))
+            built.append(build_trust_pack(by_name[name], meeting, pdf, shared))
         except TrackerError as exc:
-            print(f"{job.name}: no pack: {exc}")
-            failed[job.name] = f"{job.name}: {exc}"
+            print(f"{name}: no pack: {exc}")
+            failed[name] = f"{name}: {exc}"
     return built, failed
 
 
@@ -166,54 +200,72 @@ def _deployment_id() -> UUID | None:
     return UUID(found) if found else None
 
 
-def _this_run(names: list[str]) -> dict:
+def _run_id() -> str:
     from prefect.runtime import flow_run
 
-    return {"flow_run": flow_run.get_name(), "trusts": names, "worker": os.environ.get("PREFECT__WORKER_NAME")}
+    return str(flow_run.get_id())
 
 
-def _fan_out(
-    deployment: UUID, names: list[str], groups: int, params: dict, start_timeout: float
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    return str(flow_run.get_name() or "this run")
+
+
+def _this_run(names: list[str]) -> dict:
+    return {"flow_run": _run_name(), "trusts": names, "worker": os.environ.get("PREFECT__WORKER_NAME")}
+
+
+def _start_helpers(deployment: UUID, names: list[str], helpers: int, params: dict) -> list[Any]:
+    """Start `helpers` runs of this deployment on the `trusts` queue, to share `names` with this run."""
+    from prefect.deployments import run_deployment
+
+    started = [
+        run_deployment(
+            deployment,
+            # this run has decided which trusts are due, and sends the digests itself
+            parameters={**params, "trusts": names, "fan_out": 1, "when_due": False, "send_digest": False},
+            timeout=0,  # do not wait: this run builds trusts meanwhile
+            work_queue_name=TRUSTS_QUEUE,
+            flow_run_name=f"build-pack helper {i + 1} of {helpers}",
+        )
+        for i in range(helpers)
+    ]
+    get_run_logger().info("Started %d helper runs on work queue %r for %d trusts", helpers, TRUSTS_QUEUE, len(names))
+    return started
+
+
+def _gather(
+    started: list[Any], claims: Claims, built_here: list[dict]
 ) -> tuple[list[dict], dict[str, str], list[dict]]:
-    """Start one flow run per group of trusts on the `trusts` queue, wait for all, and gather
-    what each built, and why any trust failed.
+    """Once this run has claimed its last trust: what each helper built, and why any trust
+    it took has no pack; and which run and worker built which trusts, this run's included.
 
-    Each run publishes a table of its trusts (the "build-pack" artifact, kept in the
+    Each helper publishes a table of its trusts (the "build-pack" artifact, kept in the
     server's database), even when some of them failed, and writes its packs and manifests
     to the shared outputs folder: that is all this run reads back, so workers on other
     machines need no shared result storage, only the same config/ and outputs/.
     """
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
-    from prefect.deployments import run_deployment
 
-    logger = get_run_logger()
-    shares = [names[i::groups] for i in range(groups)]
-    started = [
-        run_deployment(
-            deployment,
-            # this run has decided which trusts are due, and sends the digests itself
-            parameters={**params, "trusts": share, "fan_out": 1, "when_due": False, "send_digest": False},
-            timeout=0,  # start them all, then wait below
-            work_queue_name=TRUSTS_QUEUE,
-            flow_run_name=f"build-pack {i + 1} of {groups}: {', '.join(share[:3])}{' ...' if len(share) > 3 else ''}",
-        )
-        for i, share in enumerate(shares)
-    ]
-    logger.info("Started %d runs on work queue %r for %d trusts", groups, TRUSTS_QUEUE, len(names))
-    finished = _wait_for(started, start_timeout)
+    finished = _settle(started)
+    taken = claims.taken()
+    me = _run_name()
+    runs = [_this_run(sorted(t for t, by in taken.items() if by == me))]
     built: list[dict] = []
     failed: dict[str, str] = {}
-    runs: list[dict] = []
     with get_client(sync_client=True) as client:
-        for run, share in zip(finished, shares, strict=True):
+        for run in finished:
             found = client.read_artifacts(
                 artifact_filter=ArtifactFilter(
                     flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]), key=ArtifactFilterKey(any_=[ARTIFACT])
                 )
             )
             rows = json.loads(found[0].data) if found and isinstance(found[0].data, str) else []
-            runs.append({"flow_run": run.name, "trusts": share, "worker": rows[0]["worker"] if rows else None})
+            share = sorted(t for t, by in taken.items() if by == run.name)
+            if share or rows:
+                runs.append({"flow_run": run.name, "trusts": share, "worker": rows[0]["worker"] if rows else None})
             for row in rows:
                 if row["outcome"] == "built":
                     built.append(_from_row(row))
@@ -232,26 +284,21 @@ def _from_row(row: dict) -> dict:
     return {**manifest.to_json(), "pack": row["pack"], "manifest": str(manifest.path)}
 
 
-def _wait_for(runs: list[Any], start_timeout: float, poll: float = 1.0) -> list[Any]:
-    """Each run in its final state; runs that no worker has taken within `start_timeout` are
-    cancelled, with a message saying what to start."""
+def _settle(runs: list[Any], poll: float = 0.2) -> list[Any]:
+    """Each helper in its final state: those no worker has taken yet are cancelled, as not
+    needed (every trust is claimed), and those under way are waited for."""
     from prefect.client.orchestration import get_client
     from prefect.states import Cancelled
 
-    deadline = time.monotonic() + start_timeout
+    not_needed = "not needed: every trust had been taken by a run under way before a worker took this one"
     with get_client(sync_client=True) as client:
         while True:
             runs = [client.read_flow_run(r.id) for r in runs]
+            for r in runs:
+                if r.state and r.state.is_scheduled():  # taken runs are Pending or Running
+                    client.set_flow_run_state(r.id, Cancelled(message=not_needed), force=True)
             if all(r.state and r.state.is_final() for r in runs):
                 return runs
-            if time.monotonic() > deadline:
-                why = (
-                    f"no worker took it from work queue {TRUSTS_QUEUE!r} within {start_timeout:.0f} s: start one"
-                    f" with `prefect worker start --pool POOL --work-queue {TRUSTS_QUEUE}`"
-                )
-                for r in runs:
-                    if r.state and r.state.is_scheduled():  # taken runs are Pending or Running
-                        client.set_flow_run_state(r.id, Cancelled(message=why), force=True)
             time.sleep(poll)
 
 

@@ -478,18 +478,18 @@ def pack_cmd(
     With several trusts (CONFIG/trusts/), name one with --trust NAME or build every
     trust's with --all-trusts; each trust's packs go in OUTPUTS/trusts/NAME/packs/.
     """
-    from tracker.config.loading import check_register
+    from tracker.config.loading import check_shared
     from tracker.orchestration.schedule import PackJob, PackSkipped, run_pack_job
 
     ws = workspace(config_dir, outputs_dir, **{k.removeprefix("old_"): v for k, v in old.items()})
-    register, _ = check_register(ws)  # once, for every trust (any problem is reported with the rest below)
+    shared = check_shared(ws)  # once, for every trust (any problem is reported with the rest below)
     built = []
 
     def build(one: Workspace) -> None:
         job = PackJob(one.trust_id or "", one)
         result = run_pack_job(
             job, meeting=_day(meeting), pdf=pdf, force=force, keep_edits=keep_edits, unscheduled=unscheduled,
-            register=register,
+            shared=shared,
         )  # fmt: skip
         assert not isinstance(result, PackSkipped)  # only a scheduled run (when_due) skips
         name = result.manifest.trust

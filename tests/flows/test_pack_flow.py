@@ -10,6 +10,8 @@ import pytest
 
 from flows.pack import build_pack_flow
 from tests.conftest import add_trust
+from tracker.config.workspace import Workspace
+from tracker.orchestration.claims import Claims
 from tracker.register.edit import update
 from tracker.register.model import Evidence
 
@@ -112,3 +114,33 @@ def test_one_trust_that_fails_is_named_and_the_others_are_still_built(config_dir
     )
     assert (tmp_path / "trusts/alder/packs/2026-12-10/manifest.json").is_file()
     assert not (tmp_path / "trusts/birch").exists()
+
+
+HELPED = "5f0c8d2e-1b7a-4c1e-9a55-0d3b2c6f7e81"  # the id of the first run, which a helper is given
+
+
+def test_a_helper_run_builds_only_the_trusts_no_other_run_has_claimed(config_dir, tmp_path):
+    for name in ("alder", "birch", "cedar"):
+        add_trust(config_dir, name)
+    claims = Claims(Workspace(config_dir, tmp_path).claims_dir(HELPED))
+    assert claims.take("alder", "the first run")
+    out = build_pack_flow(
+        config_dir=str(config_dir), outputs_dir=str(tmp_path), meeting="2026-12-10",
+        now="2026-11-22T09:00:00+00:00", trusts=["alder", "birch", "cedar"], helping=HELPED,
+    )  # fmt: skip
+    assert [p["trust"] for p in out["packs"]] == ["birch", "cedar"]
+    assert not (tmp_path / "trusts/alder").exists()  # the first run's to build
+    [me] = out["runs"]
+    assert me["trusts"] == ["birch", "cedar"]
+    assert claims.taken() == {"alder": "the first run", "birch": me["flow_run"], "cedar": me["flow_run"]}
+
+
+def test_a_helper_that_starts_once_every_trust_is_taken_builds_nothing(config_dir, tmp_path, caplog):
+    add_trust(config_dir, "alder")
+    Claims(Workspace(config_dir, tmp_path).claims_dir(HELPED)).close()
+    out = build_pack_flow(
+        config_dir=str(config_dir), outputs_dir=str(tmp_path), meeting="2026-12-10",
+        now="2026-11-22T09:00:00+00:00", trusts=["alder"], helping=HELPED,
+    )  # fmt: skip
+    assert out["packs"] == [] and not (tmp_path / "trusts").exists()
+    assert "Every trust was already taken by the other runs" in caplog.text

@@ -54,22 +54,37 @@ def check_register(ws: Workspace) -> tuple[LoadedRegister | None, list[Problem]]
     return LoadedRegister(checked.value, Parsed(checked.text, checked.tree, checked.sha256)), []
 
 
-def check_config(ws: Workspace, register: LoadedRegister | None = None) -> tuple[Config | None, list[Problem]]:
-    """Every config file for one trust, checked; pass `register` to reuse one already loaded."""
-    problems: list[Problem] = []
-    if register is None:
-        register, problems = check_register(ws)
+@dataclass(frozen=True)
+class Shared:
+    """The files every trust of a deployment shares, read and checked once for a run of many
+    trusts' packs: the register (None if it has problems), the feed sources, and the
+    problems of all three, matching vocabulary included (each trust reports them)."""
+
+    register: LoadedRegister | None
+    sources: tuple[FeedSource, ...]
+    problems: tuple[Problem, ...]
+
+
+def check_shared(ws: Workspace) -> Shared:
+    register, problems = check_register(ws)
     sources = check_file(ws.sources, parse_sources) if ws.sources.exists() else None
     if sources is not None:
         problems += sources.problems
     if ws.matching.exists():
         problems += check_file(ws.matching, parse_vocabulary).problems
+    feeds = sources.value if sources is not None and sources.value is not None else ()
+    return Shared(register, feeds, tuple(problems))
+
+
+def check_config(ws: Workspace, shared: Shared | None = None) -> tuple[Config | None, list[Problem]]:
+    """Every config file for one trust, checked; pass `shared` to reuse the shared files already checked."""
+    shared = shared or check_shared(ws)
+    register = shared.register
     trust, questions, found = check_trust_files(ws, register)
-    problems += found
+    problems = [*shared.problems, *found]
     if problems or register is None or trust.value is None or questions.value is None:
         return None, sorted(set(problems))
-    feeds = sources.value if sources is not None and sources.value is not None else ()
-    return Config(register.register, register.parsed, trust.value, questions.value, feeds), []
+    return Config(register.register, register.parsed, trust.value, questions.value, shared.sources), []
 
 
 def check_trust_files(
@@ -110,9 +125,9 @@ def short_name_problems(trust: Checked[Trust], name: str) -> list[Problem]:
     return c.problems
 
 
-def load_config(ws: Workspace, register: LoadedRegister | None = None) -> Config:
+def load_config(ws: Workspace, shared: Shared | None = None) -> Config:
     """The typed config, or ConfigError naming every problem as `tracker validate` does."""
-    config, problems = check_config(ws, register)
+    config, problems = check_config(ws, shared)
     if config is None:
         raise ConfigError(problems)
     return config

@@ -174,6 +174,17 @@ class Workspace:
         return self._out(self.trust_outputs / "deliveries")
 
     @property
+    def claims_root(self) -> Path:
+        """Where multi-trust runs share out their trusts: one folder per run (orchestration.claims)."""
+        return self._out(self.outputs / "state" / "claims")
+
+    def claims_dir(self, run_id: str) -> Path:
+        """The claims of run `run_id` (a Prefect flow run's id: letters, digits and hyphens)."""
+        if not run_id or not all(c.isalnum() or c == "-" for c in run_id):
+            raise ValueError(f"not a run id: {run_id!r}")
+        return self._out(self.claims_root / run_id)
+
+    @property
     def prefect_home(self) -> Path:
         return self._out(self.outputs / "prefect")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tracker.config.loading import LoadedRegister, load_config
+from tracker.config.loading import Shared, load_config
 from tracker.config.profiles import Trust, load_trust
 from tracker.config.trusts import select_trusts
 from tracker.config.workspace import Workspace
@@ -56,13 +56,13 @@ def run_pack_job(
     keep_edits: bool = False,
     unscheduled: bool = False,
     when_due: bool = False,
-    register: LoadedRegister | None = None,
+    shared: Shared | None = None,
 ) -> PackResult | PackSkipped:
     """Build one trust's pack, or (with `when_due`) say why it is not due yet.
 
-    `register` is the register already loaded for an earlier trust of the same run.
+    `shared` is the files every trust shares, already checked for an earlier trust of the same run.
     """
-    config = load_config(job.ws, register)
+    config = load_config(job.ws, shared)
     today = job.ws.now().date()
     if when_due and meeting is None and pack_due(config.trust, today) is None:
         return PackSkipped(job.name, f"no meeting within {config.trust.draft_days_before} days of {today.isoformat()}")

@@ -1,0 +1,83 @@
+"""Sharing one list of trusts between flow runs on different workers, without a coordinator.
+
+A multi-trust build-pack run and the helper runs it starts all walk the same list of
+trusts, and each builds only the trusts it manages to claim. A claim is a file created
+with O_EXCL in a folder of the shared outputs/ (every worker already needs it, for the
+packs), so exactly one run wins each trust, on one machine or several. Nobody waits for
+a helper to start: the first run builds from the moment it starts, a helper joins when a
+worker gets to it, and all of them finish together, whatever each one's start-up cost.
+
+Each claim file holds the name of the run that took it, so the first run can say which
+run built which trust, and name the run to blame for a trust whose pack never appeared.
+The folder is closed (a marker file) once the first run has claimed the last trust: a
+helper that starts after that builds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+CLOSED = ".closed"
+
+
+@dataclass(frozen=True)
+class Claims:
+    """The claims of one multi-trust run, in `folder` (Workspace.claims_dir(run id))."""
+
+    folder: Path
+
+    def take(self, trust: str, by: str) -> bool:
+        """Claim `trust` for run `by`; False if another run has it, or the run list is closed."""
+        if self.closed:
+            return False
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.folder / trust, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(by)
+        return True
+
+    def each(self, trusts: Iterable[str], by: str) -> Iterator[str]:
+        """The trusts of `trusts` that run `by` claims, one at a time, as it gets to them
+        (claimed lazily, so a run that is slower to start leaves more to the others)."""
+        return (trust for trust in trusts if self.take(trust, by))
+
+    def taken(self) -> dict[str, str]:
+        """Which run claimed each trust claimed so far."""
+        if not self.folder.is_dir():
+            return {}
+        found = {}
+        for path in self.folder.iterdir():
+            if path.name != CLOSED:
+                found[path.name] = path.read_text(encoding="utf-8")
+        return found
+
+    def close(self) -> None:
+        """No more claims: helpers that start from now on build nothing."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / CLOSED).touch()
+
+    @property
+    def closed(self) -> bool:
+        return (self.folder / CLOSED).exists()
+
+
+def sweep(root: Path, now: dt.datetime, keep: dt.timedelta = dt.timedelta(days=7)) -> list[Path]:
+    """Remove the claim folders of runs older than `keep` (kept that long so a helper that
+    starts very late still finds its run closed, and builds nothing); return those removed."""
+    if not root.is_dir():
+        return []
+    removed = []
+    for folder in root.iterdir():
+        changed = dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.UTC)
+        if folder.is_dir() and not folder.is_symlink() and now - changed > keep:
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed
