@@ -1,7 +1,7 @@
 """Benchmark: many trusts' packs in one plain process, and through the build-pack flow
 with one and then two Prefect workers. Prints the three side by side, and the ratios.
 
-    .venv/bin/python bench/multi_trust.py [--trusts 50] [--pdf] [--repeat 1]
+    .venv/bin/python bench/multi_trust.py [--trusts 50 150] [--pdf] [--repeat 1]
 
 1. one plain process: `tracker pack --all-trusts`, as a fresh process (start-up included);
 2. the flow, one worker: the build-pack deployment run (fan_out 2) on a running Prefect
@@ -100,58 +100,69 @@ def built(outputs: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trusts", type=int, default=50)
+    parser.add_argument(
+        "--trusts", type=int, nargs="+", default=[50, 150], help="how many trusts (several: a row each)"
+    )
     parser.add_argument("--pdf", action="store_true", help="also make each pack's PDF copy (LibreOffice)")
     parser.add_argument("--repeat", type=int, default=1, help="time each way this many times and keep the best")
     args = parser.parse_args()
+    rows = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-multi-") as tmp:
         work = Path(tmp)
-        config = make_trusts(work, args.trusts)
         local = LocalPrefect(home=work / "prefect", port=free_port(), extra_env={"PREFECT_WORKER_QUERY_SECONDS": "1"})
-        times: dict[str, list[float]] = {"plain": [], "1 worker": [], "2 workers": []}
-        load_before = os.getloadavg()[0]
-        workers_seen: dict[str, set[str]] = {"1 worker": set(), "2 workers": set()}
         try:
             t = time.perf_counter()
             local.start_server(ui=False)
             local.create_pool()
             local.deploy(ROOT)
             print(f"Prefect server at {local.url}, deployed, in {time.perf_counter() - t:.1f} s")
-            for n in range(args.repeat):
-                out = work / f"plain-{n}"
-                times["plain"].append(plain(config, out, args.pdf))
-                assert built(out) == args.trusts, f"plain: {built(out)} packs built"
-                for count, label in ((1, "1 worker"), (2, "2 workers")):
-                    names = [f"worker-{label[0]}-{i}" for i in range(1, count + 1)]
-                    for name in names:  # every queue of the pool: the run, and its helper
-                        local.start_worker(ROOT, limit=1, name=name)
-                    time.sleep(3)  # let the workers start polling
-                    out = work / f"flow-{count}-{n}"
-                    took, run = through_prefect(local, config, out, args.pdf)
-                    assert built(out) == args.trusts, f"{label}: {built(out)} packs built"
-                    times[label].append(took)
-                    workers_seen[label] |= {row["worker"] for row in local.table(run["id"], "build-pack")}
-                    for name in names:
-                        local.stop_process(name)
+            for count in args.trusts:
+                (work / str(count)).mkdir()
+                rows.append(measure(local, make_trusts(work / str(count), count), count, args.pdf, args.repeat))
         finally:
             local.stop()
-    best = {k: min(v) for k, v in times.items()}
     load = os.getloadavg()[0]
     what = "packs with their PDF copies" if args.pdf else "packs (.docx)"
-    print(f"{args.trusts} trusts, {what} for {MEETING}; best of {args.repeat}; fan_out {FAN_OUT}")
+    print(f"Packs (best of {args.repeat}), {what} for {MEETING}; the flow with fan_out {FAN_OUT}")
+    print(f"({os.cpu_count()} cores; load average {load_before:.1f} before, {load:.1f} after: other work shares them)")
+    print()
     print(
-        f"  ({os.cpu_count()} cores; load average {load_before:.1f} before, {load:.1f} after: other work shares them)"
+        "| trusts | plain | flow, 1 worker | flow, 2 workers | 1 worker / plain | 2 workers / plain | 2 workers / 1 worker |"
     )
-    print(f"  one plain process (tracker pack --all-trusts): {best['plain']:6.2f} s")
-    for label in ("1 worker", "2 workers"):
-        seen = len(workers_seen[label])
+    print("|---|---|---|---|---|---|---|")
+    for count, best, seen in rows:
         print(
-            f"  build-pack flow, {label + ':':<11}                  {best[label]:6.2f} s"
-            f"  (packs built by {seen} worker{'s' if seen > 1 else ''})"
+            f"| {count} | {best['plain']:.1f} s | {best['1 worker']:.1f} s | {best['2 workers']:.1f} s"
+            f" ({seen} built) | {best['1 worker'] / best['plain']:.2f} | {best['2 workers'] / best['plain']:.2f}"
+            f" | {best['2 workers'] / best['1 worker']:.2f} |"
         )
-    print(f"  ratio flow with 1 worker / plain:   {best['1 worker'] / best['plain']:.2f}")
-    print(f"  ratio flow with 2 workers / plain:  {best['2 workers'] / best['plain']:.2f}  (target <= 0.70)")
-    print(f"  ratio 2 workers / 1 worker:         {best['2 workers'] / best['1 worker']:.2f}")
+    print()
+    print("Target: 2 workers / plain at most 0.70. 'N built': how many workers' runs built packs.")
+
+
+def measure(local: LocalPrefect, config: Path, count: int, pdf: bool, repeat: int) -> tuple[int, dict, int]:
+    """The best time of each way for `count` trusts, and how many workers built packs with two."""
+    times: dict[str, list[float]] = {"plain": [], "1 worker": [], "2 workers": []}
+    seen: set[str] = set()
+    for n in range(repeat):
+        out = config.parent / f"plain-{n}"
+        times["plain"].append(plain(config, out, pdf))
+        assert built(out) == count, f"plain: {built(out)} packs built"
+        for workers, label in ((1, "1 worker"), (2, "2 workers")):
+            names = [f"worker-{count}-{workers}-{i}" for i in range(1, workers + 1)]
+            for name in names:  # every queue of the pool: the run, and its helper
+                local.start_worker(ROOT, limit=1, name=name)
+            time.sleep(3)  # let the workers start polling
+            out = config.parent / f"flow-{workers}-{n}"
+            took, run = through_prefect(local, config, out, pdf)
+            assert built(out) == count, f"{label}: {built(out)} packs built"
+            times[label].append(took)
+            if workers == 2:
+                seen |= {row["worker"] for row in local.table(run["id"], "build-pack")}
+            for name in names:
+                local.stop_process(name)
+    return count, {k: min(v) for k, v in times.items()}, len(seen)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,9 @@ existing server (PostgreSQL-backed: PREFECT_API_DATABASE_CONNECTION_URL) and sta
 workers elsewhere; see the README.
 
 The work pool has two queues: `default` for the scheduled flows, and `trusts` for the
-runs a multi-trust build-pack spreads its trusts over (flows/pack.py). `tracker serve`
-starts one worker for each, so a build-pack run waiting for its trusts' runs never
-holds the slot one of them needs.
+helper runs a multi-trust build-pack starts to share its trusts (flows/pack.py).
+`tracker serve` starts one worker for each, so helpers never queue behind the
+scheduled flows, nor those behind helpers.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from tracker.core.errors import TrackerError
 
 POOL = "tracker-local"
 DEFAULT_QUEUE = "default"
-TRUSTS_QUEUE = "trusts"  # the runs of a multi-trust build-pack, one group of trusts each
+TRUSTS_QUEUE = "trusts"  # the helper runs of a multi-trust build-pack
 PREFECT = str(Path(sys.executable).with_name("prefect"))  # the CLI installed beside this Python
 
 
