@@ -762,7 +762,8 @@ def serve_cmd(config_dir: Path, outputs_dir: Path, port: int, ui: bool, old_home
     """Start a local Prefect server and workers, and deploy the scheduled flows in prefect.yaml.
 
     One worker takes the scheduled runs; another, as many at once as there are cores,
-    takes the per-trust runs of a multi-trust build-pack. Their database, logs and pid
+    takes the helper runs a multi-trust build-pack starts (asking every 2 s, so that they
+    join the build early). Their database, logs and pid
     files are in OUTPUTS/prefect. With PREFECT_API_URL set, no server is started: the
     workers and the deployments use that one.
     """
@@ -780,7 +781,7 @@ def serve_cmd(config_dir: Path, outputs_dir: Path, port: int, ui: bool, old_home
     local.create_pool()
     local.deploy(Path.cwd())
     local.start_worker(Path.cwd(), queue=DEFAULT_QUEUE)
-    local.start_worker(Path.cwd(), limit=os.cpu_count() or 1, queue=TRUSTS_QUEUE, name="trusts-worker")
+    local.start_worker(Path.cwd(), limit=os.cpu_count() or 1, queue=TRUSTS_QUEUE, name="trusts-worker", poll=2)
     click.echo(
         f"Deployed track-policy, build-pack and distribute-pack to work pool {local.pool!r}; its workers are running."
     )

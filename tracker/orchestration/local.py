@@ -79,13 +79,18 @@ class LocalPrefect:
             raise TrackerError(f"prefect {' '.join(args[:2])} failed: {' '.join(lines[-3:]) or 'no output'}")
         return proc
 
-    def _spawn(self, name: str, args: list[str], cwd: Path | None = None) -> int:
+    def _spawn(self, name: str, args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> int:
         self.home.mkdir(parents=True, exist_ok=True)
         # A session of its own, so `stop` can end the process and every child it started.
         # The child keeps its own handle on the log; ours is closed at once.
         with open(self.home / f"{name}.log", "ab") as log:
             proc = subprocess.Popen(
-                [PREFECT, *args], env=self.env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                [PREFECT, *args],
+                env={**self.env(), **(env or {})},
+                cwd=cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         (self.home / f"{name}.pid").write_text(str(proc.pid))
         self._children[name] = proc  # reaped in stop() when this process started it
@@ -124,14 +129,17 @@ class LocalPrefect:
             if exc.response.status_code != 409:  # 409: it is there already
                 raise
 
-    def start_worker(self, project_dir: Path, limit: int = 4, queue: str | None = None, name: str = "worker") -> None:
+    def start_worker(
+        self, project_dir: Path, limit: int = 4, queue: str | None = None, name: str = "worker", poll: int | None = None
+    ) -> None:
         """A process worker taking runs from `queue` (default: every queue of the pool), at most
-        `limit` at once; its pid and log are OUTPUTS/prefect/<name>.pid and <name>.log."""
+        `limit` at once, asking for runs every `poll` seconds (default: Prefect's, 10); its pid
+        and log are OUTPUTS/prefect/<name>.pid and <name>.log."""
         if _alive(self._pid(name)):
             return
         args = ["worker", "start", "--pool", self.pool, "--type", "process", "--limit", str(limit)]
         args += ["--name", f"{socket.gethostname()}-{name}"] + (["--work-queue", queue] if queue else [])
-        self._spawn(name, args, cwd=project_dir)
+        self._spawn(name, args, cwd=project_dir, env={"PREFECT_WORKER_QUERY_SECONDS": str(poll)} if poll else None)
 
     def processes(self) -> list[str]:
         """The names of the processes started here (workers first, the server last)."""
