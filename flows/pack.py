@@ -13,7 +13,7 @@ whichever run is free. Each run is a process of its own, so the packs are built 
 core of every worker. Nobody waits for a worker: helpers still waiting for one when the
 last trust is claimed are cancelled as not needed. (Tasks in one flow run share one
 process and its GIL, so a thread or task runner in one run cannot use a second worker;
-one flow run per trust would pay a process start, about 3 s, per trust; fixed groups
+one flow run per trust would pay a process start, about 3.5 s, per trust; fixed groups
 made the first run wait idle, then wait for the slowest group.)
 """
 
