@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.conftest import FIXTURES, ROOT
 from tests.feedserver import Route
-from tracker.orchestration.local import LocalPrefect, free_port
+from tracker.orchestration.local import TRUSTS_QUEUE, LocalPrefect, free_port
 from tracker.register.parse import load_register
 
 pytestmark = pytest.mark.slow
@@ -101,3 +102,16 @@ def test_track_policy_then_build_pack_run_to_completion_on_the_worker(prefect, c
     assert manifest["status"] == "DRAFT" and manifest["meeting"] == "2026-12-10"
     assert (packs / "2026-12-10" / manifest["pack"]).is_file()
     assert "planning-guidance-2027-28" in (config_dir / "register.yaml").read_text()
+
+
+def test_a_worker_can_ask_for_runs_more_often_than_the_others(prefect):
+    # `tracker serve` starts the trusts worker this way, so that helper runs join a build early.
+    prefect.start_worker(ROOT, limit=1, queue=TRUSTS_QUEUE, name="quick", poll=2)
+    try:
+        quick = (prefect.home / "quick.pid").read_text()
+        default = (prefect.home / "worker.pid").read_text()
+        environ = {pid: Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") for pid in (quick, default)}
+        assert b"PREFECT_WORKER_QUERY_SECONDS=2" in environ[quick]
+        assert b"PREFECT_WORKER_QUERY_SECONDS=1" in environ[default]  # the others keep their own setting
+    finally:
+        assert prefect.stop_process("quick")
