@@ -8,6 +8,7 @@ import json
 import shutil
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from docx import Document
@@ -483,3 +484,28 @@ def test_approval_refuses_a_manifest_that_points_outside_its_folder(config_dir, 
     ):
         approve(result.docx.parent, "Alex Morgan", NOW)
     assert json.loads(result.manifest_path.read_text())["status"] == "DRAFT"
+
+
+def test_every_systems_timeline_picture_stays_cached_across_the_trusts_of_a_run(tmp_path, monkeypatch):
+    # 30 systems' pictures, then the same 30 again (the next 30 trusts): each is drawn once.
+    from tracker.pack import build as build_module
+    from tracker.pack import timeline
+
+    drawn: list[object] = []
+    monkeypatch.setattr(timeline, "draw", lambda events, today: drawn.append(events) or f"png {events}".encode())
+    day, cache = dt.date(2026, 11, 22), tmp_path / ".timeline-cache"
+    briefings = [SimpleNamespace(events=(f"system-{i}",)) for i in range(30)]
+    first = [build_module.timeline_png(b, day, cache) for b in briefings]  # type: ignore[arg-type]
+    again = [build_module.timeline_png(b, day, cache) for b in briefings]  # type: ignore[arg-type]
+    assert len(drawn) == 30 and again == first
+
+
+def test_the_timeline_cache_keeps_only_the_newest_pictures(tmp_path, monkeypatch):
+    from tracker.pack import build as build_module
+    from tracker.pack import timeline
+
+    monkeypatch.setattr(timeline, "draw", lambda events, today: f"png {events}".encode())
+    kept, cache = build_module.TIMELINE_PICTURES_KEPT, tmp_path / ".timeline-cache"
+    for i in range(kept + 20):
+        build_module.timeline_png(SimpleNamespace(events=(i,)), dt.date(2026, 11, 22), cache)  # type: ignore[arg-type]
+    assert len(list(cache.glob("*.png"))) == kept

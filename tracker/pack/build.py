@@ -150,12 +150,17 @@ def build_pack(
     return PackResult(manifest, tuple(notes))
 
 
+TIMELINE_PICTURES_KEPT = 256  # far more than the distinct pictures of a day: one per system (42 ICBs) at most
+
+
 def timeline_png(briefing: Briefing, today: dt.date, cache: Path) -> bytes:
     """The timeline picture, drawn once per set of events and day.
 
     Drawing needs matplotlib, which takes about half a second to import; the picture
     depends only on the events and the day, so rebuilding a pack while editing the
-    questions reuses it. The key includes the drawing code, so a change to it redraws.
+    questions reuses it, and so do the other trusts of the same system. The key includes
+    the drawing code, so a change to it redraws. (The cache once kept 8 pictures, so a
+    deployment of many systems redrew nearly every trust's: 48 draws for 50 trusts.)
     """
     from tracker.pack import timeline
 
@@ -169,8 +174,8 @@ def timeline_png(briefing: Briefing, today: dt.date, cache: Path) -> bytes:
     png = timeline.draw(briefing.events, today)
     try:
         atomic_write(path, png)
-        for old in sorted(cache.glob("*.png"), key=lambda p: p.stat().st_mtime)[:-8]:
-            old.unlink(missing_ok=True)  # keep the last few days' pictures only
+        for old in sorted(cache.glob("*.png"), key=lambda p: p.stat().st_mtime)[:-TIMELINE_PICTURES_KEPT]:
+            old.unlink(missing_ok=True)  # the newest pictures only: a bounded folder
     except OSError:
         pass  # a read-only output folder costs speed, not the pack
     return png
