@@ -100,12 +100,11 @@ def build_pack_flow(
         claims = Claims(ws.claims_dir(me))
         params = {"config_dir": config_dir, "outputs_dir": outputs_dir, "meeting": meeting, "pdf": pdf, "now": now}
         started = _start_helpers(deployment, [j.name for j in jobs], helpers, {**params, "helping": me})
-        sweep(
-            ws.claims_root, utc_now()
-        )  # the real clock, not a pinned `now`: older runs' claims (after the helpers' start, which is what waits)
+        # Older runs' claims, by the real clock (not a pinned `now`), once the helpers are on their way.
+        sweep(ws.claims_root, utc_now())
         built, failed = _build_here(ws, jobs, meeting, pdf, claims)
         claims.close()  # every trust is claimed by now: a helper that starts later builds nothing
-        more, more_failed, runs = _gather(started, claims, built)
+        more, more_failed, runs = _gather(started, claims)
         built, failed = built + more, {**failed, **more_failed}
     else:
         (built, failed), runs = _build_here(ws, jobs, meeting, pdf), [_this_run([j.name for j in jobs])]
@@ -235,9 +234,7 @@ def _start_helpers(deployment: UUID, names: list[str], helpers: int, params: dic
     return started
 
 
-def _gather(
-    started: list[Any], claims: Claims, built_here: list[dict]
-) -> tuple[list[dict], dict[str, str], list[dict]]:
+def _gather(started: list[Any], claims: Claims) -> tuple[list[dict], dict[str, str], list[dict]]:
     """Once this run has claimed its last trust: what each helper built, and why any trust
     it took has no pack; and which run and worker built which trusts, this run's included.
 

@@ -144,11 +144,8 @@ def validate(ws: Workspace) -> list[Problem]:
     if not names:
         config, problems = check_config(ws)
         return sorted(set(problems + governors_problems(ws, config.trust.short_name if config else None)))
-    register, problems = check_register(ws)
-    if ws.sources.exists():
-        problems += check_file(ws.sources, parse_sources).problems
-    if ws.matching.exists():
-        problems += check_file(ws.matching, parse_vocabulary).problems
+    shared = check_shared(ws)
+    register, problems = shared.register, list(shared.problems)
     if ws.trust_id is None:
         problems += folder_problems(ws)
     for name in names:
