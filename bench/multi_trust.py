@@ -4,18 +4,18 @@ with one and then two Prefect workers. Prints the three side by side, and the ra
     .venv/bin/python bench/multi_trust.py [--trusts 50 150] [--pdf] [--repeat 1]
 
 1. one plain process: `tracker pack --all-trusts`, as a fresh process (start-up included);
-2. the flow, one worker: the build-pack deployment run (fan_out 2) on a running Prefect
-   server, with one process worker serving the whole pool with `--limit 1` (one core's
-   worth, as on a one-core machine): the run builds every trust itself, since its helper
-   never gets a slot, and cancels the helper at the end;
-3. the flow, two workers: the same run, with two such workers (two one-core machines):
-   one takes the run, the other its helper, and the two share the trusts.
+2. the flow, one worker: the build-pack deployment run (fan_out 1) on a running Prefect
+   server, with one process worker (`--limit 1`) on the whole machine: the run builds in
+   as many processes as the machine has cores (tracker.orchestration.parallel);
+3. the flow, two workers: the same run with fan_out 2, and two such workers, each kept
+   to one core of its own (two one-core machines): one takes the run, the other its
+   helper, and the two share the trusts.
 
-Each timing is from asking for the run to its end (the run's end time, as the server
-recorded it, so that polling need not be frequent), into an empty outputs folder
-(nothing cached), the best of --repeat. The server (SQLite, on 127.0.0.1 at a free port)
-runs throughout; starting it (about 15 s) is not counted, and workers poll every second.
-Everything started here is stopped at the end.
+The same cores in every case, shared out differently. Each timing is from asking for the
+run to its end (the run's end time, as the server recorded it, so that polling need not
+be frequent), into an empty outputs folder (nothing cached), the best of --repeat. The
+server (SQLite, on 127.0.0.1 at a free port) runs throughout; starting it (about 15 s)
+is not counted, and workers poll every second. Everything started here is stopped at the end.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from tracker.register.footprint import areas, footprint  # noqa: E402
 from tracker.register.parse import load_register  # noqa: E402
 
 MEETING, NOW = "2026-12-10", "2026-11-22T09:00:00+00:00"
-FAN_OUT = 2
 
 
 def make_trusts(work: Path, count: int) -> Path:
@@ -84,13 +83,13 @@ def plain(config: Path, outputs: Path, pdf: bool) -> float:
     return time.perf_counter() - start
 
 
-def through_prefect(local: LocalPrefect, config: Path, outputs: Path, pdf: bool) -> tuple[float, dict]:
+def through_prefect(local: LocalPrefect, config: Path, outputs: Path, pdf: bool, fan_out: int) -> tuple[float, dict]:
     # What the plain process does: the packs (no digests), for the given meeting.
-    params = {"config_dir": str(config), "outputs_dir": str(outputs), "meeting": MEETING, "now": NOW}
+    params: dict[str, object] = {"config_dir": str(config), "outputs_dir": str(outputs), "meeting": MEETING, "now": NOW}
     params |= {"send_digest": False, "when_due": False, "pdf": pdf}
     start = time.time()  # the server's clock is this machine's: the run's end is read from it
     # Polled once a second, not faster: every poll is work for the server, on the cores the packs need.
-    run = local.run_deployment("build-pack", {**params, "fan_out": FAN_OUT}, timeout=1800, poll=1.0)
+    run = local.run_deployment("build-pack", {**params, "fan_out": fan_out}, timeout=1800, poll=1.0)
     if run["state"]["type"] != "COMPLETED":
         raise SystemExit(f"build-pack ended {run['state']['type']}: {run['state'].get('message')}")
     return dt.datetime.fromisoformat(run["end_time"]).timestamp() - start, run
@@ -126,7 +125,7 @@ def main() -> None:
             local.stop()
     load = os.getloadavg()[0]
     what = "packs with their PDF copies" if args.pdf else "packs (.docx)"
-    print(f"Packs (best of {args.repeat}), {what} for {MEETING}; the flow with fan_out {FAN_OUT}")
+    print(f"Packs (best of {args.repeat}), {what} for {MEETING}; the flow with fan_out 1 and 2")
     print(f"({os.cpu_count()} cores; load average {load_before:.1f} before, {load:.1f} after: other work shares them)")
     print()
     print(
@@ -160,17 +159,19 @@ def measure(local: LocalPrefect, config: Path, count: int, pdf: bool, repeat: in
         k: [] for k in ("plain", "1 worker", "2 workers", "1 worker, run", "2 workers, run")
     }
     seen: set[str] = set()
+    cores = sorted(os.sched_getaffinity(0))
     for n in range(repeat):
         out = config.parent / f"plain-{n}"
         times["plain"].append(plain(config, out, pdf))
         assert built(out) == count, f"plain: {built(out)} packs built"
         for workers, label in ((1, "1 worker"), (2, "2 workers")):
             names = [f"worker-{count}-{workers}-{i}" for i in range(1, workers + 1)]
-            for name in names:  # every queue of the pool: the run, and its helper
-                local.start_worker(ROOT, limit=1, name=name)
+            for i, name in enumerate(names):  # every queue of the pool: the run, and its helper
+                # one worker has the machine; two have a core each, as two one-core machines
+                local.start_worker(ROOT, limit=1, name=name, cpus={cores[i]} if workers > 1 else None)
             time.sleep(3)  # let the workers start polling
             out = config.parent / f"flow-{workers}-{n}"
-            took, run = through_prefect(local, config, out, pdf)
+            took, run = through_prefect(local, config, out, pdf, fan_out=workers)
             assert built(out) == count, f"{label}: {built(out)} packs built"
             times[label].append(took)
             # Prefect's own figure for the run: from its start (a worker's process running it) to its end.

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,30 +31,19 @@ from uuid import UUID
 
 from prefect import flow, get_run_logger
 
-from tracker.config.loading import Shared, check_shared
 from tracker.config.profiles import load_trust
 from tracker.config.workspace import Workspace
 from tracker.core.dates import FixedClock, utc_now, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.distribution.digest import run_digest
+from tracker.orchestration import parallel
 from tracker.orchestration.claims import Claims, sweep
 from tracker.orchestration.local import TRUSTS_QUEUE
-from tracker.orchestration.schedule import PackJob, PackSkipped, pack_due, pack_jobs, run_pack_job
+from tracker.orchestration.schedule import PackJob, pack_due, pack_jobs
 from tracker.pack.manifest import Manifest
 from tracker.register.parse import load_register
 
 ARTIFACT = "build-pack"  # the table each run publishes: one row per trust
-
-
-def build_trust_pack(job: PackJob, meeting: str | None, pdf: bool | None, shared: Shared | None) -> dict:
-    """One trust's pack, as a row of what this run reports (the manifest's fields, `pack` and
-    `manifest` as full paths, as `tracker pack --json` prints them)."""
-    result = run_pack_job(job, meeting=dt.date.fromisoformat(meeting) if meeting else None, pdf=pdf, shared=shared)
-    assert not isinstance(result, PackSkipped)  # which trusts are due was decided before (`_due`)
-    for note in result.notes:
-        print(f"{job.name}: {note}")  # log_prints: a warning in the run's log
-    print(f"{job.name}: built {result.docx} (version {result.manifest.version}, {result.manifest.status})")
-    return {**result.manifest.to_json(), "pack": str(result.docx), "manifest": str(result.manifest_path)}
 
 
 @flow(name="build-pack", log_prints=True)
@@ -67,6 +57,7 @@ def build_pack_flow(
     send_digest: bool = False,
     trusts: list[str] | None = None,
     fan_out: int = 1,
+    processes: int | None = None,
     helping: str | None = None,
 ) -> dict:
     """Build the pack for `meeting` (default: the next one) for every trust; return {"packs", "digest", "runs"}.
@@ -78,15 +69,21 @@ def build_pack_flow(
     `trusts`: only these trusts (by name), not every one.
     `fan_out`: run from the deployment, build with up to this many flow runs at once: this
     one and fan_out - 1 helpers on the work pool's `trusts` queue; "runs" then says which
-    run and worker built which trusts. Set it to the number of cores of the workers.
+    run and worker built which trusts. Set it to the number of workers (machines) that build packs.
+    `processes`: each run builds in up to this many processes of its machine, all claiming
+    from the same list (default: as many as the machine gives this run cores; one for every
+    8 trusts at most, since a process costs about two packs to start).
     `helping` (set by the first run for its helpers, not by hand): the id of the run whose
     trusts this run helps to build.
     """
     now = now or utc_stamp(utc_now())  # every trust, in this run or its helpers, as of the same moment
     ws = Workspace(Path(config_dir), Path(outputs_dir), clock=FixedClock(dt.datetime.fromisoformat(now)))
     jobs = pack_jobs(ws, trusts)
+    # Entry point: the cores this machine gives the run are read here. Helpers, on other
+    # machines perhaps, are given `processes` as it was given (None: their own cores).
+    cores = processes or len(os.sched_getaffinity(0))
     if helping is not None:
-        return _help(ws, jobs, Claims(ws.claims_dir(helping)), meeting, pdf)
+        return _help(ws, jobs, Claims(ws.claims_dir(helping)), meeting, pdf, cores)
     skipped: list[dict] = []
     if when_due and meeting is None:
         jobs, skipped = _due(jobs, ws.now().date())
@@ -98,16 +95,24 @@ def build_pack_flow(
     if helpers > 0 and deployment is not None:
         me = _run_id()
         claims = Claims(ws.claims_dir(me))
-        params = {"config_dir": config_dir, "outputs_dir": outputs_dir, "meeting": meeting, "pdf": pdf, "now": now}
-        started = _start_helpers(deployment, [j.name for j in jobs], helpers, {**params, "helping": me})
-        # Older runs' claims, by the real clock (not a pinned `now`), once the helpers are on their way.
-        sweep(ws.claims_root, utc_now())
-        built, failed = _build_here(ws, jobs, meeting, pdf, claims)
+        params: dict[str, Any] = {"config_dir": config_dir, "outputs_dir": outputs_dir, "meeting": meeting}
+        params |= {"pdf": pdf, "now": now, "processes": processes}
+        started: list[Any] = []
+
+        def meanwhile() -> None:  # once this run's own processes are building
+            started.extend(_start_helpers(deployment, [j.name for j in jobs], helpers, {**params, "helping": me}))
+            # Older runs' claims, by the real clock (not a pinned `now`), once the helpers are on their way.
+            sweep(ws.claims_root, utc_now())
+
+        built, failed = _build_here(ws, jobs, meeting, pdf, claims, cores, meanwhile)
         claims.close()  # every trust is claimed by now: a helper that starts later builds nothing
         more, more_failed, runs = _gather(started, claims)
         built, failed = built + more, {**failed, **more_failed}
     else:
-        (built, failed), runs = _build_here(ws, jobs, meeting, pdf), [_this_run([j.name for j in jobs])]
+        (built, failed), runs = (
+            _build_here(ws, jobs, meeting, pdf, None, cores),
+            [_this_run([j.name for j in jobs])],
+        )
     packs = sorted(skipped + built, key=lambda p: p["trust"])
     digest = _digests(ws, jobs, packs) if send_digest else None
     _publish(packs, failed, runs)
@@ -116,10 +121,12 @@ def build_pack_flow(
     return {"packs": packs, "digest": digest, "runs": runs}
 
 
-def _help(ws: Workspace, jobs: list[PackJob], claims: Claims, meeting: str | None, pdf: bool | None) -> dict:
+def _help(
+    ws: Workspace, jobs: list[PackJob], claims: Claims, meeting: str | None, pdf: bool | None, processes: int
+) -> dict:
     """A helper run: build the trusts it claims from the first run's list, and publish them
     (the first run reads them back from the table; it reports them and sends the digests)."""
-    built, failed = _build_here(ws, jobs, meeting, pdf, claims)
+    built, failed = _build_here(ws, jobs, meeting, pdf, claims, processes)
     mine = sorted([p["trust"] for p in built] + list(failed))
     if not mine:
         print("Every trust was already taken by the other runs: nothing to build")
@@ -173,23 +180,55 @@ def _due(jobs: list[PackJob], today: dt.date) -> tuple[list[PackJob], list[dict]
 
 
 def _build_here(
-    ws: Workspace, jobs: list[PackJob], meeting: str | None, pdf: bool | None, claims: Claims | None = None
+    ws: Workspace,
+    jobs: list[PackJob],
+    meeting: str | None,
+    pdf: bool | None,
+    claims: Claims | None = None,
+    processes: int = 1,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[dict], dict[str, str]]:
-    """The packs of `jobs` in this run, one after another, as `tracker pack --all-trusts`
-    does (only those it claims, given `claims`), and why each trust that failed did (the
-    others are built all the same). A Prefect task per trust was measured costing a third
-    again on top of the packs, for no gain: tasks in one run share one core."""
-    shared = check_shared(ws)  # once for every trust; a problem is reported by each trust
-    mine = [j.name for j in jobs] if claims is None else claims.each([j.name for j in jobs], _run_name())
-    by_name = {j.name: j for j in jobs}
-    built, failed = [], {}
-    for name in mine:
-        try:
-            built.append(build_trust_pack(by_name[name], meeting, pdf, shared))
-        except TrackerError as exc:
-            print(f"{name}: no pack: {exc}")
-            failed[name] = f"{name}: {exc}"
-    return built, failed
+    """The packs of `jobs` built by this run, as `tracker pack --all-trusts` builds them
+    (only those it claims, given `claims`), and why each trust that failed did (the others
+    are built all the same). With many trusts, child processes on this machine's other
+    cores claim and build alongside (tracker.orchestration.parallel). A Prefect task per
+    trust was measured costing a third again on top of the packs, for no gain: tasks in
+    one run share one core. `meanwhile` is called once the child processes are starting."""
+    extra = parallel.children_for(len(jobs), processes)
+    if claims is None and extra == 0:
+        share = parallel.build_claimed(ws, jobs, meeting, pdf)
+        return share.built, share.failed
+    ours = claims is None  # only this run's processes share the list: it is closed when they are done
+    if claims is None:
+        claims = Claims(ws.claims_dir(_run_id()))
+        sweep(ws.claims_root, utc_now())
+    me = _run_name()
+    given = parallel.Assignment(
+        str(ws.config),
+        str(ws.outputs),
+        ws.now().isoformat(),
+        [j.name for j in jobs],
+        str(claims.folder),
+        me,
+        meeting,
+        pdf,
+    )
+    children = parallel.start_children(given, extra)
+    try:
+        if meanwhile:
+            meanwhile()
+        share = parallel.build_claimed(ws, jobs, meeting, pdf, claims, me)
+    except BaseException:
+        parallel.stop(children)
+        raise
+    share = parallel.collect(children, claims, me, share)
+    if ours:
+        claims.close()
+    for line in share.log:  # the children's lines, in this run's log
+        print(line)
+    if extra:
+        print(f"Built {len(share.built)} packs in {extra + 1} processes of this machine")
+    return share.built, share.failed
 
 
 def _deployment_id() -> UUID | None:

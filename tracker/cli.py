@@ -761,9 +761,9 @@ def digest_cmd(
 def serve_cmd(config_dir: Path, outputs_dir: Path, port: int, ui: bool, old_home: Path | None) -> None:
     """Start a local Prefect server and workers, and deploy the scheduled flows in prefect.yaml.
 
-    One worker takes the scheduled runs; another, as many at once as there are cores,
-    takes the helper runs a multi-trust build-pack starts (asking every 2 s, so that they
-    join the build early). Their database, logs and pid
+    One worker takes the scheduled runs; another, one at a time (a run builds on every
+    core of the machine), takes the helper runs a multi-trust build-pack starts on other
+    machines' behalf (asking every 2 s, so that they join the build early). Their database, logs and pid
     files are in OUTPUTS/prefect. With PREFECT_API_URL set, no server is started: the
     workers and the deployments use that one.
     """
@@ -781,7 +781,7 @@ def serve_cmd(config_dir: Path, outputs_dir: Path, port: int, ui: bool, old_home
     local.create_pool()
     local.deploy(Path.cwd())
     local.start_worker(Path.cwd(), queue=DEFAULT_QUEUE)
-    local.start_worker(Path.cwd(), limit=os.cpu_count() or 1, queue=TRUSTS_QUEUE, name="trusts-worker", poll=2)
+    local.start_worker(Path.cwd(), limit=1, queue=TRUSTS_QUEUE, name="trusts-worker", poll=2)
     click.echo(
         f"Deployed track-policy, build-pack and distribute-pack to work pool {local.pool!r}; its workers are running."
     )

@@ -144,3 +144,19 @@ def test_a_helper_that_starts_once_every_trust_is_taken_builds_nothing(config_di
     )  # fmt: skip
     assert out["packs"] == [] and not (tmp_path / "trusts").exists()
     assert "Every trust was already taken by the other runs" in caplog.text
+
+
+def test_with_many_trusts_a_run_builds_on_every_core_each_trust_once(config_dir, tmp_path, caplog):
+    names = [f"trust-{i:02d}" for i in range(12)]
+    for name in names:
+        add_trust(config_dir, name)
+    out = build_pack_flow(
+        config_dir=str(config_dir), outputs_dir=str(tmp_path), meeting="2026-12-10",
+        now="2026-11-22T09:00:00+00:00", processes=2,
+    )  # fmt: skip
+    assert [p["trust"] for p in out["packs"]] == names and {p["version"] for p in out["packs"]} == {"1"}
+    [run] = out["runs"]  # the run's child process claims in the run's name
+    assert run["trusts"] == names
+    assert "Built 12 packs in 2 processes of this machine" in caplog.text
+    [claims] = (tmp_path / "state/claims").iterdir()
+    assert Claims(claims).closed and set(Claims(claims).taken().values()) == {run["flow_run"]}

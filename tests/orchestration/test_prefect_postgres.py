@@ -123,6 +123,7 @@ def test_workers_on_a_postgresql_backed_server_share_the_trusts_and_build_each_p
     params = {
         "config_dir": str(config_dir), "outputs_dir": str(outputs), "meeting": MEETING,
         "now": "2026-11-22T09:00:00+00:00", "fan_out": 3,
+        "processes": 1,  # a run builds in one process: the workers stand for three one-core machines
     }  # fmt: skip
     run = local.run_deployment("build-pack", params, timeout=600)
     assert run["state"]["type"] == "COMPLETED", run["state"]
@@ -149,7 +150,7 @@ def test_workers_on_a_postgresql_backed_server_share_the_trusts_and_build_each_p
     helpers = [h for h in local.api("POST", "/flow_runs/filter", json=query) if h["parameters"]["helping"] == run["id"]]
     assert sorted(h["name"] for h in helpers) == ["build-pack helper 1 of 2", "build-pack helper 2 of 2"]
     for helper in helpers:  # only the first run sends digests, and it has decided which trusts are due
-        assert helper["parameters"]["fan_out"] == 1
+        assert helper["parameters"]["fan_out"] == 1 and helper["parameters"]["processes"] == 1
         assert helper["parameters"]["send_digest"] is False and helper["parameters"]["when_due"] is False
     assert {row["flow run"] for row in table} <= {run["name"]} | {h["name"] for h in helpers}
     assert len({row["flow run"] for row in table}) >= 2
