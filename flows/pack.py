@@ -4,17 +4,18 @@
 schedule (`when_due`), the flow builds a DRAFT only once the next meeting is within
 the trust's `pack.draft_days_before`, and then emails the trust's secretary the digest.
 
-With many trusts (config/trusts/*.yaml) the work is spread over the work pool: run from
-its deployment with `fan_out` N > 1, the flow starts N - 1 helper runs of this same
-deployment on the pool's `trusts` work queue and builds trusts itself at once; this run
-and every helper a worker takes (on this machine or another) claim the trusts one at a
-time from the same list (tracker.orchestration.claims), so each trust is built once, by
-whichever run is free. Each run is a process of its own, so the packs are built on every
-core of every worker. Nobody waits for a worker: helpers still waiting for one when the
-last trust is claimed are cancelled as not needed. (Tasks in one flow run share one
-process and its GIL, so a thread or task runner in one run cannot use a second worker;
-one flow run per trust would pay a process start, about 3.5 s, per trust; fixed groups
-made the first run wait idle, then wait for the slowest group.)
+With many trusts (config/trusts/*.yaml) the work is spread over every core and every
+worker. A run builds in as many processes as its machine has cores
+(tracker.orchestration.parallel: plain child processes that need not import Prefect, so
+they build within a second). Run from its deployment with `fan_out` N > 1, it also starts
+N - 1 helper runs of this same deployment on the pool's `trusts` work queue, for workers on
+other machines. Every process of every run claims the trusts one at a time from the same
+list (tracker.orchestration.claims), so each trust is built once, by whichever process is
+free. Nobody waits for a worker: helpers still waiting for one when the last trust is
+claimed are cancelled as not needed. (Tasks in one flow run share one process and its
+GIL; one flow run per trust would pay a process start, about 3.5 s, per trust; fixed
+groups made the first run wait idle, then wait for the slowest group; a helper run on
+the same machine joins only 4 to 5 s later, once a worker has started Prefect for it.)
 """
 
 from __future__ import annotations
