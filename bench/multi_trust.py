@@ -4,6 +4,8 @@ with one and then two Prefect workers. Prints the three side by side, and the ra
     .venv/bin/python bench/multi_trust.py [--trusts 50 150] [--pdf] [--repeat 1]
 
 1. one plain process: `tracker pack --all-trusts`, as a fresh process (start-up included);
+   and beside it, the same packs in one process per core without Prefect (what a flow run
+   does, less Prefect's start): the best any spreading of the work could do here;
 2. the flow, one worker: the build-pack deployment run (fan_out 1) on a running Prefect
    server, with one process worker (`--limit 1`) on the whole machine: the run builds in
    as many processes as the machine has cores (tracker.orchestration.parallel);
@@ -21,6 +23,7 @@ is not counted, and workers poll every second. Everything started here is stoppe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -83,6 +86,36 @@ def plain(config: Path, outputs: Path, pdf: bool) -> float:
     return time.perf_counter() - start
 
 
+def every_core(config: Path, outputs: Path, pdf: bool) -> float:
+    """The same packs without Prefect, in as many processes as there are cores, as a flow run
+    builds them (tracker.orchestration.parallel), from a fresh process: the best any way of
+    spreading the work could do on this machine."""
+    cmd = [sys.executable, __file__, "--every-core", str(config), str(outputs), *(["--pdf"] if pdf else [])]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True)
+    if done.returncode:
+        raise SystemExit(f"building on every core failed:\n{done.stderr.decode(errors='replace')}")
+    return time.perf_counter() - start
+
+
+def build_on_every_core(config: Path, outputs: Path, pdf: bool) -> None:
+    from tracker.config.workspace import Workspace
+    from tracker.core.dates import FixedClock
+    from tracker.orchestration import parallel
+    from tracker.orchestration.claims import Claims
+    from tracker.orchestration.schedule import pack_jobs
+
+    ws = Workspace(config, outputs, clock=FixedClock(dt.datetime.fromisoformat(NOW)))
+    jobs, claims = pack_jobs(ws), Claims(ws.claims_dir("bench"))
+    given = parallel.Assignment(str(config), str(outputs), NOW, [j.name for j in jobs], str(claims.folder), "bench")
+    given = dataclasses.replace(given, meeting=MEETING, pdf=pdf)
+    children = parallel.start_children(given, parallel.children_for(len(jobs), len(os.sched_getaffinity(0))))
+    own = parallel.build_claimed(ws, jobs, MEETING, pdf, claims, "bench", say=lambda line: None)
+    share = parallel.collect(children, claims, "bench", own)
+    if share.failed:
+        raise SystemExit("; ".join(share.failed.values()))
+
+
 def through_prefect(local: LocalPrefect, config: Path, outputs: Path, pdf: bool, fan_out: int) -> tuple[float, dict]:
     # What the plain process does: the packs (no digests), for the given meeting.
     params: dict[str, object] = {"config_dir": str(config), "outputs_dir": str(outputs), "meeting": MEETING, "now": NOW}
@@ -106,7 +139,11 @@ def main() -> None:
     )
     parser.add_argument("--pdf", action="store_true", help="also make each pack's PDF copy (LibreOffice)")
     parser.add_argument("--repeat", type=int, default=1, help="time each way this many times and keep the best")
+    parser.add_argument("--every-core", nargs=2, type=Path, help=argparse.SUPPRESS)  # CONFIG OUTPUTS: one way, timed
     args = parser.parse_args()
+    if args.every_core:
+        config, outputs = args.every_core
+        return build_on_every_core(config, outputs, args.pdf)
     rows = []
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-multi-") as tmp:
@@ -129,17 +166,21 @@ def main() -> None:
     print(f"({os.cpu_count()} cores; load average {load_before:.1f} before, {load:.1f} after: other work shares them)")
     print()
     print(
-        "| trusts | plain | flow, 1 worker | flow, 2 workers | 1 worker / plain | 2 workers / plain | 2 workers / 1 worker |"
+        "| trusts | plain | every core, no Prefect | flow, 1 worker | flow, 2 workers"
+        " | every core / plain | 1 worker / plain | 2 workers / plain | 2 workers / 1 worker |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for count, best, seen in rows:
         print(
-            f"| {count} | {best['plain']:.1f} s | {best['1 worker']:.1f} s | {best['2 workers']:.1f} s"
-            f" ({seen} built) | {best['1 worker'] / best['plain']:.2f} | {best['2 workers'] / best['plain']:.2f}"
+            f"| {count} | {best['plain']:.1f} s | {best['every core']:.1f} s | {best['1 worker']:.1f} s"
+            f" | {best['2 workers']:.1f} s ({seen} built) | {best['every core'] / best['plain']:.2f}"
+            f" | {best['1 worker'] / best['plain']:.2f} | {best['2 workers'] / best['plain']:.2f}"
             f" | {best['2 workers'] / best['1 worker']:.2f} |"
         )
     print()
     print("Target: 2 workers / plain at most 0.70. 'N built': how many workers' runs built packs.")
+    print("'every core, no Prefect': the packs in one process per core without Prefect, the best any")
+    print("way of spreading them could do here: the flow can only add Prefect's start to it.")
     print()
     print("Without Prefect's start: the run's own duration, as Prefect reports it (its start to its end;")
     print("not counted: a worker noticing the run and starting its process, 3-5 s):")
@@ -156,7 +197,7 @@ def main() -> None:
 def measure(local: LocalPrefect, config: Path, count: int, pdf: bool, repeat: int) -> tuple[int, dict, int]:
     """The best time of each way for `count` trusts, and how many workers built packs with two."""
     times: dict[str, list[float]] = {
-        k: [] for k in ("plain", "1 worker", "2 workers", "1 worker, run", "2 workers, run")
+        k: [] for k in ("plain", "every core", "1 worker", "2 workers", "1 worker, run", "2 workers, run")
     }
     seen: set[str] = set()
     cores = sorted(os.sched_getaffinity(0))
@@ -164,6 +205,9 @@ def measure(local: LocalPrefect, config: Path, count: int, pdf: bool, repeat: in
         out = config.parent / f"plain-{n}"
         times["plain"].append(plain(config, out, pdf))
         assert built(out) == count, f"plain: {built(out)} packs built"
+        out = config.parent / f"every-core-{n}"
+        times["every core"].append(every_core(config, out, pdf))
+        assert built(out) == count, f"every core: {built(out)} packs built"
         for workers, label in ((1, "1 worker"), (2, "2 workers")):
             names = [f"worker-{count}-{workers}-{i}" for i in range(1, workers + 1)]
             for i, name in enumerate(names):  # every queue of the pool: the run, and its helper
