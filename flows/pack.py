@@ -9,8 +9,8 @@ worker. A run builds in as many processes as its machine has cores
 (tracker.orchestration.parallel: plain child processes that need not import Prefect, so
 they build within a second). Run from its deployment with `fan_out` N > 1, it also starts
 N - 1 helper runs of this same deployment on the pool's `trusts` work queue, for workers on
-other machines. Every process of every run claims the trusts one at a time from the same
-list (tracker.orchestration.claims), so each trust is built once, by whichever process is
+other machines (a helper on a machine whose cores the others fill builds nothing). Every
+process of every run claims the trusts one at a time from the same list (tracker.orchestration.claims), so each trust is built once, by whichever process is
 free. Nobody waits for a worker: helpers still waiting for one when the last trust is
 claimed are cancelled as not needed. (Tasks in one flow run share one process and its
 GIL; one flow run per trust would pay a process start, about 3.5 s, per trust; fixed
@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -73,7 +74,8 @@ def build_pack_flow(
     run and worker built which trusts. Set it to the number of workers (machines) that build packs.
     `processes`: each run builds in up to this many processes of its machine, all claiming
     from the same list (default: as many as the machine gives this run cores; one for every
-    8 trusts at most, since a process costs about two packs to start).
+    8 trusts at most, since a process costs about two packs to start). A helper uses only
+    the cores the other runs' processes leave free on its machine, and none is none.
     `helping` (set by the first run for its helpers, not by hand): the id of the run whose
     trusts this run helps to build.
     """
@@ -82,9 +84,10 @@ def build_pack_flow(
     jobs = pack_jobs(ws, trusts)
     # Entry point: the cores this machine gives the run are read here. Helpers, on other
     # machines perhaps, are given `processes` as it was given (None: their own cores).
-    cores = processes or len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0))
+    wanted = processes or cores
     if helping is not None:
-        return _help(ws, jobs, Claims(ws.claims_dir(helping)), meeting, pdf, cores)
+        return _help(ws, jobs, Claims(ws.claims_dir(helping)), meeting, pdf, wanted, cores)
     skipped: list[dict] = []
     if when_due and meeting is None:
         jobs, skipped = _due(jobs, ws.now().date())
@@ -105,13 +108,13 @@ def build_pack_flow(
             # Older runs' claims, by the real clock (not a pinned `now`), once the helpers are on their way.
             sweep(ws.claims_root, utc_now())
 
-        built, failed = _build_here(ws, jobs, meeting, pdf, claims, cores, meanwhile)
+        built, failed = _build_here(ws, jobs, meeting, pdf, claims, wanted, meanwhile)
         claims.close()  # every trust is claimed by now: a helper that starts later builds nothing
         more, more_failed, runs = _gather(started, claims)
         built, failed = built + more, {**failed, **more_failed}
     else:
         (built, failed), runs = (
-            _build_here(ws, jobs, meeting, pdf, None, cores),
+            _build_here(ws, jobs, meeting, pdf, None, wanted),
             [_this_run([j.name for j in jobs])],
         )
     packs = sorted(skipped + built, key=lambda p: p["trust"])
@@ -123,13 +126,24 @@ def build_pack_flow(
 
 
 def _help(
-    ws: Workspace, jobs: list[PackJob], claims: Claims, meeting: str | None, pdf: bool | None, processes: int
+    ws: Workspace,
+    jobs: list[PackJob],
+    claims: Claims,
+    meeting: str | None,
+    pdf: bool | None,
+    processes: int,
+    cores: int,
 ) -> dict:
     """A helper run: build the trusts it claims from the first run's list, and publish them
-    (the first run reads them back from the table; it reports them and sends the digests)."""
-    built, failed = _build_here(ws, jobs, meeting, pdf, claims, processes)
+    (the first run reads them back from the table; it reports them and sends the digests).
+    On a machine whose cores the other runs' processes already fill, it builds nothing: it
+    would only slow them down."""
+    free = cores - claims.busy_on(_machine())
+    built, failed = _build_here(ws, jobs, meeting, pdf, claims, min(processes, free)) if free > 0 else ([], {})
     mine = sorted([p["trust"] for p in built] + list(failed))
-    if not mine:
+    if free <= 0:
+        print(f"This machine's {cores} cores are all building this run's trusts already: nothing to build here")
+    elif not mine:
         print("Every trust was already taken by the other runs: nothing to build")
     runs = [_this_run(mine)]
     _publish(built, failed, runs)
@@ -204,6 +218,7 @@ def _build_here(
         claims = Claims(ws.claims_dir(_run_id()))
         sweep(ws.claims_root, utc_now())
     me = _run_name()
+    claims.enlist(_machine(), me, extra + 1)  # so that a helper on this machine knows its cores are busy
     given = parallel.Assignment(
         str(ws.config),
         str(ws.outputs),
@@ -249,6 +264,10 @@ def _run_name() -> str:
     from prefect.runtime import flow_run
 
     return str(flow_run.get_name() or "this run")
+
+
+def _machine() -> str:
+    return socket.gethostname()
 
 
 def _this_run(names: list[str]) -> dict:

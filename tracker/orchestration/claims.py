@@ -11,6 +11,10 @@ Each claim file holds the name of the run that took it, so the first run can say
 run built which trust, and name the run to blame for a trust whose pack never appeared.
 The folder is closed (a marker file) once the first run has claimed the last trust: a
 helper that starts after that builds nothing.
+
+Each run also notes how many processes it builds in, and on which machine (`enlist`), so
+that a helper a worker starts on a machine whose cores are all building already knows
+it would only slow them down (`busy_on`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CLOSED = ".closed"
+MACHINES = ".machines"  # <host>/<run>: how many processes that run builds in on that machine
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,23 @@ class Claims:
             return {}
         found = {}
         for path in self.folder.iterdir():
-            if path.name != CLOSED:
+            if path.name not in (CLOSED, MACHINES):
                 found[path.name] = path.read_text(encoding="utf-8")
         return found
+
+    def enlist(self, host: str, by: str, processes: int) -> None:
+        """Note that run `by` builds in `processes` processes on machine `host`."""
+        folder = self.folder / MACHINES / _safe(host)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / _safe(by)).write_text(str(processes), encoding="utf-8")
+
+    def busy_on(self, host: str) -> int:
+        """How many processes the runs sharing this list build in on machine `host`."""
+        folder = self.folder / MACHINES / _safe(host)
+        if not folder.is_dir():
+            return 0
+        counts = (p.read_text(encoding="utf-8").strip() for p in folder.iterdir() if p.is_file())
+        return sum(int(n) for n in counts if n.isdigit())
 
     def close(self) -> None:
         """No more claims: helpers that start from now on build nothing."""
@@ -67,6 +86,11 @@ class Claims:
     @property
     def closed(self) -> bool:
         return (self.folder / CLOSED).exists()
+
+
+def _safe(name: str) -> str:
+    """A host or run name as one file name (they are not trusted to be one)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name).lstrip(".") or "_"
 
 
 def sweep(root: Path, now: dt.datetime, keep: dt.timedelta = dt.timedelta(days=7)) -> list[Path]:
