@@ -1,5 +1,5 @@
 """Benchmark: many trusts' packs in one plain process, and through the build-pack flow
-with one and then two Prefect workers. Prints the three side by side, and the ratios.
+with one and then two Prefect workers. Prints them side by side, and the ratios.
 
     .venv/bin/python bench/multi_trust.py [--trusts 50 150] [--pdf] [--repeat 1]
 
@@ -7,17 +7,19 @@ with one and then two Prefect workers. Prints the three side by side, and the ra
    and beside it, the same packs in one process per core without Prefect (what a flow run
    does, less Prefect's start): the best any spreading of the work could do here;
 2. the flow, one worker: the build-pack deployment run (fan_out 1) on a running Prefect
-   server, with one process worker (`--limit 1`) on the whole machine: the run builds in
-   as many processes as the machine has cores (tracker.orchestration.parallel);
-3. the flow, two workers: the same run with fan_out 2, and two such workers: one takes
-   the run, the other its helper. On this one machine the helper finds every core
-   building already and builds nothing (on a second machine it would share the trusts).
+   server, with one process worker (`--limit 1`): the run builds in as many processes as
+   the machine has cores (tracker.orchestration.parallel);
+3. the flow, two workers on one machine: the same run with fan_out 2 and two such
+   workers; one takes the run, the other its helper, which finds every core building
+   already and builds nothing (so this shows what a second worker on one machine costs);
+4. the flow, two workers with a core each, as on two one-core machines: fan_out 2, each
+   worker kept to one core; the run and its helper share the trusts.
 
-Each timing is from asking for the
-run to its end (the run's end time, as the server recorded it, so that polling need not
-be frequent), into an empty outputs folder (nothing cached), the best of --repeat. The
-server (SQLite, on 127.0.0.1 at a free port) runs throughout; starting it (about 15 s)
-is not counted, and workers poll every second. Everything started here is stopped at the end.
+Each timing is from asking for the run to its end (the run's end time, as the server
+recorded it, so that polling need not be frequent), into an empty outputs folder (nothing
+cached), the best of --repeat. The server (SQLite, on 127.0.0.1 at a free port) runs
+throughout; starting it (about 15 s) is not counted, and workers poll every second.
+Everything started here is stopped at the end.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,44 +165,50 @@ def main() -> None:
             local.stop()
     load = os.getloadavg()[0]
     what = "packs with their PDF copies" if args.pdf else "packs (.docx)"
-    print(f"Packs (best of {args.repeat}), {what} for {MEETING}; the flow with fan_out 1 and 2")
+    print(f"Packs (best of {args.repeat}), {what} for {MEETING}")
     print(f"({os.cpu_count()} cores; load average {load_before:.1f} before, {load:.1f} after: other work shares them)")
     print()
-    print(
-        "| trusts | plain | every core, no Prefect | flow, 1 worker | flow, 2 workers"
-        " | every core / plain | 1 worker / plain | 2 workers / plain | 2 workers / 1 worker |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for count, best, seen in rows:
-        print(
-            f"| {count} | {best['plain']:.1f} s | {best['every core']:.1f} s | {best['1 worker']:.1f} s"
-            f" | {best['2 workers']:.1f} s ({seen} built) | {best['every core'] / best['plain']:.2f}"
-            f" | {best['1 worker'] / best['plain']:.2f} | {best['2 workers'] / best['plain']:.2f}"
-            f" | {best['2 workers'] / best['1 worker']:.2f} |"
-        )
-    print()
-    print("Target: 2 workers / plain at most 0.70. 'N built': how many workers' runs built packs.")
-    print("'every core, no Prefect': the packs in one process per core without Prefect, the best any")
-    print("way of spreading them could do here: the flow can only add Prefect's start to it.")
-    print()
-    print("Without Prefect's start: the run's own duration, as Prefect reports it (its start to its end;")
-    print("not counted: a worker noticing the run and starting its process, 3-5 s):")
-    print()
-    print("| trusts | plain | run, 1 worker | run, 2 workers | 2 workers' run / plain |")
-    print("|---|---|---|---|---|")
+    print("| trusts | plain | every core, no Prefect | " + " | ".join(f"flow, {w}" for w, _, _ in WAYS) + " |")
+    print("|---|---|---|" + "---|" * len(WAYS))
     for count, best, _ in rows:
-        print(
-            f"| {count} | {best['plain']:.1f} s | {best['1 worker, run']:.1f} s | {best['2 workers, run']:.1f} s"
-            f" | {best['2 workers, run'] / best['plain']:.2f} |"
-        )
+        cells = [f"{best[w]:.1f} s" for w in ("plain", "every core", *(w for w, _, _ in WAYS))]
+        print(f"| {count} | " + " | ".join(cells) + " |")
+    print()
+    print("Each / plain (target: two workers at most 0.70):")
+    print()
+    print("| trusts | every core, no Prefect | " + " | ".join(f"flow, {w}" for w, _, _ in WAYS) + " |")
+    print("|---|---|" + "---|" * len(WAYS))
+    for count, best, _ in rows:
+        cells = [f"{best[w] / best['plain']:.2f}" for w in ("every core", *(w for w, _, _ in WAYS))]
+        print(f"| {count} | " + " | ".join(cells) + " |")
+    print()
+    print("Without Prefect's start: each run's own duration, as Prefect reports it (its start to its end;")
+    print("not counted: a worker noticing the run and starting its process, 3-5 s), and how many")
+    print("workers' runs built packs (the most in one repeat):")
+    print()
+    print("| trusts | " + " | ".join(f"run, {w}" for w, _, _ in WAYS) + " |")
+    print("|---|" + "---|" * len(WAYS))
+    for count, best, seen in rows:
+        cells = [f"{best[w + ', run']:.1f} s ({seen[w]} built)" for w, _, _ in WAYS]
+        print(f"| {count} | " + " | ".join(cells) + " |")
+    print()
+    print("'every core, no Prefect': the packs in one process per core without Prefect, the best any")
+    print("way of spreading them could do here: a flow run can only add Prefect's start to it.")
 
 
-def measure(local: LocalPrefect, config: Path, count: int, pdf: bool, repeat: int) -> tuple[int, dict, int]:
-    """The best time of each way for `count` trusts, and how many workers built packs with two."""
-    times: dict[str, list[float]] = {
-        k: [] for k in ("plain", "every core", "1 worker", "2 workers", "1 worker, run", "2 workers, run")
-    }
-    seen: set[str] = set()
+# The flow, three ways: (label, workers, each worker kept to a core of its own).
+WAYS = [
+    ("1 worker", 1, False),
+    ("2 workers, one machine", 2, False),
+    ("2 workers, a core each", 2, True),
+]
+
+
+def measure(local: LocalPrefect, config: Path, count: int, pdf: bool, repeat: int) -> tuple[int, dict, dict]:
+    """The best time of each way for `count` trusts, and how many workers' runs built packs."""
+    times: dict[str, list[float]] = defaultdict(list)
+    seen: dict[str, int] = defaultdict(int)
+    cores = sorted(os.sched_getaffinity(0))
     for n in range(repeat):
         out = config.parent / f"plain-{n}"
         times["plain"].append(plain(config, out, pdf))
@@ -207,12 +216,12 @@ def measure(local: LocalPrefect, config: Path, count: int, pdf: bool, repeat: in
         out = config.parent / f"every-core-{n}"
         times["every core"].append(every_core(config, out, pdf))
         assert built(out) == count, f"every core: {built(out)} packs built"
-        for workers, label in ((1, "1 worker"), (2, "2 workers")):
-            names = [f"worker-{count}-{workers}-{i}" for i in range(1, workers + 1)]
-            for name in names:  # every queue of the pool: the run, and its helper
-                local.start_worker(ROOT, limit=1, name=name)
+        for way, (label, workers, pinned) in enumerate(WAYS):
+            names = [f"worker-{count}-{way}-{n}-{i}" for i in range(workers)]
+            for i, name in enumerate(names):  # every queue of the pool: the run, and its helper
+                local.start_worker(ROOT, limit=1, name=name, cpus={cores[i % len(cores)]} if pinned else None)
             time.sleep(3)  # let the workers start polling
-            out = config.parent / f"flow-{workers}-{n}"
+            out = config.parent / f"flow-{way}-{n}"
             took, run = through_prefect(local, config, out, pdf, fan_out=workers)
             assert built(out) == count, f"{label}: {built(out)} packs built"
             times[label].append(took)
@@ -221,11 +230,11 @@ def measure(local: LocalPrefect, config: Path, count: int, pdf: bool, repeat: in
                 dt.datetime.fromisoformat(run["end_time"]).timestamp()
                 - dt.datetime.fromisoformat(run["start_time"]).timestamp()
             )
-            if workers == 2:
-                seen |= {row["worker"] for row in local.table(run["id"], "build-pack")}
+            building = {row["worker"] for row in local.table(run["id"], "build-pack")}
+            seen[label] = max(seen[label], len(building))
             for name in names:
                 local.stop_process(name)
-    return count, {k: min(v) for k, v in times.items()}, len(seen)
+    return count, {k: min(v) for k, v in times.items()}, seen
 
 
 if __name__ == "__main__":

@@ -84,8 +84,8 @@ def build_pack_flow(
     jobs = pack_jobs(ws, trusts)
     # Entry point: the cores this machine gives the run are read here. Helpers, on other
     # machines perhaps, are given `processes` as it was given (None: their own cores).
-    cores = len(os.sched_getaffinity(0))
-    wanted = processes or cores
+    cores = os.sched_getaffinity(0)
+    wanted = processes or len(cores)
     if helping is not None:
         return _help(ws, jobs, Claims(ws.claims_dir(helping)), meeting, pdf, wanted, cores)
     skipped: list[dict] = []
@@ -132,17 +132,17 @@ def _help(
     meeting: str | None,
     pdf: bool | None,
     processes: int,
-    cores: int,
+    cores: set[int],
 ) -> dict:
     """A helper run: build the trusts it claims from the first run's list, and publish them
     (the first run reads them back from the table; it reports them and sends the digests).
     On a machine whose cores the other runs' processes already fill, it builds nothing: it
     would only slow them down."""
-    free = cores - claims.busy_on(_machine())
+    free = claims.free_on(_machine(), cores)
     built, failed = _build_here(ws, jobs, meeting, pdf, claims, min(processes, free)) if free > 0 else ([], {})
     mine = sorted([p["trust"] for p in built] + list(failed))
     if free <= 0:
-        print(f"This machine's {cores} cores are all building this run's trusts already: nothing to build here")
+        print(f"This machine's {len(cores)} cores are all building this run's trusts already: nothing to build here")
     elif not mine:
         print("Every trust was already taken by the other runs: nothing to build")
     runs = [_this_run(mine)]
@@ -218,7 +218,8 @@ def _build_here(
         claims = Claims(ws.claims_dir(_run_id()))
         sweep(ws.claims_root, utc_now())
     me = _run_name()
-    claims.enlist(_machine(), me, extra + 1)  # so that a helper on this machine knows its cores are busy
+    # so that a helper on this machine knows which of its cores are busy
+    claims.enlist(_machine(), os.sched_getaffinity(0), me, extra + 1)
     given = parallel.Assignment(
         str(ws.config),
         str(ws.outputs),

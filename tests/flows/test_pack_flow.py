@@ -167,23 +167,24 @@ def test_with_many_trusts_a_run_builds_on_every_core_each_trust_once(config_dir,
 def test_a_helper_on_a_machine_whose_cores_all_build_already_builds_nothing(config_dir, tmp_path, caplog):
     add_trust(config_dir, "alder")
     claims = Claims(Workspace(config_dir, tmp_path).claims_dir(HELPED))
-    cores = len(os.sched_getaffinity(0))
-    claims.enlist(socket.gethostname(), "the first run", cores)  # it builds on every core of this machine
+    cores = os.sched_getaffinity(0)
+    claims.enlist(socket.gethostname(), cores, "the first run", len(cores))  # it builds on every core here
     out = build_pack_flow(
         config_dir=str(config_dir), outputs_dir=str(tmp_path), meeting="2026-12-10",
         now="2026-11-22T09:00:00+00:00", trusts=["alder"], helping=HELPED,
     )  # fmt: skip
     assert out["packs"] == [] and claims.taken() == {}  # alder is left to the first run's processes
-    assert f"This machine's {cores} cores are all building this run's trusts already" in caplog.text
+    assert f"This machine's {len(cores)} cores are all building this run's trusts already" in caplog.text
 
 
 def test_a_helper_on_a_machine_with_a_core_free_builds_there(config_dir, tmp_path):
     add_trust(config_dir, "alder")
     claims = Claims(Workspace(config_dir, tmp_path).claims_dir(HELPED))
-    claims.enlist(socket.gethostname(), "the first run", len(os.sched_getaffinity(0)) - 1)
+    cores = os.sched_getaffinity(0)
+    claims.enlist(socket.gethostname(), cores, "the first run", len(cores) - 1)
     out = build_pack_flow(
         config_dir=str(config_dir), outputs_dir=str(tmp_path), meeting="2026-12-10",
         now="2026-11-22T09:00:00+00:00", trusts=["alder"], helping=HELPED,
     )  # fmt: skip
     assert [p["trust"] for p in out["packs"]] == ["alder"]
-    assert claims.busy_on(socket.gethostname()) == len(os.sched_getaffinity(0))  # it noted its own process
+    assert claims.free_on(socket.gethostname(), cores) == 0  # it noted its own process

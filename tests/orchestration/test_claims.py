@@ -91,21 +91,24 @@ def test_the_claims_folder_may_not_lead_out_of_outputs_through_a_link(tmp_path):
         Workspace(tmp_path / "config", tmp_path / "outputs").claims_dir("run-1")
 
 
-def test_runs_note_how_many_processes_they_build_in_on_each_machine(tmp_path):
+def test_a_helper_knows_how_many_of_its_cores_the_other_runs_leave_free(tmp_path):
     claims = Claims(tmp_path / "run")
-    assert claims.busy_on("host-a") == 0
-    claims.enlist("host-a", "the first run", 2)
-    claims.enlist("host-a", "build-pack helper 1 of 2", 1)
-    claims.enlist("host-b", "build-pack helper 2 of 2", 4)
-    assert claims.busy_on("host-a") == 3 and claims.busy_on("host-b") == 4 and claims.busy_on("host-c") == 0
+    assert claims.free_on("host-a", {0, 1}) == 2
+    claims.enlist("host-a", {0, 1}, "the first run", 1)  # one process, wherever the machine puts it
+    assert claims.free_on("host-a", {0, 1}) == 1
+    claims.enlist("host-a", {0, 1}, "build-pack helper 1 of 3", 1)
+    assert claims.free_on("host-a", {0, 1}) == 0
+    assert claims.free_on("host-a", {2, 3}) == 2  # other cores of the machine: a worker kept to them
+    claims.enlist("host-b", {0, 1, 2, 3}, "build-pack helper 2 of 3", 4)
+    assert claims.free_on("host-b", {0, 1, 2, 3}) == 0 and claims.free_on("host-c", {0}) == 1
     claims.take("alder", "the first run")
-    assert claims.taken() == {"alder": "the first run"}  # the note is not a trust
+    assert claims.taken() == {"alder": "the first run"}  # the notes are not trusts
 
 
 def test_a_machine_or_run_name_cannot_lead_its_note_out_of_the_claims_folder(tmp_path):
     claims = Claims(tmp_path / "run")
-    claims.enlist("../../escape", "../run/../../x", 2)
-    assert claims.busy_on("../../escape") == 2
+    claims.enlist("../../escape", {0, 1}, "../run/../../x", 2)
+    assert claims.free_on("../../escape", {0, 1}) == 0
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
         "run/.machines/_.._escape/_run_.._.._x"
     ]

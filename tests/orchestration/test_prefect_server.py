@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -115,3 +116,15 @@ def test_a_worker_can_ask_for_runs_more_often_than_the_others(prefect):
         assert b"PREFECT_WORKER_QUERY_SECONDS=1" in environ[default]  # the others keep their own setting
     finally:
         assert prefect.stop_process("quick")
+
+
+def test_a_worker_can_be_kept_to_some_cores_as_on_a_smaller_machine(prefect):
+    # bench/multi_trust.py runs two workers on a core each, as two one-core machines.
+    prefect.start_worker(ROOT, limit=1, queue=TRUSTS_QUEUE, name="small", cpus={0})
+    try:
+        small = int((prefect.home / "small.pid").read_text())
+        default = int((prefect.home / "worker.pid").read_text())
+        assert os.sched_getaffinity(small) == {0}
+        assert os.sched_getaffinity(default) == os.sched_getaffinity(0)  # the others use every core
+    finally:
+        assert prefect.stop_process("small")

@@ -12,9 +12,9 @@ run built which trust, and name the run to blame for a trust whose pack never ap
 The folder is closed (a marker file) once the first run has claimed the last trust: a
 helper that starts after that builds nothing.
 
-Each run also notes how many processes it builds in, and on which machine (`enlist`), so
-that a helper a worker starts on a machine whose cores are all building already knows
-it would only slow them down (`busy_on`).
+Each run also notes how many processes it builds in, on which machine and cores
+(`enlist`), so that a helper a worker starts where every core is building already knows
+it would only slow them down (`free_on`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,19 +64,22 @@ class Claims:
                 found[path.name] = path.read_text(encoding="utf-8")
         return found
 
-    def enlist(self, host: str, by: str, processes: int) -> None:
-        """Note that run `by` builds in `processes` processes on machine `host`."""
+    def enlist(self, host: str, cores: Collection[int], by: str, processes: int) -> None:
+        """Note that run `by` builds in `processes` processes on machine `host`, on `cores` (its CPUs)."""
         folder = self.folder / MACHINES / _safe(host)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / _safe(by)).write_text(str(processes), encoding="utf-8")
+        (folder / _safe(by)).write_text(f"{processes} {','.join(map(str, sorted(cores)))}", encoding="utf-8")
 
-    def busy_on(self, host: str) -> int:
-        """How many processes the runs sharing this list build in on machine `host`."""
+    def free_on(self, host: str, cores: Collection[int]) -> int:
+        """How many of `cores` (CPUs of machine `host`) the runs sharing this list leave free:
+        a run on some of them takes as many as it has processes there."""
         folder = self.folder / MACHINES / _safe(host)
-        if not folder.is_dir():
-            return 0
-        counts = (p.read_text(encoding="utf-8").strip() for p in folder.iterdir() if p.is_file())
-        return sum(int(n) for n in counts if n.isdigit())
+        mine, busy = set(cores), 0
+        for note in folder.iterdir() if folder.is_dir() else ():
+            processes, _, theirs = note.read_text(encoding="utf-8").partition(" ")
+            shared = mine & {int(c) for c in theirs.split(",") if c.isdigit()}
+            busy += min(int(processes) if processes.isdigit() else 0, len(shared))
+        return max(0, len(mine) - busy)
 
     def close(self) -> None:
         """No more claims: helpers that start from now on build nothing."""

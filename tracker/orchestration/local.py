@@ -79,7 +79,14 @@ class LocalPrefect:
             raise TrackerError(f"prefect {' '.join(args[:2])} failed: {' '.join(lines[-3:]) or 'no output'}")
         return proc
 
-    def _spawn(self, name: str, args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> int:
+    def _spawn(
+        self,
+        name: str,
+        args: list[str],
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        cpus: set[int] | None = None,
+    ) -> int:
         self.home.mkdir(parents=True, exist_ok=True)
         # A session of its own, so `stop` can end the process and every child it started.
         # The child keeps its own handle on the log; ours is closed at once.
@@ -91,6 +98,8 @@ class LocalPrefect:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # Only these cores, for it and every process it starts (as on a smaller machine).
+                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
             )
         (self.home / f"{name}.pid").write_text(str(proc.pid))
         self._children[name] = proc  # reaped in stop() when this process started it
@@ -130,16 +139,24 @@ class LocalPrefect:
                 raise
 
     def start_worker(
-        self, project_dir: Path, limit: int = 4, queue: str | None = None, name: str = "worker", poll: int | None = None
+        self,
+        project_dir: Path,
+        limit: int = 4,
+        queue: str | None = None,
+        name: str = "worker",
+        poll: int | None = None,
+        cpus: set[int] | None = None,
     ) -> None:
         """A process worker taking runs from `queue` (default: every queue of the pool), at most
-        `limit` at once, asking for runs every `poll` seconds (default: Prefect's, 10); its pid
-        and log are OUTPUTS/prefect/<name>.pid and <name>.log."""
+        `limit` at once, asking for runs every `poll` seconds (default: Prefect's, 10), and
+        (given `cpus`) running its runs on those cores only; its pid and log are
+        OUTPUTS/prefect/<name>.pid and <name>.log."""
         if _alive(self._pid(name)):
             return
         args = ["worker", "start", "--pool", self.pool, "--type", "process", "--limit", str(limit)]
         args += ["--name", f"{socket.gethostname()}-{name}"] + (["--work-queue", queue] if queue else [])
-        self._spawn(name, args, cwd=project_dir, env={"PREFECT_WORKER_QUERY_SECONDS": str(poll)} if poll else None)
+        env = {"PREFECT_WORKER_QUERY_SECONDS": str(poll)} if poll else None
+        self._spawn(name, args, cwd=project_dir, env=env, cpus=cpus)
 
     def processes(self) -> list[str]:
         """The names of the processes started here (workers first, the server last)."""
