@@ -28,12 +28,13 @@ from tracker.tracking.phrases import phrase_pattern, phrase_test, years_in
 __all__ = ["Event", "Explanation", "Item", "Match", "Matcher", "phrase_pattern", "rule_values", "slug"]
 _LEAD = re.compile(r"(?<=[a-z0-9)”’'\"][.!?])\s+(?=[A-Z“‘'\"])")  # where a summary's first sentence ends
 NEAR = 550  # days: a milestone this near in time may hold news that names no edition or rule
-# The model's thresholds, chosen by 5-fold cross-validation over dev + validation and checked on
-# validation with the committed model (bench/match_model.py prints both):
+PREVIEW = 7  # days: news this soon before a milestone's date previews it (the eve of a publication)
+# The model's thresholds, chosen by 5-fold cross-validation over dev + validation (the stricter kind, averaged
+# over three fold seeds) and checked on validation with the committed model (bench/match_model.py prints both):
 MODEL_ALONE = 0.7  # at or above this, the model brings in an item the rules are silent on
 MODEL_CONFIRM = 0.15  # below this, it overrules a finding that is not firm (named only in the summary,
 # or with its `with` wording only in the other text)
-MODEL_LOOSE = 0.3  # ... and below this, one whose concept is loosely worded (`firm: false`)
+MODEL_LOOSE = 0.25  # ... and below this, one whose concept is loosely worded (`firm: false`)
 
 
 @dataclass(frozen=True)
@@ -370,6 +371,9 @@ class Matcher:
                 after = [k for k in cands if k.when and k.when >= when]
                 if after:
                     return min(after, key=lambda k: k.when or dt.date.max)
+            eve = [k for k in cands if k.when and when < k.when <= when + dt.timedelta(days=PREVIEW)]
+            if eve:  # the eve of a publication: news of what comes out in a few days
+                return min(eve, key=lambda k: k.when or dt.date.max)
             before = [k for k in cands if k.when and k.when <= when]
             if before:
                 return max(before, key=lambda k: k.when or dt.date.min)
@@ -390,7 +394,9 @@ class Matcher:
             ):
                 return self._discovered(w, values, item, title, text, f)
         linked = [k for k in known if k.milestone.id in self.links.get((f.category, f.concept), ())]
-        if linked and not named and when is not None:  # undated: nothing says which of them
+        # a year the item names that is no milestone's (a bill's session, 2021-22) says nothing against the linked ones
+        elsewhere = any(y in k.years for y in named for k in known)
+        if linked and not elsewhere and when is not None:  # undated: nothing says which of them
             return made(nearest(linked), f"the milestone its concept {f.concept} names")
         by_event = [
             k
