@@ -217,10 +217,14 @@ class Classifier:
                 return f"published before any of its concepts ({day})"
         return None
 
-    def classify(self, title: str, summary: str, day: str | None) -> tuple[list[Finding], list[Rejection]]:
+    def classify(
+        self, title: str, summary: str, day: str | None, summary_too: bool = False
+    ) -> tuple[list[Finding], list[Rejection]]:
         """Findings for each category the item belongs to, and why it was kept out of the others it neared.
 
-        `title` and `summary` are normalised text; `day` is the item's ISO date, if any.
+        `title` and `summary` are normalised text; `day` is the item's ISO date, if any. `summary_too`: read the
+        summary for categories the title does not name even when the title names another's subject (the matcher
+        asks so when that subject did not stand).
         """
         t, s = f" {title} ", f" {summary} " if summary else ""
         found: list[Finding] = []
@@ -234,7 +238,7 @@ class Classifier:
             for cat, trig in zip(self.categories, self.triggers, strict=True)
             if trig is None or not trig.isdisjoint(words)
         ]
-        if s and any(self._names(c, t) for _, concepts, _ in live for c in concepts):
+        if s and not summary_too and any(self._names(c, t) for _, concepts, _ in live for c in concepts):
             s = ""
         for category, concepts, misses in live:
             # a concept in the title finds its `with` wording in the title or the summary's lead

@@ -252,7 +252,14 @@ class Matcher:
         if opinion and not findings:
             findings = self._model_finding(opinion, rejections, title, lead, summary, item.day)
         elif opinion:
+            named = {f.category for f in findings}
             findings = self._confirmed(findings, opinion, rejections)
+            if not findings and lead:
+                # the title's subject did not stand (the model ruled it out), so the title says nothing:
+                # the summary's lead may name another category, with care (the model must agree)
+                more, _ = self.classifier.classify(title, lead, item.day, summary_too=True)
+                more = [f for f in more if f.where == "summary" and f.category not in named]
+                findings = self._confirmed(more, opinion, rejections)
         by_category = {f.category: f for f in findings}
         vetoed = {r.category for r in rejections if r.near_miss}
         found: dict[str, Match] = {}
