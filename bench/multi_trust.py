@@ -25,7 +25,6 @@ Everything started here is stopped at the end.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import os
 import re
@@ -110,11 +109,10 @@ def build_on_every_core(config: Path, outputs: Path, pdf: bool) -> None:
 
     ws = Workspace(config, outputs, clock=FixedClock(dt.datetime.fromisoformat(NOW)))
     jobs, claims = pack_jobs(ws), Claims(ws.claims_dir("bench"))
-    given = parallel.Assignment(str(config), str(outputs), NOW, [j.name for j in jobs], str(claims.folder), "bench")
-    given = dataclasses.replace(given, meeting=MEETING, pdf=pdf)
-    children = parallel.start_children(given, parallel.children_for(len(jobs), len(os.sched_getaffinity(0))))
-    own = parallel.build_claimed(ws, jobs, MEETING, pdf, claims, "bench", say=lambda line: None)
-    share = parallel.collect(children, claims, "bench", own)
+    names = [j.name for j in jobs]
+    given = parallel.Assignment(str(config), str(outputs), NOW, names, str(claims.folder), "bench", MEETING, pdf)
+    extra = parallel.children_for(len(jobs), len(os.sched_getaffinity(0)))
+    share = parallel.build_in_processes(ws, jobs, given, claims, extra, say=lambda line: None)
     if share.failed:
         raise SystemExit("; ".join(share.failed.values()))
 

@@ -10,8 +10,8 @@ worker. A run builds in as many processes as its machine has cores
 they build within a second). Run from its deployment with `fan_out` N > 1, it also starts
 N - 1 helper runs of this same deployment on the pool's `trusts` work queue, for workers on
 other machines (a helper on a machine whose cores the others fill builds nothing). Every
-process of every run claims the trusts one at a time from the same list (tracker.orchestration.claims), so each trust is built once, by whichever process is
-free. Nobody waits for a worker: helpers still waiting for one when the last trust is
+process of every run claims the trusts one at a time from the same list
+(tracker.orchestration.claims), so each trust is built once, by whichever process is free. Nobody waits for a worker: helpers still waiting for one when the last trust is
 claimed are cancelled as not needed. (Tasks in one flow run share one process and its
 GIL; one flow run per trust would pay a process start, about 3.5 s, per trust; fixed
 groups made the first run wait idle, then wait for the slowest group; a helper run on
@@ -75,7 +75,8 @@ def build_pack_flow(
     `processes`: each run builds in up to this many processes of its machine, all claiming
     from the same list (default: as many as the machine gives this run cores; one for every
     8 trusts at most, since a process costs about two packs to start). A helper uses only
-    the cores the other runs' processes leave free on its machine, and none is none.
+    the cores the other runs' processes leave free on its machine, and builds nothing if
+    none is free.
     `helping` (set by the first run for its helpers, not by hand): the id of the run whose
     trusts this run helps to build.
     """
@@ -108,13 +109,13 @@ def build_pack_flow(
             # Older runs' claims, by the real clock (not a pinned `now`), once the helpers are on their way.
             sweep(ws.claims_root, utc_now())
 
-        built, failed = _build_here(ws, jobs, meeting, pdf, claims, wanted, meanwhile)
+        built, failed = _build_here(ws, jobs, meeting, pdf, wanted, cores, claims, meanwhile)
         claims.close()  # every trust is claimed by now: a helper that starts later builds nothing
         more, more_failed, runs = _gather(started, claims)
         built, failed = built + more, {**failed, **more_failed}
     else:
         (built, failed), runs = (
-            _build_here(ws, jobs, meeting, pdf, None, wanted),
+            _build_here(ws, jobs, meeting, pdf, wanted, cores),
             [_this_run([j.name for j in jobs])],
         )
     packs = sorted(skipped + built, key=lambda p: p["trust"])
@@ -139,7 +140,7 @@ def _help(
     On a machine whose cores the other runs' processes already fill, it builds nothing: it
     would only slow them down."""
     free = claims.free_on(_machine(), cores)
-    built, failed = _build_here(ws, jobs, meeting, pdf, claims, min(processes, free)) if free > 0 else ([], {})
+    built, failed = _build_here(ws, jobs, meeting, pdf, min(processes, free), cores, claims) if free > 0 else ([], {})
     mine = sorted([p["trust"] for p in built] + list(failed))
     if free <= 0:
         print(f"This machine's {len(cores)} cores are all building this run's trusts already: nothing to build here")
@@ -199,8 +200,9 @@ def _build_here(
     jobs: list[PackJob],
     meeting: str | None,
     pdf: bool | None,
+    processes: int,
+    cores: set[int],
     claims: Claims | None = None,
-    processes: int = 1,
     meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[dict], dict[str, str]]:
     """The packs of `jobs` built by this run, as `tracker pack --all-trusts` builds them
@@ -208,7 +210,8 @@ def _build_here(
     are built all the same). With many trusts, child processes on this machine's other
     cores claim and build alongside (tracker.orchestration.parallel). A Prefect task per
     trust was measured costing a third again on top of the packs, for no gain: tasks in
-    one run share one core. `meanwhile` is called once the child processes are starting."""
+    one run share one core. `cores`: the CPUs this run may use (the flow read them).
+    `meanwhile` is called once the child processes are starting."""
     extra = parallel.children_for(len(jobs), processes)
     if claims is None and extra == 0:
         share = parallel.build_claimed(ws, jobs, meeting, pdf)
@@ -219,7 +222,7 @@ def _build_here(
         sweep(ws.claims_root, utc_now())
     me = _run_name()
     # so that a helper on this machine knows which of its cores are busy
-    claims.enlist(_machine(), os.sched_getaffinity(0), me, extra + 1)
+    claims.enlist(_machine(), cores, me, extra + 1)
     given = parallel.Assignment(
         str(ws.config),
         str(ws.outputs),
@@ -230,15 +233,7 @@ def _build_here(
         meeting,
         pdf,
     )
-    children = parallel.start_children(given, extra)
-    try:
-        if meanwhile:
-            meanwhile()
-        share = parallel.build_claimed(ws, jobs, meeting, pdf, claims, me)
-    except BaseException:
-        parallel.stop(children)
-        raise
-    share = parallel.collect(children, claims, me, share)
+    share = parallel.build_in_processes(ws, jobs, given, claims, extra, meanwhile=meanwhile)
     if ours:
         claims.close()
     for line in share.log:  # the children's lines, in this run's log

@@ -763,8 +763,8 @@ def serve_cmd(config_dir: Path, outputs_dir: Path, port: int, ui: bool, old_home
 
     One worker takes the scheduled runs; another, one at a time (a run builds on every
     core of the machine), takes the helper runs a multi-trust build-pack starts on other
-    machines' behalf (asking every 2 s, so that they join the build early). Their database, logs and pid
-    files are in OUTPUTS/prefect. With PREFECT_API_URL set, no server is started: the
+    machines' behalf (asking every 2 s, so that they join the build early). Their
+    database, logs and pid files are in OUTPUTS/prefect. With PREFECT_API_URL set, no server is started: the
     workers and the deployments use that one.
     """
     from tracker.orchestration.local import DEFAULT_QUEUE, TRUSTS_QUEUE, LocalPrefect

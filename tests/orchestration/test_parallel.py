@@ -58,10 +58,8 @@ def test_the_run_and_its_children_build_every_trust_exactly_once(config_dir, tmp
         add_trust(config_dir, name)
     given = _assignment(config_dir, tmp_path / "outputs", names)
     claims = Claims(Path(given.claims))
-    children = parallel.start_children(given, 2)
     ws = Workspace(config_dir, tmp_path / "outputs", clock=FixedClock(dt.datetime.fromisoformat(NOW)))
-    own = parallel.build_claimed(ws, pack_jobs(ws, names), MEETING, None, claims, "run-1", say=lambda _: None)
-    share = parallel.collect(children, claims, "run-1", own)
+    share = parallel.build_in_processes(ws, pack_jobs(ws, names), given, claims, 2, say=lambda _: None)
     assert sorted(row["trust"] for row in share.built) == names and share.failed == {}
     assert {row["version"] for row in share.built} == {"1"}  # nobody built a trust a second time
     assert len(list((tmp_path / "outputs/trusts").glob("*/packs/*/*.docx"))) == 12

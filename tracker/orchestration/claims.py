@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CLOSED = ".closed"
-MACHINES = ".machines"  # <host>/<run>: how many processes that run builds in on that machine
+MACHINES = ".machines"  # <host>/<run>: "<processes> <cpu>,<cpu>...", how that run builds on that machine
 
 
 @dataclass(frozen=True)

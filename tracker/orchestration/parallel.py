@@ -148,6 +148,29 @@ def collect(children: list[subprocess.Popen], claims: Claims, by: str, own: Shar
     return own
 
 
+def build_in_processes(
+    ws: Workspace,
+    jobs: list[PackJob],
+    given: Assignment,
+    claims: Claims,
+    extra: int,
+    say: Callable[[str], None] = print,
+    meanwhile: Callable[[], None] | None = None,
+) -> Share:
+    """The packs of `jobs` that this process and `extra` children claim from `claims` (in
+    run `given.by`'s name), each trust once; `meanwhile` is called once the children are
+    starting. The children's lines are in the Share's log."""
+    children = start_children(given, extra)
+    try:
+        if meanwhile:
+            meanwhile()
+        own = build_claimed(ws, jobs, given.meeting, given.pdf, claims, given.by, say)
+    except BaseException:
+        stop(children)
+        raise
+    return collect(children, claims, given.by, own)
+
+
 def stop(children: list[subprocess.Popen]) -> None:
     """Stop children still running (this run is failing: they would build for nobody)."""
     for child in children:
