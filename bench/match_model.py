@@ -26,7 +26,18 @@ cross-validation said 0.96 / 0.92 and the held-out part 0.91 / 0.86 (issue 10's 
 round, 1,032 items). Choose thresholds and vocabulary changes by it; one seed's folds move
 it by about 0.005, so compare small changes over several seeds (`folds_of(..., seed)`).
 
-    .venv/bin/python bench/match_model.py [--folds 5]
+Two questions about the bar itself (issue 10 asks 0.95 on headlines nobody tuned for):
+
+- `--agreement`: is 0.95 a fair bar, or are the labels too much a matter of judgement? A
+  second labeller, blind to the corpus labels, labelled 300 dev items
+  (tests/fixtures/match-corpus/second-labelling.yaml); this prints how the two agree,
+  judged as the matcher is judged, and how the matcher does against each.
+- `--curve`: how do the figures grow with the corpus? Each fold's training items are cut
+  to a share (1/8 to all); the model is trained on that share and every vocabulary
+  phrase that only items outside it contain is removed (the rules as if written against
+  the share alone), then judged on the fold, over three fold seeds.
+
+    .venv/bin/python bench/match_model.py [--folds 5] [--agreement] [--curve]
 """
 
 from __future__ import annotations
@@ -41,7 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.tracking.corpus import Figures, measure, rows  # noqa: E402
+from tests.tracking.corpus import Figures, agreement, measure, rows, second_labelling  # noqa: E402
 from tracker.config.loading import load_vocabulary  # noqa: E402
 from tracker.config.matching import Vocabulary  # noqa: E402
 from tracker.config.workspace import Workspace  # noqa: E402
@@ -125,13 +136,67 @@ def model_alone(model: Model, data: list[dict], into: Figures) -> None:
             into.fn[Category(c)] += 1
 
 
+def print_agreement(register, vocabulary: Vocabulary) -> None:
+    pairs = second_labelling()
+    a = agreement(pairs)
+    print(
+        f"second labelling: {a.items} dev items, {a.same} given the same label, Cohen's kappa {a.kappa:.3f}; "
+        "judged against the corpus labels:"
+    )
+    print("\n".join(a.second.lines("second labeller, all")[1:]))
+    print(f"  second labeller, all: precision {a.second.precision():.3f}, recall {a.second.recall():.3f}")
+    print(
+        f"  second labeller, the {a.sure.items} items it was sure of: precision {a.sure.precision():.3f}, "
+        f"recall {a.sure.recall():.3f}"
+    )
+    first, second = [row for row, _ in pairs], [dict(row, category=other["category"]) for row, other in pairs]
+    matcher = Matcher(register, vocabulary, Model.load())
+    for name, labels in (("corpus labels", first), ("second labels", second)):
+        f = measure(labels, matcher)
+        print(
+            f"  matcher against the {name} (dev items: the rules were written against them): "
+            f"precision {f.precision():.3f}, recall {f.recall():.3f}"
+        )
+
+
+def print_curve(register, vocabulary: Vocabulary, data: list[dict], k: int) -> None:
+    shares = (0.125, 0.25, 0.5, 1.0)
+    figures = {s: Figures() for s in shares}
+    examples = examples_of(data)
+    for seed in (7, 8, 9):
+        for fold in folds_of(data, k, seed):
+            held = set(fold)
+            train = [i for i in range(len(data)) if i not in held]
+            random.Random(seed).shuffle(train)
+            for share in shares:
+                part = set(train[: int(len(train) * share)])
+                model = Model.train([examples[i] for i in sorted(part)])
+                rules = without_phrases_only(set(range(len(data))) - part, data, vocabulary)
+                add(figures[share], measure([data[i] for i in fold], Matcher(register, rules, model)))
+    for share in shares:
+        f = figures[share]
+        print(
+            f"learning curve: trained and written against {share:.3f} of each fold's training items "
+            f"(about {int(len(data) * (k - 1) / k * share)}): precision {f.precision():.3f}, "
+            f"recall {f.recall():.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--agreement", action="store_true", help="only the second labelling's agreement")
+    parser.add_argument("--curve", action="store_true", help="only the learning curve (about two minutes)")
     args = parser.parse_args()
     ws = Workspace(config=ROOT / "config")
     register, vocabulary = load_register(ws.register), load_vocabulary(ws)
     data = rows("dev") + rows("validation")
+    if args.agreement or args.curve:
+        if args.agreement:
+            print_agreement(register, vocabulary)
+        if args.curve:
+            print_curve(register, vocabulary, data, args.folds)
+        return
     examples = examples_of(data)
     alone, rules, both, unseen = Figures(), Figures(), Figures(), Figures()
     plain = Matcher(register, vocabulary)

@@ -61,6 +61,16 @@ class Figures:
     items: int = 0
     misses: list[str] = field(default_factory=list)  # for the dev part only
 
+    def count(self, truth: set[Category], got: set[Category]) -> None:
+        for c in truth:
+            self.relevant[c] += 1
+        for c in got & truth:
+            self.tp[c] += 1
+        for c in got - truth:
+            self.fp[c] += 1
+        for c in truth - got:
+            self.fn[c] += 1
+
     def precision(self, c: Category | None = None) -> float:
         tp, fp = (self.tp[c], self.fp[c]) if c else (sum(self.tp.values()), sum(self.fp.values()))
         return tp / (tp + fp) if tp + fp else 1.0
@@ -108,14 +118,7 @@ def measure(rows: list[dict], m: Matcher, keep_misses: bool = False) -> Figures:
         truth = {Category(label)} if label != "none" else set()
         matches = m.match(item_of(row))
         got = {x.category for x in matches}
-        for c in truth:
-            f.relevant[c] += 1
-        for c in got & truth:
-            f.tp[c] += 1
-        for c in got - truth:
-            f.fp[c] += 1
-        for c in truth - got:
-            f.fn[c] += 1
+        f.count(truth, got)
         if truth & got and row.get("milestone"):
             f.attributable += 1
             f.attributed += row["milestone"] in {x.milestone for x in matches}
@@ -133,6 +136,51 @@ def measure(rows: list[dict], m: Matcher, keep_misses: bool = False) -> Figures:
 
 def rows(part: str) -> list[dict]:
     return load_yaml(CORPUS / f"{part}.yaml")["items"]
+
+
+def _categories(label: str) -> set[Category]:
+    return {Category(label)} if label != "none" else set()
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How a second, blind labelling of dev items agrees with the corpus's labels (second-labelling.yaml)."""
+
+    items: int
+    same: int  # items given the same label
+    kappa: float  # Cohen's kappa over the six labels: agreement beyond what chance would give
+    second: Figures  # the second labelling judged against the corpus labels, as the matcher is judged
+    sure: Figures  # the same, over the items the second labeller was sure of
+
+
+def second_labelling() -> list[tuple[dict, dict]]:
+    """(dev row, its second label) pairs. A second label whose title is not its dev row's any more fails loudly:
+    dev.yaml was edited, and the study must be redone or its positions mended."""
+    dev = rows("dev")
+    pairs = []
+    for other in load_yaml(CORPUS / "second-labelling.yaml")["items"]:
+        row = dev[int(other["dev"]) - 1]
+        if row["title"] != other["title"]:
+            raise ValueError(f"second-labelling.yaml: dev item {other['dev']} is now {row['title']!r}")
+        pairs.append((row, other))
+    return pairs
+
+
+def agreement(pairs: list[tuple[dict, dict]]) -> Agreement:
+    second, sure = Figures(), Figures()
+    first_labels = Counter(str(row.get("category", "none")) for row, _ in pairs)
+    second_labels = Counter(str(other["category"]) for _, other in pairs)
+    same = 0
+    for row, other in pairs:
+        a, b = str(row.get("category", "none")), str(other["category"])
+        same += a == b
+        for f in (second, sure) if other.get("sure", True) else (second,):
+            f.items += 1
+            f.count(_categories(a), _categories(b))
+    n = len(pairs)
+    chance = sum(first_labels[k] * second_labels[k] for k in first_labels) / (n * n) if n else 0.0
+    kappa = (same / n - chance) / (1 - chance) if n and chance < 1 else 1.0
+    return Agreement(n, same, kappa, second, sure)
 
 
 if __name__ == "__main__":
