@@ -208,14 +208,31 @@ def cli() -> None:
 @trust_option(old_file=True)
 @click.option("--register", type=click.Path(path_type=Path), help="Register file, if not the one in --config.")
 @click.option("--questions", type=click.Path(path_type=Path), help="Questions file, if not the one in --config.")
+@click.option("--before", type=click.Choice(["track", "send"]), hidden=True)
+@click.argument("command_args", nargs=-1, type=click.UNPROCESSED, metavar="")
+@click.pass_context
 def validate_cmd(
-    config_dir: Path, outputs_dir: Path, trusts: TrustChoice, register: Path | None, questions: Path | None
+    ctx: click.Context,
+    config_dir: Path,
+    outputs_dir: Path,
+    trusts: TrustChoice,
+    register: Path | None,
+    questions: Path | None,
+    before: str | None,
+    command_args: tuple[str, ...],
 ) -> None:
     """Check every config file, every trust's included, and report every problem as file:line: field: what is wrong."""
+    if before is not None:  # `make track/send ARGS=...`: check what that command will read
+        return _validate_before(ctx, before, command_args)
+    if command_args:
+        raise click.UsageError(f"validate takes no arguments, got {' '.join(command_args)!r}")
+    _validate(workspace(config_dir, outputs_dir, register=register, questions=questions), trusts)
+
+
+def _validate(ws: Workspace, trusts: TrustChoice) -> None:
     from tracker.config.loading import validate
     from tracker.config.trusts import trust_names, unused_single_trust_files
 
-    ws = workspace(config_dir, outputs_dir, register=register, questions=questions)
     if trusts.name is not None:
         (ws,) = trusts.workspaces(ws)
     elif trusts.old_file is not None:
@@ -241,6 +258,23 @@ def validate_cmd(
         return
     checked = [ws.register, ws.trust, ws.questions] + [p for p in (ws.sources, ws.matching, ws.governors) if p.exists()]
     click.echo(f"OK: {', '.join(map(str, checked))} are valid.")
+
+
+def _validate_before(ctx: click.Context, name: str, args: tuple[str, ...]) -> None:
+    """`tracker validate --before track -- ARGS`: the Makefile's check before `tracker track ARGS`.
+
+    ARGS are parsed as that command parses them (so a bad option fails here, before a real
+    run), and the config and trust they name are validated.
+    """
+    target = cli.commands[name]
+    with target.make_context(name, list(args), parent=ctx.parent) as parsed:
+        p = parsed.params
+    trust = p.get("trust")
+    ws = workspace(
+        p["config_dir"], p["outputs_dir"], register=p.get("old_register"), sources=p.get("old_sources"),
+        governors=p.get("governors"),
+    )  # fmt: skip
+    _validate(ws, TrustChoice(name=trust))
 
 
 # -- policy tracking ------------------------------------------------------------
