@@ -38,6 +38,26 @@ def add_after(docx: Path, anchor_start: str, text: str) -> None:
     doc.save(str(docx))
 
 
+def add_after_nth(docx: Path, text: str, addition: str, nth: int = 0, heading: bool = False) -> None:
+    """A new paragraph after the nth paragraph reading `text` (a heading's, not its contents entry, if `heading`)."""
+    doc = Document(str(docx))
+    found = [p for p in doc.paragraphs if p.text == text and (not heading or p.style.name.startswith("Heading"))]
+    new = copy.deepcopy(doc.paragraphs[-1]._p)
+    for child in list(new):
+        new.remove(child)
+    found[nth]._p.addnext(new)
+    next(p for p in doc.paragraphs if p._p is new).add_run(addition)
+    doc.save(str(docx))
+
+
+def before(docx: Path, text: str) -> tuple[str, str, str]:
+    """The paragraph before the one reading `text`: its style, its text, and the heading above it."""
+    paras = Document(str(docx)).paragraphs
+    at = next(i for i, p in enumerate(paras) if p.text == text)
+    above = next(p.text for p in reversed(paras[:at]) if p.style.name.startswith("Heading"))
+    return paras[at - 1].style.name, paras[at - 1].text, above
+
+
 @pytest.fixture
 def register(tmp_path) -> Path:
     path = tmp_path / "register.yaml"
@@ -95,6 +115,37 @@ def test_keep_edits_carries_the_paragraphs_a_person_added_into_the_new_version(c
     assert result.manifest.counts["published"] == draft.manifest.counts["published"] + 1  # and the new facts
     plain = build(config_dir, tmp_path / "plain", register=register, now=LATER)
     assert result.manifest.words == plain.manifest.words + len(CHAIR.split())  # the chair's note is read too
+
+
+def test_a_paragraph_added_under_a_heading_goes_under_that_heading_never_after_its_contents_entry(
+    config_dir, tmp_path, register
+):
+    draft = build(config_dir, tmp_path, register=register)
+    hub = "Chair's note: governors visited the new community hub on 1 December."
+    system = "The chair adds: the system's board met in public on 3 December."
+    add_after_nth(draft.docx, "What has changed since the last meeting", hub, heading=True)
+    add_after_nth(draft.docx, "Our system", system, heading=True)
+    publish_mergers(register)
+    result = build(config_dir, tmp_path, register=register, now=LATER, keep_edits=True)
+    assert before(result.docx, hub)[:2] == ("Heading 1", "What has changed since the last meeting")
+    assert before(result.docx, system)[:2] == ("Heading 1", "Our system")
+    styles = [p.style.name for p in Document(str(result.docx)).paragraphs]
+    contents = [i for i, s in enumerate(styles) if s == "TOC 1"]
+    assert contents == list(range(contents[0], contents[-1] + 1))  # nothing put inside the contents
+    assert not any("was put" in n for n in result.notes)
+
+
+def test_a_paragraph_added_after_words_that_stand_in_several_places_goes_after_the_same_one(
+    config_dir, tmp_path, register
+):
+    draft = build(config_dir, tmp_path, register=register)
+    texts = [p.text for p in Document(str(draft.docx)).paragraphs]
+    repeated = next(t for t in texts if t.startswith("Linked milestones") and texts.count(t) > 1)
+    add_after_nth(draft.docx, repeated, CHAIR, nth=1)
+    question = before(draft.docx, CHAIR)[2]
+    publish_mergers(register)
+    result = build(config_dir, tmp_path, register=register, now=LATER, keep_edits=True)
+    assert before(result.docx, CHAIR) == ("Normal", repeated, question)
 
 
 def test_an_added_paragraph_whose_neighbour_changed_goes_after_its_heading_and_says_so(config_dir, tmp_path, register):
@@ -233,9 +284,12 @@ def test_keep_edits_carries_a_paragraph_added_in_libreoffice(config_dir, tmp_pat
 
     draft = build(config_dir, tmp_path, register=register)
     add_after(draft.docx, "Question:", CHAIR)
-    through_libreoffice(draft.docx, tmp_path)
+    hub = "Governors visited the new community hub on 1 December."
+    add_after_nth(draft.docx, "Our system", hub, heading=True)
+    through_libreoffice(draft.docx, tmp_path)  # which wraps the contents in a content control of fields
     publish_mergers(register)
     result = build(config_dir, tmp_path, register=register, now=LATER, keep_edits=True)
-    assert "Carried into the new draft: 1 paragraph or table added." in result.notes  # nothing else seen as an edit
+    assert "Carried into the new draft: 2 paragraphs or tables added." in result.notes  # nothing else seen as an edit
     texts = [p.text for p in Document(str(result.docx)).paragraphs]
     assert texts[texts.index(CHAIR) - 1].startswith("Question:")
+    assert before(result.docx, hub)[:2] == ("Heading 1", "Our system")
