@@ -40,14 +40,14 @@ def view(q: Question, previous: dt.date | None, milestones: tuple[str, ...]) -> 
         text=clean(q.text),
         status=now.status,
         answer=clean(now.answer),
-        owner=clean(now.owner),
+        owner=clean(now.owner).rstrip("."),  # the pack's sentence gives the full stop
         last_reviewed=day_month_year(reviewed) if reviewed else "not recorded",
-        reviewed_by=clean(now.reviewed_by),
-        next_step=clean(now.next_step) or "None recorded",
+        reviewed_by=clean(now.reviewed_by).rstrip("."),
+        next_step=sentence(clean(now.next_step)) or "None recorded.",
         milestones=milestones,
         since=since_text(q, then, previous),
         change=change_word(now, then, previous, stale),
-        earlier_step=earlier_step(q, then, previous),
+        earlier_steps=earlier_steps(q, then, previous),
         not_reviewed=(
             f"Not reviewed since the last meeting: last reviewed {day_month_year(reviewed)}."
             if stale and reviewed
@@ -94,15 +94,33 @@ def change_word(now: Position, then: Position | None, previous: dt.date | None, 
     return "Reviewed, status unchanged"
 
 
-def earlier_step(q: Question, then: Position | None, previous: dt.date | None) -> str:
-    """What became of the next step promised at the last meeting: "Next step from September 2026: done. The step: “...”."."""
-    if previous is None or then is None or not then.next_step:
-        return ""
-    after = q.position_after(then)
-    if after is None:  # not reviewed since: the flag says so, and the next step is the same one
-        return ""
-    outcome = str(after.previous_step) if after.previous_step else "no outcome recorded"
-    return f"Next step from {month_of(previous)}: {outcome}. The step: “{clean(then.next_step).rstrip('.')}”."
+def earlier_steps(q: Question, then: Position | None, previous: dt.date | None) -> tuple[str, ...]:
+    """What became of each next step promised since the last meeting, oldest first.
+
+    The step that stood at the last meeting ("Next step from September 2026: done. The
+    step: “...”.") and each one promised at a review since, up to the one the current
+    position reports on ("Next step from 15 October 2026: not done. ..."): a review
+    between meetings does not hide the step it replaced.
+    """
+    if previous is None or then is None:
+        return ()
+    at = next(i for i, p in enumerate(q.positions) if p is then)
+    chain = q.positions[: at + 1]  # the current position back to the one at the meeting, newest first
+    said = []
+    for earlier, later in zip(reversed(chain[1:]), reversed(chain[:-1]), strict=True):
+        if not earlier.next_step:
+            continue
+        reviewed = earlier.last_reviewed
+        when = month_of(previous) if earlier is then or reviewed is None else day_month_year(reviewed)
+        outcome = str(later.previous_step) if later.previous_step else "no outcome recorded"
+        said.append(f"Next step from {when}: {outcome}. The step: “{clean(earlier.next_step).rstrip('.')}”.")
+    return tuple(said)
+
+
+def sentence(text: str) -> str:
+    """Text a person typed, ending as a sentence: a full stop added where none is, so what follows reads well."""
+    text = text.strip()
+    return text if not text or text.rstrip("”’\"')»").endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def month_of(day: dt.date) -> str:

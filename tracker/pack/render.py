@@ -277,8 +277,8 @@ def question(doc: DocumentObject, q) -> None:
     if q.not_reviewed:
         block.append(para(doc, q.not_reviewed, lead="Flag"))
     block.append(para(doc, q.answer, lead="Our position"))
-    if q.earlier_step:
-        lead, rest = q.earlier_step.split(": ", 1)
+    for step in q.earlier_steps:
+        lead, rest = step.split(": ", 1)
         block.append(para(doc, rest, lead=lead))
     reviewed = q.last_reviewed + (f" by {q.reviewed_by}" if q.reviewed_by else "")
     block.append(para(doc, f"{q.next_step} Owner: {q.owner}. Last reviewed {reviewed}.", lead="Next step"))

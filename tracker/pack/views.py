@@ -38,7 +38,7 @@ class QuestionView:
     milestones: tuple[str, ...]
     since: str  # the status and since when; what it was at the last meeting
     change: str  # the same in a few words, for the summary table
-    earlier_step: str  # what became of the next step promised at the last meeting ("" if none)
+    earlier_steps: tuple[str, ...]  # what became of each next step promised since the last meeting, oldest first
     not_reviewed: str  # the flag when nobody has reviewed it since the last meeting ("" if reviewed)
 
 
