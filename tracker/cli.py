@@ -280,6 +280,16 @@ def _validate_before(ctx: click.Context, name: str, args: tuple[str, ...]) -> No
 # -- policy tracking ------------------------------------------------------------
 
 
+def _need_matching(ws: Workspace, name: str) -> None:
+    """Without matching.yaml only the register's own rules would run, silently losing events,
+    near misses and new milestones: refuse instead (the library still allows an empty vocabulary)."""
+    if not ws.matching.exists():
+        raise TrackerError(
+            f"{ws.matching}: file not found: `tracker {name}` needs it to recognise policy news"
+            " (restore it, e.g. with git checkout, or copy the shipped config/matching.yaml)"
+        )
+
+
 @command(cli, "match", "tracker match --explain tests/fixtures/feeds/nhs-england.xml")
 @workspace_options
 @click.option(
@@ -299,6 +309,7 @@ def match_cmd(
     from tracker.tracking.model import Model
 
     ws = workspace(config_dir, outputs_dir, register=register)
+    _need_matching(ws, "match")
     matcher = Matcher(load_register(ws.register), load_vocabulary(ws), Model.load())
     entries: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
@@ -365,6 +376,7 @@ def track_cmd(
     from tracker.tracking.run import track
 
     ws = workspace(config_dir, outputs_dir, sources=old_sources, register=old_register, state=old_state)
+    _need_matching(ws, "track")
     sources = load_sources(ws.sources)
     if sys.stderr.isatty() and not as_json:
         from rich.progress import Progress

@@ -576,8 +576,8 @@ def test_a_duplicate_key_is_a_problem_with_its_line(config_dir):
 @pytest.mark.parametrize(
     ("content", "line", "message"),
     [
-        (b"", 1, "should be a mapping"),
-        (b"   \n\n", 1, "should be a mapping"),
+        (b"", 1, "the file is empty"),
+        (b"   \n\n", 1, "the file is empty"),
         (b"name: Trust\nshort_name: tr\xe9s\n", 2, "not UTF-8 text"),
         (b"\xff\xfe\x00\x00", 1, "not UTF-8 text"),
         (b"name: Trust\n\x00oops: 1\n", 2, "YAML syntax error"),
@@ -611,3 +611,63 @@ def test_a_key_that_is_a_mapping_is_one_sentence_with_its_line(config_dir):
     code, out = problems(config_dir)
     assert code == 2 and "Traceback" not in out, out
     assert re.search(rf"trust\.yaml:{line}: .*a key here is a mapping or a list", out), out
+
+
+@pytest.mark.parametrize(
+    "name", ["register.yaml", "trust.yaml", "questions.yaml", "sources.yaml", "matching.yaml", "governors.yaml"]
+)
+@pytest.mark.parametrize("text", ["", "\n  \n", "# nothing here yet\n\n# still nothing\n"])
+def test_an_empty_config_file_is_one_sentence_naming_it(config_dir, name, text):
+    (config_dir / name).write_text(text)
+    code, out = problems(config_dir)
+    assert code == 2
+    assert out.splitlines() == [f"{config_dir / name}:1: the file is empty", "Error: 1 problem in 1 file"]
+
+
+def test_an_empty_trust_file_in_a_multi_trust_deployment_is_one_sentence(config_dir):
+    from tests.conftest import add_trust
+
+    trusts = add_trust(config_dir, "oakdale")
+    (trusts / "oakdale.yaml").write_text("# to do\n")
+    code, out = problems(config_dir)
+    assert code == 2
+    assert f"{trusts / 'oakdale.yaml'}:1: the file is empty" in out.splitlines()
+
+
+@pytest.mark.parametrize("name", ["sources.yaml", "matching.yaml"])
+def test_a_missing_sources_or_matching_file_is_a_problem_validate_reports(config_dir, name):
+    (config_dir / name).unlink()
+    code, out = problems(config_dir)
+    assert code == 2
+    assert out.splitlines()[0].startswith(f"{config_dir / name}: file not found: `tracker track` reads")
+
+
+@pytest.mark.parametrize("command", [("track", "--dry-run"), ("match", "tests/fixtures/feeds/nhs-england.xml")])
+def test_track_and_match_refuse_to_run_without_the_matching_vocabulary(config_dir, tmp_path, command):
+    (config_dir / "matching.yaml").unlink()
+    result = run(*command, "--config", config_dir, "--outputs", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"Error: {config_dir / 'matching.yaml'}: file not found: `tracker {command[0]}` needs it to recognise"
+        " policy news (restore it, e.g. with git checkout, or copy the shipped config/matching.yaml)"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_register_error_and_a_question_naming_no_milestone_are_reported_in_one_run(config_dir):
+    register_line = edit(config_dir / "register.yaml", "category: planning-guidance", "category: planning")
+    question_line = edit(config_dir / "questions.yaml", "milestones: [ics-statutory-icbs-2022", "milestones: [ltp")
+    edit(config_dir / "trust.yaml", "system: frimley", "system: frimly")
+    code, out = problems(config_dir)
+    assert code == 2
+    assert f"questions.yaml:{question_line}: questions[0].position.milestones[0]: 'ltp' is not the id" in out
+    assert f"register.yaml:{register_line}: milestones[0].category: 'planning' is not one of" in out
+    assert "trust.yaml:" in out and "'frimly' is not the id of any system in the register" in out
+    assert out.splitlines()[-1] == "Error: 3 problems in 3 files"
+
+
+def test_a_register_that_cannot_be_read_reports_only_itself_not_every_reference_to_it(config_dir):
+    (config_dir / "register.yaml").write_text("milestones: [\n")
+    code, out = problems(config_dir)
+    assert code == 2
+    assert out.splitlines()[-1] == "Error: 1 problem in 1 file", out

@@ -48,10 +48,38 @@ def load_vocabulary(ws: Workspace) -> Vocabulary:
 
 
 def check_register(ws: Workspace) -> tuple[LoadedRegister | None, list[Problem]]:
-    checked = check_file(ws.register, parse_register)
+    return _loaded(check_file(ws.register, parse_register))
+
+
+def _loaded(checked: Checked[Register]) -> tuple[LoadedRegister | None, list[Problem]]:
     if checked.problems or checked.value is None:
         return None, list(checked.problems)
     return LoadedRegister(checked.value, Parsed(checked.text, checked.tree, checked.sha256)), []
+
+
+@dataclass(frozen=True)
+class Known:
+    """The milestone and system ids other files may name. From a register with problems,
+    the ids written in it (so a question naming no milestone at all is reported with the
+    register's own problems, not only once they are fixed); None where even that is unknown."""
+
+    milestones: frozenset[str] | None
+    systems: frozenset[str] | None
+    register: Register | None = None  # only when the register is valid: footprints need it whole
+
+    @staticmethod
+    def of(register: Register) -> Known:
+        return Known(frozenset(m.id for m in register.milestones), frozenset(s.id for s in register.systems), register)
+
+    @staticmethod
+    def written(tree: object) -> Known:
+        def ids(key: str) -> frozenset[str] | None:
+            items = tree.get(key) if isinstance(tree, dict) else None
+            if not isinstance(items, list):
+                return None
+            return frozenset(i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), str))
+
+        return Known(ids("milestones"), ids("systems"))
 
 
 @dataclass(frozen=True)
@@ -63,24 +91,26 @@ class Shared:
     register: LoadedRegister | None
     sources: tuple[FeedSource, ...]
     problems: tuple[Problem, ...]
+    known: Known | None = None  # the ids in a register with problems, for the cross-file checks
 
 
 def check_shared(ws: Workspace) -> Shared:
-    register, problems = check_register(ws)
+    checked = check_file(ws.register, parse_register)
+    register, problems = _loaded(checked)
     sources = check_file(ws.sources, parse_sources) if ws.sources.exists() else None
     if sources is not None:
         problems += sources.problems
     if ws.matching.exists():
         problems += check_file(ws.matching, parse_vocabulary).problems
     feeds = sources.value if sources is not None and sources.value is not None else ()
-    return Shared(register, feeds, tuple(problems))
+    return Shared(register, feeds, tuple(problems), None if register else Known.written(checked.tree))
 
 
 def check_config(ws: Workspace, shared: Shared | None = None) -> tuple[Config | None, list[Problem]]:
     """Every config file for one trust, checked; pass `shared` to reuse the shared files already checked."""
     shared = shared or check_shared(ws)
     register = shared.register
-    trust, questions, found = check_trust_files(ws, register)
+    trust, questions, found = check_trust_files(ws, register, shared.known)
     problems = [*shared.problems, *found]
     if problems or register is None or trust.value is None or questions.value is None:
         return None, sorted(set(problems))
@@ -88,9 +118,10 @@ def check_config(ws: Workspace, shared: Shared | None = None) -> tuple[Config | 
 
 
 def check_trust_files(
-    ws: Workspace, register: LoadedRegister | None
+    ws: Workspace, register: LoadedRegister | None, known: Known | None = None
 ) -> tuple[Checked[Trust], Checked[Questions], list[Problem]]:
-    """One trust's profile and questions, checked against the register (when it could be read)."""
+    """One trust's profile and questions, checked against the register (or, when it has
+    problems, against the ids written in it: `known`)."""
     trust = check_file(ws.trust, trust_parser(ws.trust))
     questions = check_file(ws.questions, parse_questions)
     problems = [*trust.problems, *questions.problems]
@@ -98,7 +129,9 @@ def check_trust_files(
         problems = [_own_questions_hint(p, ws) for p in problems]
         problems += short_name_problems(trust, ws.trust_id)
     if register is not None:
-        problems += link_problems(register.register, trust, questions)
+        known = Known.of(register.register)
+    if known is not None:
+        problems += link_problems(known, trust, questions)
     return trust, questions, problems
 
 
@@ -143,16 +176,27 @@ def validate(ws: Workspace) -> list[Problem]:
     names = [ws.trust_id] if ws.trust_id else trust_names(ws)
     if not names:
         config, problems = check_config(ws)
+        problems += tracking_files_missing(ws)
         return sorted(set(problems + governors_problems(ws, config.trust.short_name if config else None)))
     shared = check_shared(ws)
-    register, problems = shared.register, list(shared.problems)
+    register, problems = shared.register, [*shared.problems, *tracking_files_missing(ws)]
     if ws.trust_id is None:
         problems += folder_problems(ws)
     for name in names:
         one = ws.for_trust(name)
-        problems += check_trust_files(one, register)[2]
+        problems += check_trust_files(one, register, shared.known)[2]
         problems += governors_problems(one, name)
     return sorted(set(problems))
+
+
+def tracking_files_missing(ws: Workspace) -> list[Problem]:
+    """A pack can be built without sources.yaml and matching.yaml, but `tracker track` and
+    `tracker match` cannot do their work: validate says so before a run finds out."""
+    return [
+        Problem(str(path), 0, "", f"file not found: `tracker track` reads {what} from it")
+        for path, what in ((ws.sources, "the feeds"), (ws.matching, "how to recognise policy news"))
+        if not path.exists()
+    ]
 
 
 def governors_problems(ws: Workspace, trust: str | None) -> list[Problem]:
@@ -162,25 +206,24 @@ def governors_problems(ws: Workspace, trust: str | None) -> list[Problem]:
     return list(check_governors(ws.governors, trust, required=ws.trust_id is not None).problems)
 
 
-def link_problems(register: Register, trust: Checked[Trust], questions: Checked[Questions]) -> list[Problem]:
+def link_problems(known: Known, trust: Checked[Trust], questions: Checked[Questions]) -> list[Problem]:
     """Cross-file references: the trust's footprint and each question's milestones."""
     found: list[Problem] = []
-    if trust.value is not None and trust.value.system and register.system(trust.value.system) is None:
+    system = trust.value.system if trust.value is not None else None
+    if system and known.systems is not None and system not in known.systems:
         c = Checker(str(trust.path))
         fp = trust.tree.get("footprint") if isinstance(trust.tree, dict) else None
-        c.problem(
-            fp, "system", "footprint.system", f"{trust.value.system!r} is not the id of any system in the register"
-        )
+        c.problem(fp, "system", "footprint.system", f"{system!r} is not the id of any system in the register")
         found += c.problems
-    elif trust.value is not None and trust.value.system:
-        found += place_problems(register, trust)
+    elif system and known.register is not None:
+        found += place_problems(known.register, trust)
     if questions.value is not None and isinstance(questions.tree, dict):
         c = Checker(str(questions.path))
         for i, q in enumerate(questions.tree.get("questions") or []):
             pos = q.get("position") if isinstance(q, dict) else None
             links = pos.get("milestones") if isinstance(pos, dict) else None
             for j, mid in enumerate(links if isinstance(links, list) else []):
-                if isinstance(mid, str) and register.milestone(mid) is None:
+                if isinstance(mid, str) and known.milestones is not None and mid not in known.milestones:
                     c.problem(
                         links,
                         j,

@@ -345,6 +345,8 @@ def check_file(path: Path, parse: Callable[[Any, Checker], T]) -> Checked[T]:
         return Checked(path, None, (exc.problem,))
     except TrackerError as exc:  # missing, not UTF-8, unreadable
         return Checked(path, None, (Problem(str(path), 0, "", str(exc).removeprefix(f"{path}: ")),))
+    if tree is None:  # nothing but blank lines or comments: one sentence, not every required field
+        return Checked(path, None, (Problem(str(path), 1, "", "the file is empty"),), tree, text, sha256_bytes(raw))
     c = Checker(str(path))
     value = parse(tree, c)
     return Checked(path, value, tuple(c.problems), tree, text, sha256_bytes(raw))
