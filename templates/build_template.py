@@ -3,7 +3,7 @@
 Run from the repository root: `.venv/bin/python templates/build_template.py`.
 After that, restyle the .docx in Word or LibreOffice (fonts, colours, spacing,
 header and footer) and the next pack follows. Keep the style names listed in
-tracker.document.REQUIRED_STYLES and the {placeholders} in the header and footer.
+tracker.pack.word.REQUIRED_STYLES and the {placeholders} in the header and footer.
 """
 
 from __future__ import annotations

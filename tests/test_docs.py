@@ -71,3 +71,34 @@ def test_the_schedule_table_says_what_prefect_yaml_schedules():
 def test_every_smtp_setting_the_readme_names_is_read_by_the_code(variable):
     code = (ROOT / "tracker" / "distribution" / "transport.py").read_text()
     assert f'"{variable}"' in code
+
+
+def test_the_reading_time_the_readme_quotes_is_the_shipped_examples(tmp_path):
+    import datetime as dt
+
+    from tests.conftest import CONFIG, workspace
+    from tracker.config.loading import load_config
+    from tracker.pack.build import build_pack
+    from tracker.pack.reading import reading_text
+
+    ws = workspace(CONFIG, tmp_path, dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC))
+    words = build_pack(load_config(ws), ws).manifest.words
+    quoted = re.findall(r"\(\"(About \d+ minutes?: [\d,]+ words in the main body[^\"]*)\"\)", " ".join(README.split()))
+    assert quoted == [reading_text(words)]
+
+
+NAMED = sorted(
+    {
+        name
+        for doc in ("README.md", "ARCHITECTURE.md", "templates/build_template.py")
+        for name in re.findall(r"\btracker(?:\.[a-z_]+)+(?:\.[A-Z_][A-Za-z_]*)?\b", (ROOT / doc).read_text("utf-8"))
+    }
+)
+
+
+@pytest.mark.parametrize("name", NAMED)
+def test_every_module_and_name_the_docs_point_to_exists(name):
+    import importlib
+
+    module, _, attr = name.rpartition(".") if name.rsplit(".", 1)[-1][:1].isupper() else (name, "", "")
+    assert hasattr(importlib.import_module(module), attr) if attr else importlib.import_module(module)
