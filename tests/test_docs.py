@@ -102,3 +102,13 @@ def test_every_module_and_name_the_docs_point_to_exists(name):
 
     module, _, attr = name.rpartition(".") if name.rsplit(".", 1)[-1][:1].isupper() else (name, "", "")
     assert hasattr(importlib.import_module(module), attr) if attr else importlib.import_module(module)
+
+
+def test_the_readme_match_example_is_what_the_command_prints_for_that_feed():
+    block = re.search(r"```text\n\$ \.venv/bin/tracker (match [^\n]+)\n(.*?)```", README, re.S)
+    assert block, "the README's `tracker match --explain` example is missing"
+    args = block.group(1).split()
+    assert (ROOT / args[-1]).is_file(), f"{args[-1]} does not exist"
+    result = run(*args[:-1], ROOT / args[-1])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == block.group(2)

@@ -28,6 +28,7 @@ from tracker.config.profiles import QuestionStatus, StepOutcome
 from tracker.config.workspace import Workspace
 from tracker.core.dates import stamp_day, utc_now, utc_stamp
 from tracker.core.errors import TrackerError
+from tracker.core.text import plural
 
 CONFIG_DIR = Path("config")
 OUTPUTS_DIR = Path("outputs")
@@ -342,6 +343,8 @@ def match_cmd(
             )
     if as_json:
         click.echo(json.dumps({"entries": entries, "errors": errors}, indent=2, ensure_ascii=False))
+        if errors:
+            click.get_current_context().exit(2)
         return
     for e in entries:
         hits = ", ".join(f"{m['milestone']} ({m['event']})" for m in e["matches"]) or "no match"
@@ -352,7 +355,10 @@ def match_cmd(
     for err in errors:
         click.secho(f"{err['source']}: {err['error']}", fg="yellow", err=True)
     matched = sum(1 for e in entries if e["matches"])
-    click.echo(f"{len(entries)} entries read, {matched} matched, {len(errors)} sources could not be read.")
+    unread = f"{plural(len(errors), 'source')} could not be read" if errors else "every source was read"
+    click.echo(f"{plural(len(entries), 'entry', 'entries')} read, {matched} matched, {unread}.")
+    if errors:  # a missing or broken feed is the user's to fix: status 2, as for every such problem
+        click.get_current_context().exit(2)
 
 
 @command(cli, "track", "tracker track --dry-run")

@@ -185,7 +185,7 @@ def test_match_cli_gives_every_entry_once_with_its_matches(setup, feed_server):
     _, register, _ = setup
     url = feed_server.url("/gov.atom")
     result = run("match", "--register", register, "--json", FEEDS / "nhs-england.xml", url, FEEDS / "malformed.xml")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # a feed could not be read: still every entry that could
     data = json.loads(result.output)
     assert len(data["entries"]) == 9
     first = data["entries"][0]
@@ -212,6 +212,34 @@ def test_match_cli_prints_text_and_writes_nothing(setup):
     assert "-> planning-guidance-2027-28 (" in result.output
     assert "4 entries read, 2 matched" in result.output
     assert register.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("feed", "error"),
+    [("missing.xml", "cannot read the file (No such file or directory)"), ("malformed.xml", "malformed XML at line 4")],
+)
+def test_match_exits_2_when_a_feed_it_was_given_cannot_be_read_and_still_prints_the_rest(setup, feed, error):
+    _, register, _ = setup
+    result = run("match", "--explain", "--register", register, FEEDS / "gov-uk-dhsc.atom", FEEDS / feed)
+    assert result.exit_code == 2
+    assert f"{FEEDS / feed}: {error}" in result.stderr
+    assert result.stdout.count("    -> ") == 4
+    assert result.stdout.endswith("4 entries read, 2 matched, 1 source could not be read.\n")
+
+
+def test_match_says_every_source_was_read_when_none_failed(setup):
+    _, register, _ = setup
+    result = run("match", "--register", register, FEEDS / "gov-uk-dhsc.atom")
+    assert result.exit_code == 0
+    assert result.output.endswith("4 entries read, 2 matched, every source was read.\n")
+
+
+def test_a_tracking_summary_of_one_source_says_1_source(feed_server, config_dir, tmp_path):
+    urls = {"gov-uk-dhsc": feed_server.add("/gov.atom", Route(GOV, content_type="application/atom+xml"))}
+    write_sources(config_dir / "sources.yaml", urls)
+    result = run("track", "--dry-run", "--config", config_dir, "--outputs", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1 source at ")
 
 
 def test_match_explain_says_why_for_every_entry_matched_or_not(setup, feed_server):

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from tracker.core.text import plural
 from tracker.register.model import Proposal
 from tracker.tracking.apply import EvidenceAdded
 
@@ -57,7 +58,7 @@ class Summary:
         """Sections of plain sentences, shared by the text and markdown forms."""
         counts = {o: sum(1 for s in self.sources if s.outcome == o) for o in Outcome}
         head = (
-            f"{len(self.sources)} sources at {self.when}: {counts[Outcome.READ]} read, "
+            f"{plural(len(self.sources), 'source')} at {self.when}: {counts[Outcome.READ]} read, "
             f"{counts[Outcome.NOT_MODIFIED]} unchanged since last time, {counts[Outcome.FAILED]} failed."
         )
         if self.dry_run:
