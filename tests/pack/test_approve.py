@@ -105,6 +105,14 @@ def test_a_file_that_is_not_a_word_document_is_refused_in_one_line(config_dir, t
     assert result.exit_code == 2 and "cannot be read as a Word document" in result.output
 
 
+@pytest.mark.parametrize(("name", "what"), [("2099-01-01", "pack folder"), ("2099-01-01/pack.docx", "pack file")])
+def test_approving_a_pack_that_does_not_exist_names_what_was_asked_for(tmp_path, name, what):
+    (tmp_path / "packs").mkdir()
+    result = run("approve", tmp_path / "packs" / name, "--by", "Alex Morgan")
+    assert result.exit_code == 2
+    assert result.output == f"Error: {tmp_path / 'packs' / name}: no such {what}; build the pack with `tracker pack`\n"
+
+
 # -- as LibreOffice writes it -----------------------------------------------------------------
 
 

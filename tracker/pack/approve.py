@@ -32,6 +32,9 @@ def locate(pack: Path, trust: str | None = None) -> Manifest:
     """The manifest of a pack, given either its .docx or its meeting folder (and, if given,
     checked to be the pack of the trust named `trust`)."""
     pack = Path(pack)
+    if not pack.exists():  # name what was asked for, not the manifest of the folder above it
+        what = "pack file" if pack.suffix.lower() == ".docx" else "pack folder"
+        raise TrackerError(f"{pack}: no such {what}; build the pack with `tracker pack`")
     folder = pack if pack.is_dir() else pack.parent
     try:
         manifest = Manifest.read(folder)
