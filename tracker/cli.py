@@ -547,15 +547,18 @@ def pack_cmd(
         name = result.manifest.trust
         for note in result.notes:
             click.echo(f"{name}: {note}" if trusts.every else note, err=True)
-        built.append({"trust": name, "pack": str(result.docx), "manifest": str(result.manifest_path)})
+        copy = str(result.pdf) if result.pdf else None
+        built.append({"trust": name, "pack": str(result.docx), "manifest": str(result.manifest_path), "pdf": copy})
         if not as_json:
             click.echo(str(result.docx))
+            if copy:  # `make pdf` asked for it: say where it is
+                click.echo(copy)
 
     try:
         each_trust(trusts, ws, build)
     finally:
         if as_json and built:
-            one = {k: built[0][k] for k in ("pack", "manifest")}
+            one = {k: built[0][k] for k in ("pack", "manifest", "pdf")}
             click.echo(json.dumps({"packs": built} if trusts.every else one))
 
 

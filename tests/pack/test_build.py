@@ -83,6 +83,7 @@ def test_tracker_pack_json_prints_pack_and_manifest(config_dir, tmp_path):
     assert out == {
         "pack": str(tmp_path / "packs/2026-12-10/fernbrook-governors-briefing-2026-12-10.docx"),
         "manifest": str(tmp_path / "packs/2026-12-10/manifest.json"),
+        "pdf": None,  # no PDF copy asked for
     }
 
 

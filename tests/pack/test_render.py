@@ -97,6 +97,17 @@ def test_pdf_copy_and_approval_regenerates_it_as_final(config_dir, tmp_path):
     assert "OFFICIAL – FINAL" in text and "Approved by Alex Morgan" in text and "DRAFT" not in text
 
 
+def test_make_pdf_says_where_the_pdf_is_as_well_as_the_docx(config_dir, tmp_path):
+    result = run(*pack_args(config_dir, tmp_path, "--meeting", "2026-12-10", "--pdf"))
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "packs" / "2026-12-10"
+    stem = "fernbrook-governors-briefing-2026-12-10"
+    assert result.stdout.splitlines() == [str(folder / f"{stem}.docx"), str(folder / f"{stem}.pdf")]
+    assert (folder / f"{stem}.pdf").is_file()
+    as_json = json.loads(run(*pack_args(config_dir, tmp_path, "--meeting", "2026-12-10", "--pdf", "--json")).stdout)
+    assert as_json["pdf"] == str(folder / f"{stem}.pdf")
+
+
 def test_pack_pdf_true_in_trust_yaml_writes_the_pdf(config_dir, tmp_path):
     t = config_dir / "trust.yaml"
     t.write_text(t.read_text().replace("pdf: false", "pdf: true"))
