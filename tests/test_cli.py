@@ -54,8 +54,14 @@ def test_the_old_per_file_options_still_work_for_one_release_with_a_warning(conf
 
 
 def test_every_command_takes_config_and_outputs():
+    import click
+
     from tracker.cli import cli
 
     for name in cli.list_commands(None):  # type: ignore[arg-type]
         options = run(name, "--help").output
         assert "--config" in options and "--outputs" in options, name
+        group = cli.commands[name]
+        for sub in group.commands if isinstance(group, click.Group) else ():  # after the subcommand too
+            options = run(name, sub, "--help").output
+            assert "--config" in options and "--outputs" in options, f"{name} {sub}"

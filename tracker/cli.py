@@ -83,6 +83,19 @@ def workspace_options(fn: Callable) -> Callable:
     )(fn)  # fmt: skip
 
 
+def sub_workspace_options(fn: Callable) -> Callable:
+    """--config and --outputs on a group's subcommand too: `tracker review accept ID --config X`
+    works as well as `tracker review --config X accept ID` (given after, it wins)."""
+    fn = click.option(
+        "--outputs", "sub_outputs", type=click.Path(path_type=Path), default=None,
+        help=f"Folder for generated files (default: {OUTPUTS_DIR}).",
+    )(fn)  # fmt: skip
+    return click.option(
+        "--config", "sub_config", type=click.Path(path_type=Path), default=None,
+        help=f"Folder holding register.yaml and the other config files (default: {CONFIG_DIR}).",
+    )(fn)  # fmt: skip
+
+
 def renamed(old: str, role: str, instead: str) -> Callable:
     """A hidden option kept for one release: the old per-file or per-folder spelling, with a warning."""
 
@@ -452,14 +465,23 @@ review_cmd.example = "tracker review accept 3f9a2c1d --by 'Alex Morgan'"  # type
 
 
 def _decide(
-    ctx: click.Context, ids: tuple[str, ...], everything: bool, by: str, why: str | None, accepted: bool
+    ctx: click.Context,
+    ids: tuple[str, ...],
+    everything: bool,
+    by: str,
+    why: str | None,
+    accepted: bool,
+    dirs: tuple[Path | None, Path | None],
 ) -> None:
     from tracker.register.review import decide
 
-    config_dir, outputs_dir = ctx.obj
+    config_dir, outputs_dir = (mine or group for mine, group in zip(dirs, ctx.obj, strict=True))
     ws = workspace(config_dir, outputs_dir)
     decisions = decide(ws.register, ids, accepted=accepted, by=by, now=ws.now(), everything=everything, reason=why)
     verb = "accepted" if accepted else "rejected"
+    if not decisions:  # --all with an empty queue: nothing decided, nothing written
+        click.echo(f"Nothing was waiting for review; {ws.register} is unchanged.")
+        return
     for d in decisions:
         click.echo(f"{d.proposal.id}: {verb}.")
     click.echo(f"{len(decisions)} proposal{'s' if len(decisions) != 1 else ''} {verb} by {by}; {ws.register} updated.")
@@ -469,10 +491,18 @@ def _decide(
 @click.argument("ids", nargs=-1)
 @click.option("--all", "everything", is_flag=True, help="Accept every proposal waiting for review.")
 @click.option("--by", required=True, help="Who accepts it (recorded in the milestone's history).")
+@sub_workspace_options
 @click.pass_context
-def review_accept_cmd(ctx: click.Context, ids: tuple[str, ...], everything: bool, by: str) -> None:
+def review_accept_cmd(
+    ctx: click.Context,
+    ids: tuple[str, ...],
+    everything: bool,
+    by: str,
+    sub_config: Path | None,
+    sub_outputs: Path | None,
+) -> None:
     """Apply proposals to the register (ID from `tracker review`; a unique start of one will do)."""
-    _decide(ctx, ids, everything, by, None, accepted=True)
+    _decide(ctx, ids, everything, by, None, accepted=True, dirs=(sub_config, sub_outputs))
 
 
 @review_cmd.command("reject")
@@ -480,10 +510,19 @@ def review_accept_cmd(ctx: click.Context, ids: tuple[str, ...], everything: bool
 @click.option("--all", "everything", is_flag=True, help="Reject every proposal waiting for review.")
 @click.option("--by", required=True, help="Who rejects it.")
 @click.option("--why", required=True, help="Why (kept with the proposal, which is never proposed again).")
+@sub_workspace_options
 @click.pass_context
-def review_reject_cmd(ctx: click.Context, ids: tuple[str, ...], everything: bool, by: str, why: str) -> None:
+def review_reject_cmd(
+    ctx: click.Context,
+    ids: tuple[str, ...],
+    everything: bool,
+    by: str,
+    why: str,
+    sub_config: Path | None,
+    sub_outputs: Path | None,
+) -> None:
     """Keep proposals out of the register for good, with who and why."""
-    _decide(ctx, ids, everything, by, why, accepted=False)
+    _decide(ctx, ids, everything, by, why, accepted=False, dirs=(sub_config, sub_outputs))
 
 
 # -- the briefing pack ---------------------------------------------------------

@@ -220,3 +220,26 @@ def test_the_governors_email_and_the_secretarys_digest_speak_plainly(walk, monke
     assert "Waiting for your review" in digest_text and "tracker review accept" in digest_text
     status = run("status", "--config", config, "--outputs", outputs, "--meeting", "2026-12-10")
     assert_plain(status.stdout, "tracker status")
+
+
+def test_config_and_outputs_given_after_the_review_subcommand_are_the_ones_used(config_dir, tmp_path):
+    from tests.conftest import CONFIG
+
+    shipped, before = (CONFIG / "register.yaml").read_bytes(), (config_dir / "register.yaml").read_bytes()
+    args = ("--by", "Alex Morgan", "--why", "checked", "--config", config_dir, "--outputs", tmp_path / "out")
+    result = run("review", "reject", "--all", *args)
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(f"by Alex Morgan; {config_dir / 'register.yaml'} updated.\n")
+    assert (config_dir / "register.yaml").read_bytes() != before
+    assert (CONFIG / "register.yaml").read_bytes() == shipped
+
+
+def test_deciding_all_when_nothing_is_waiting_says_so_and_claims_no_update(config_dir):
+    reject = ("review", "--config", config_dir, "reject", "--all", "--by", "Alex Morgan", "--why", "checked")
+    assert run(*reject).exit_code == 0
+    before = (config_dir / "register.yaml").read_bytes()
+    for again in (reject, ("review", "accept", "--all", "--by", "Alex Morgan", "--config", config_dir)):
+        result = run(*again)
+        assert result.exit_code == 0, result.output
+        assert result.output == f"Nothing was waiting for review; {config_dir / 'register.yaml'} is unchanged.\n"
+    assert (config_dir / "register.yaml").read_bytes() == before
