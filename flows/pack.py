@@ -155,13 +155,16 @@ def _help(
     return {"packs": built, "digest": None, "runs": runs}
 
 
+UNCHANGED = ", approved, left unchanged"  # the outcome stays "built": other runs collect those rows
+
+
 def _publish(packs: list[dict], failed: dict[str, str], runs: list[dict]) -> None:
     """One row per trust on the run's page in the UI: built, skipped or failed, and by which run and worker."""
     from prefect.artifacts import create_table_artifact
 
     by = {name: run for run in runs for name in run["trusts"]}
     outcomes = [
-        (p["trust"], "built", f"version {p['version']} {p['status']}", p["pack"])
+        (p["trust"], "built", f"version {p['version']} {p['status']}" + UNCHANGED * bool(p.get("unchanged")), p["pack"])
         if "pack" in p
         else (p["trust"], "skipped", p["skipped"], "")
         for p in packs

@@ -89,3 +89,18 @@ def test_a_child_that_cannot_read_the_trust_list_says_so_and_claims_nothing(conf
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("build process: ") and "no-such-trust" in done.stderr
     assert Claims(Path(given.claims)).taken() == {}
+
+
+def test_a_rebuild_that_leaves_the_approved_pack_alone_says_so_not_built(config_dir, tmp_path):
+    from tracker.pack.approve import approve
+
+    ws = Workspace(config_dir, tmp_path / "outputs", clock=FixedClock(dt.datetime.fromisoformat(NOW)))
+    first: list[str] = []
+    [row] = parallel.build_claimed(ws, pack_jobs(ws), MEETING, None, say=first.append).built
+    approve(Path(row["pack"]), "Alex Morgan", dt.datetime.fromisoformat(NOW))
+    again: list[str] = []
+    [row] = parallel.build_claimed(ws, pack_jobs(ws), MEETING, None, say=again.append).built
+    assert again == [f"fernbrook: the approved pack is unchanged, left as it was: {row['pack']} (version 1, FINAL)"], (
+        again
+    )
+    assert row["unchanged"] is True and not any(" built " in line for line in again)

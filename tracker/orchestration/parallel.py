@@ -77,10 +77,16 @@ def build_trust(
     """One trust's pack, as a row of what the run reports (as `tracker pack --json` prints it)."""
     result = run_pack_job(job, meeting=dt.date.fromisoformat(meeting) if meeting else None, pdf=pdf, shared=shared)
     assert not isinstance(result, PackSkipped)  # which trusts are due was decided before
+    m = result.manifest
+    if result.unchanged:  # nothing was built: say so, not "built"
+        say(
+            f"{job.name}: the approved pack is unchanged, left as it was: {result.docx} (version {m.version}, {m.status})"
+        )
+        return {**m.to_json(), "pack": str(result.docx), "manifest": str(result.manifest_path), "unchanged": True}
     for note in result.notes:
         say(f"{job.name}: {note}")
-    say(f"{job.name}: built {result.docx} (version {result.manifest.version}, {result.manifest.status})")
-    return {**result.manifest.to_json(), "pack": str(result.docx), "manifest": str(result.manifest_path)}
+    say(f"{job.name}: built {result.docx} (version {m.version}, {m.status})")
+    return {**m.to_json(), "pack": str(result.docx), "manifest": str(result.manifest_path)}
 
 
 def build_claimed(

@@ -26,6 +26,7 @@ from tracker.tracking.feedstate import health_report
 class PackResult:
     manifest: Manifest
     notes: tuple[str, ...] = field(default_factory=tuple)  # things the user should hear, e.g. no LibreOffice
+    unchanged: bool = False  # an approved pack left as it was: nothing it says has changed
 
     @property
     def docx(self) -> Path:
@@ -93,7 +94,7 @@ def build_pack(
         )
     plan = revisions.plan(old, digest, config, docx_path, force=force, keep_edits=keep_edits)
     if old is not None and plan.keep:
-        return PackResult(old, ("The approved pack is unchanged.",))
+        return PackResult(old, ("The approved pack is unchanged.",), unchanged=True)
     version = plan.version
 
     picture = timeline_png(briefing, now.date(), ws.timeline_cache)
