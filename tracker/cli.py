@@ -607,6 +607,7 @@ def pack_cmd(
 @meeting_option
 @click.argument("pack", type=click.Path(path_type=Path), required=False)
 @click.option("--by", required=True, help="Who approves the pack (usually the company secretary).")
+@click.option("--pdf", is_flag=True, help="Also make the PDF copy (needs LibreOffice), even with pack.pdf: false.")
 @json_option
 def approve_cmd(
     config_dir: Path,
@@ -615,13 +616,16 @@ def approve_cmd(
     meeting: dt.datetime | None,
     pack: Path | None,
     by: str,
+    pdf: bool,
     as_json: bool,
 ) -> None:
     """Mark a reviewed pack FINAL; nothing else in it changes.
 
     PACK is the .docx or its meeting folder; without it, the pack for --meeting (default:
     the next meeting) of the trust (--trust NAME when there are several). With --trust,
-    a PACK that is another trust's is refused.
+    a PACK that is another trust's is refused. The PDF copy is made again from the
+    approved file if the draft had one, and made for the first time if the trust's
+    pack.pdf is true or --pdf is given.
     """
     from tracker.config.profiles import load_trust
     from tracker.pack.approve import approve
@@ -634,13 +638,30 @@ def approve_cmd(
     if pack is None:
         assert trust is not None
         pack = ws.pack_folder(trust.meeting_for(ws.now().date(), _day(meeting)))
-    result = approve(pack, by, ws.now(), trust=trust.short_name if trust else None)
+    wants_pdf = pdf or (trust.pdf if trust else _pack_pdf_setting(ws, pack))
+    result = approve(pack, by, ws.now(), trust=trust.short_name if trust else None, pdf=wants_pdf)
     for note in result.notes:
         click.echo(note, err=True)
+    copy = str(result.pdf) if result.pdf else None
     if as_json:
-        click.echo(json.dumps({"pack": str(result.docx), "manifest": str(result.manifest_path)}))
+        click.echo(json.dumps({"pack": str(result.docx), "manifest": str(result.manifest_path), "pdf": copy}))
     else:
         click.echo(f"{result.docx}: approved as FINAL by {result.manifest.approved_by}")
+        if copy:
+            click.echo(copy)
+
+
+def _pack_pdf_setting(ws: Workspace, pack: Path) -> bool:
+    """pack.pdf of the trust whose pack this is; False if its profile cannot be read (approval needs no config)."""
+    from tracker.config.profiles import load_trust
+    from tracker.config.trusts import select_trusts
+    from tracker.pack.approve import locate
+
+    try:
+        (one,) = select_trusts(ws, locate(pack).trust)
+        return load_trust(one.trust).pdf
+    except TrackerError:
+        return False
 
 
 @command(cli, "position", "tracker position 6 --status 'in progress' --answer-file note.txt --by 'Alex Morgan'")

@@ -210,3 +210,30 @@ def test_a_docx_that_links_outside_the_pack_folder_is_not_read_or_rewritten(dama
     result = run("approve", damaged_draft, "--by", "Alex Morgan")
     assert result.exit_code == 2 and "leads outside" in result.stderr, result.output
     assert outside.read_bytes() == original
+
+
+def _approve_from_the_command_line(config_dir: Path, tmp_path: Path, setting: str, *extra: str):
+    trust = config_dir / "trust.yaml"
+    trust.write_text(trust.read_text().replace("pdf: false", f"pdf: {setting}"))
+    draft = build(config_dir, tmp_path, pdf=False)  # a draft with no PDF copy
+    folder = draft.docx.parent
+    result = run("approve", folder, "--by", "Alex Morgan", "--config", config_dir, "--outputs", tmp_path, *extra)
+    assert result.exit_code == 0, result.output
+    return result, folder, json.loads((folder / "manifest.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("setting", "extra"), [("true", ()), ("false", ("--pdf",))])
+def test_approval_makes_the_pdf_copy_when_the_trust_wants_pdfs_or_it_is_asked_for(config_dir, tmp_path, setting, extra):
+    result, folder, manifest = _approve_from_the_command_line(config_dir, tmp_path, setting, *extra)
+    pdf = folder / "fernbrook-governors-briefing-2026-12-10.pdf"
+    assert manifest["pdf"] == pdf.name and manifest["pdf_sha256"] == sha(pdf)
+    assert result.stdout.splitlines()[-1] == str(pdf)  # it says where
+    assert manifest["sha256"] == sha(folder / manifest["pack"])  # the contents' page numbers are in the .docx
+    assert "OFFICIAL – FINAL" in " ".join(pdf_pages(pdf))
+
+
+def test_with_pack_pdf_false_approval_of_a_draft_without_a_pdf_makes_none(config_dir, tmp_path):
+    result, folder, manifest = _approve_from_the_command_line(config_dir, tmp_path, "false")
+    assert manifest["status"] == "FINAL" and manifest["pdf"] is None
+    assert not list(folder.glob("*.pdf")) and "LibreOffice" not in result.output

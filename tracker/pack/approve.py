@@ -54,9 +54,13 @@ def locate(pack: Path, trust: str | None = None) -> Manifest:
     return manifest
 
 
-def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None) -> PackResult:
+def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None, pdf: bool = False) -> PackResult:
     """Mark the pack FINAL, approved by `by` at `now`, as the secretary left it (with `trust`,
     only a pack that is that trust's).
+
+    The PDF copy is made again from the approved file if the draft had one, and made
+    for the first time if `pdf` (the trust's pack.pdf, or asked for): never a DRAFT's
+    PDF beside a FINAL pack.
 
     A draft edited by hand since it was built (in Word or LibreOffice) is approved with
     its edits: only the status marks, the cover's note and reading time, the contents'
@@ -107,10 +111,10 @@ def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None) -> 
     notes: list[str] = []
     approved = manifest.approved(by, now, sha256_bytes(final), sha256_bytes(data) if edited else None, edits)
     approved = replace(approved, words=words, reading_minutes=reading.minutes(words))
-    if manifest.pdf:
+    if manifest.pdf or pdf:
         made, note = make_pdf(docx_path, when=now.timetuple()[:6])
         notes += [note] if note else []
-        if made is None:  # never a DRAFT's PDF beside a FINAL pack
+        if made is None and manifest.pdf:  # never a DRAFT's PDF beside a FINAL pack
             (manifest.folder / manifest.pdf).unlink(missing_ok=True)
         else:
             approved = replace(approved, sha256=sha256_file(docx_path))
