@@ -33,6 +33,7 @@ def make_pack(
     version: int = 1,
     text: str = "Council of governors briefing",
     with_pdf: bool = False,
+    replaces: int | None = None,
 ) -> Path:
     """A real .docx (and optionally a .pdf) with a manifest.json following the pack feature's contract."""
     folder = packs_dir / meeting.isoformat()
@@ -60,6 +61,7 @@ def make_pack(
         counts={"published": 30, "expected": 8, "delayed": 3},
         status=PackStatus(status),
         version=version,
+        replaces=replaces,
         approved_by="Alex Morgan" if status == "FINAL" else None,
         approved_at="2026-11-28T16:00:00Z" if status == "FINAL" else None,
         reading_minutes=25,

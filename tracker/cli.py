@@ -26,6 +26,7 @@ import click
 
 from tracker.config.profiles import QuestionStatus, StepOutcome
 from tracker.config.workspace import Workspace
+from tracker.core.commands import TRACKER
 from tracker.core.dates import stamp_day, utc_now, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.text import plural
@@ -457,8 +458,9 @@ def review_cmd(ctx: click.Context, config_dir: Path, outputs_dir: Path, as_json:
             click.echo(f"  Why: {p.why}.")
         if p.evidence:
             click.echo(f"  Item: {p.evidence.url}")
-        click.echo(f'  Accept: tracker review accept {p.id} --by "NAME"')
-        click.echo(f'  Reject: tracker review reject {p.id} --by "NAME" --why "..."')
+        # Each on a line of its own, ready to copy: the form the README uses, not on PATH.
+        click.echo(f'  Accept: {TRACKER} review accept {p.id} --by "NAME"')
+        click.echo(f'  Reject: {TRACKER} review reject {p.id} --by "NAME" --why "..."')
 
 
 review_cmd.example = "tracker review accept 3f9a2c1d --by 'Alex Morgan'"  # type: ignore[attr-defined]
@@ -766,6 +768,7 @@ def send_cmd(
     """
     from tracker.distribution.delivery import DeliveryStatus
     from tracker.distribution.send import send_pack
+    from tracker.distribution.status import send_command
 
     (ws,) = trusts.workspaces(workspace(config_dir, outputs_dir, governors=governors, packs=old_packs))
     report = send_pack(
@@ -784,14 +787,15 @@ def send_cmd(
         click.echo(f"Pack version {report.version} ({report.pack_status}) for {report.meeting}: {counts}{where}")
     if report.failed:
         n = len(report.failed)
+        again = send_command(report.meeting, ws.trust_id)  # retries whoever's latest attempt failed
         raise TrackerError(
-            f"{n} governor{'s' if n > 1 else ''} did not get the pack (see above); run `tracker send` again to retry"
+            f"{n} governor{'s' if n > 1 else ''} did not get the pack (see above); run {again} again to retry them"
         )
     if report.in_doubt:
         n = len(report.in_doubt)
         raise TrackerError(
-            f"{n} governor{'s are' if n > 1 else ' is'} in doubt (see above): ask them, then `tracker send"
-            " --mark-sent EMAIL` or `--resend-in-doubt`"
+            f"{n} governor{'s are' if n > 1 else ' is'} in doubt (see above): ask them, then"
+            f" {send_command(report.meeting, ws.trust_id, '--mark-sent EMAIL')} or `--resend-in-doubt`"
         )
 
 

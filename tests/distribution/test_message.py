@@ -171,7 +171,11 @@ def test_a_new_version_says_in_its_subject_and_first_line_which_version_it_repla
     from tracker.distribution.message import Earlier
 
     v2 = dataclasses.replace(pack, version=2, replaces=1)
-    msg = reparse(build(v2, Governor("P", "p@example.org", "public")))
+    others_had_it = pack_message(
+        v2, Governor("P", "p@example.org", "public"), sender=SENDER, attachment=b"x", attachment_name=pack.pack,
+        fmt="docx", now=NOW, signature="A", earlier=Earlier(1, None),
+    )  # fmt: skip
+    msg = reparse(others_had_it)
     assert msg["Subject"].startswith("Version 2, replaces version 1: Fernbrook NHS Foundation Trust")
     first = msg.get_body(("plain",)).get_content().splitlines()[0]
     assert first == "This is version 2 of the pack and replaces version 1."
@@ -186,6 +190,14 @@ def test_a_new_version_says_in_its_subject_and_first_line_which_version_it_repla
     )
     assert "<strong>This is version 2 of the pack and replaces version 1" in had.get_body(("html",)).get_content()
     assert "replaces" not in reparse(build(pack, Governor("P", "p@example.org", "public")))["Subject"]
+
+
+def test_a_version_that_replaces_only_drafts_nobody_was_sent_says_nothing_of_replacing(pack):
+    v4 = dataclasses.replace(pack, version=4, replaces=3)  # versions 1 to 3 were drafts, rebuilt before sending
+    msg = reparse(build(v4, Governor("P", "p@example.org", "public")))
+    assert msg["Subject"].startswith("Fernbrook NHS Foundation Trust (fictional example): council of governors")
+    text, html = (msg.get_body((part,)).get_content() for part in ("plain", "html"))
+    assert text.startswith("Dear P,") and "replaces" not in text and "replaces" not in html
 
 
 def test_a_part_2_pack_is_marked_in_the_subject(pack):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 
 import docx
@@ -223,6 +224,48 @@ def test_resend_sends_the_same_version_again_and_counts_it(smtp_server, pack_out
     assert record.sends == 2
 
 
+def test_a_failed_resend_leaves_the_governor_failed_and_the_next_send_tries_them_again(smtp_server, pack_outputs):
+    tom = next(g for g in ACTIVE if g.name == "Tom Sample")
+    send(pack_outputs, env_for(smtp_server))
+    smtp_server.handler_obj.permanent.add(tom.email)  # his mailbox now refuses: 550
+    report = send(pack_outputs, env_for(smtp_server), resend=True)
+    assert [(r.email, r.status) for r in report.failed] == [(tom.email, "failed")]
+    (record,) = [r for r in log(pack_outputs) if r.email == tom.email]
+    assert (record.status, record.sends, record.sent_at) == ("failed", 1, "2026-11-30T09:00:00Z")
+
+    smtp_server.handler_obj.permanent.clear()
+    smtp_server.handler_obj.received.clear()
+    again = send(pack_outputs, env_for(smtp_server))  # what the error told the secretary to run
+    assert [r.rcpt_tos for r in smtp_server.handler_obj.received] == [[tom.email]]
+    assert {r.email: r.status for r in again.results}[tom.email] == "sent"
+    assert again.count("already sent") == len(ACTIVE) - 1
+    smtp_server.handler_obj.received.clear()
+    send(pack_outputs, env_for(smtp_server))
+    assert smtp_server.handler_obj.received == []  # and then nobody is sent it again
+
+
+def test_the_first_version_governors_receive_says_nothing_of_drafts_they_never_had(smtp_server, tmp_path):
+    outputs = tmp_path / "outputs"
+    make_pack(outputs / "packs", version=4, replaces=3)  # versions 1 to 3 were drafts nobody was sent
+    first, later = ACTIVE[0], ACTIVE[1]
+    send(outputs, env_for(smtp_server), only=(first.email,))
+    (got,) = smtp_server.handler_obj.to(first.email)
+    assert got.message["Subject"].startswith("Fernbrook NHS Foundation Trust (fictional example): council of")
+    assert got.message.get_body(("plain",)).get_content().startswith(f"Dear {first.name},")
+    assert "replaces" not in got.message.get_body(("html",)).get_content()
+
+    make_pack(outputs / "packs", version=5, replaces=4, text="Revised briefing")
+    send(outputs, env_for(smtp_server), only=(first.email, later.email))
+    had_4 = smtp_server.handler_obj.to(first.email)[1].message
+    assert had_4["Subject"].startswith("Version 5, replaces version 4: ")
+    first_line = had_4.get_body(("plain",)).get_content().splitlines()[0]
+    assert first_line.startswith("This is version 5 of the pack and replaces version 4, which you were sent on 30 Nov")
+    (new_to_it,) = smtp_server.handler_obj.to(later.email)  # never had version 4, but it went to governors
+    assert new_to_it.message["Subject"].startswith("Version 5, replaces version 4: ")
+    first_line = new_to_it.message.get_body(("plain",)).get_content().splitlines()[0]
+    assert first_line == "This is version 5 of the pack and replaces version 4."
+
+
 def test_a_new_version_is_a_new_set_of_records(smtp_server, pack_outputs):
     who = ACTIVE[0].email
     send(pack_outputs, env_for(smtp_server), only=(who,))
@@ -294,6 +337,50 @@ def test_the_send_command_reports_and_exits_2_when_someone_was_not_reached(smtp_
     assert {r["email"]: r["status"] for r in data["results"]}[ACTIVE[0].email] == "failed"
     assert "1 governor did not get the pack" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_after_a_failed_resend_the_send_command_status_and_a_rerun_agree(smtp_server, pack_outputs, monkeypatch):
+    """The README's sequence: --resend refused for Tom; the error, the status and the advice all hold."""
+    from tests.conftest import run
+
+    for key, value in env_for(smtp_server).items():
+        monkeypatch.setenv(key, value)
+    tom = next(g for g in ACTIVE if g.name == "Tom Sample")
+    where = ("--config", CONFIG, "--outputs", pack_outputs, "--meeting", MEETING)
+    governors = ("--governors", CONFIG / "governors.example.yaml")
+    assert run("send", *where, *governors).exit_code == 0
+    smtp_server.handler_obj.permanent.add(tom.email)
+    resend = run("send", *where, *governors, "--resend")
+    assert resend.exit_code == 2
+    advice = "run `.venv/bin/tracker send --meeting 2026-12-10` again to retry them"
+    assert resend.stderr.strip().endswith(f"1 governor did not get the pack (see above); {advice}")
+
+    shown = run("status", *where, *governors).output
+    assert f"Sent ({len(ACTIVE) - 1}):" in shown and tom.email not in shown.split("Failed (1):")[0]
+    failed = shown.split("Failed (1):\n", 1)[1].splitlines()[0]  # the command runs on today's clock
+    assert re.fullmatch(
+        rf"  {tom.name} <{tom.email}> on .+: 550 5\.1\.1 .+ \(this version was accepted for them on .+, but the"
+        r" latest attempt failed\)",
+        failed,
+    ), failed
+
+    smtp_server.handler_obj.permanent.clear()
+    again = run("send", *where, *governors, "--json")  # the advice, followed
+    assert again.exit_code == 0, again.output
+    assert {r["email"]: r["status"] for r in json.loads(again.stdout)["results"]}[tom.email] == "sent"
+    shown = run("status", *where, *governors).output
+    assert f"Sent ({len(ACTIVE)}):" in shown and "Failed (0):" in shown
+
+
+def test_sending_for_a_meeting_with_no_pack_names_the_command_that_builds_that_meetings_pack(tmp_path):
+    from tests.conftest import run
+
+    result = run("send", "--config", CONFIG, "--outputs", tmp_path, "--meeting", "2027-03-11", "--dry-run")
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(
+        "not found): build it with `.venv/bin/tracker pack --meeting 2027-03-11` first"
+    ), result.stderr
+    assert "make pack" not in result.output and "Traceback" not in result.output
 
 
 def send_as_trust(name: str, smtp_server, pack_outputs) -> list:

@@ -21,7 +21,7 @@ def status(pack_outputs, *extra):
 def test_before_the_pack_is_built(tmp_path):
     result = status(tmp_path)
     assert result.exit_code == 0, result.output
-    assert "Pack: not built yet (run `make pack`)" in result.output
+    assert "Pack: not built yet (run `.venv/bin/tracker pack --meeting 2026-12-10`)" in result.output
     assert f"Not yet sent: {len(ACTIVE)} active governors" in result.output
 
 
@@ -31,7 +31,7 @@ def test_a_draft_that_nobody_has_approved(tmp_path):
     assert "Pack: built, version 1, DRAFT" in result.output and "Approved: no" in result.output
 
 
-def test_after_a_partial_send_it_shows_sent_failed_and_not_yet_sent(smtp_server, pack_outputs):
+def test_after_a_partial_send_it_shows_each_governor_once_as_sent_failed_or_not_yet_sent(smtp_server, pack_outputs):
     bad, later = ACTIVE[0], ACTIVE[1]
     smtp_server.handler_obj.permanent.add(bad.email)
     send(pack_outputs, env_for(smtp_server), only=tuple(g.email for g in ACTIVE if g is not later))
@@ -44,12 +44,14 @@ def test_after_a_partial_send_it_shows_sent_failed_and_not_yet_sent(smtp_server,
     )
     assert sorted(s["email"] for s in data["sent"]) == sorted(g.email for g in ACTIVE[2:])
     assert [(f["email"], f["answer"][:3]) for f in data["failed"]] == [(bad.email, "550")]
-    assert sorted(n["email"] for n in data["not_yet_sent"]) == sorted([bad.email, later.email])
+    assert [n["email"] for n in data["not_yet_sent"]] == [later.email]  # the failed one is listed as failed only
 
     text = status(pack_outputs).output
     assert "Approved: by Alex Morgan on 28 November 2026 at 16:00" in text
     assert f"Failed (1):\n  {bad.name} <{bad.email}> on 30 November 2026 at 09:00: 550 5.1.1" in text
-    assert "Not yet sent (2):" in text
+    assert "`.venv/bin/tracker send --meeting 2026-12-10` tries them again" in text
+    assert "Not yet sent (1):" in text
+    assert "sent to 2, failed for 1, 1 not yet sent" in status(pack_outputs, "--all-trusts").output
 
 
 def test_a_new_version_shows_who_had_the_earlier_one_and_a_changed_file_is_flagged(smtp_server, pack_outputs):
@@ -104,4 +106,5 @@ def test_a_governor_in_doubt_is_listed_with_what_to_do_and_not_as_not_yet_sent(s
     assert who.email not in [n["email"] for n in data["not_yet_sent"]]
     text = status(pack_outputs).output
     assert f"In doubt (1):\n  {who.name} <{who.email}>: handed to the server on" in text
-    assert "tracker send --mark-sent EMAIL" in text and "--resend-in-doubt" in text
+    assert "`.venv/bin/tracker send --meeting 2026-12-10 --mark-sent EMAIL`" in text
+    assert "`.venv/bin/tracker send --meeting 2026-12-10 --resend-in-doubt`" in text

@@ -243,3 +243,22 @@ def test_deciding_all_when_nothing_is_waiting_says_so_and_claims_no_update(confi
         assert result.exit_code == 0, result.output
         assert result.output == f"Nothing was waiting for review; {config_dir / 'register.yaml'} is unchanged.\n"
     assert (config_dir / "register.yaml").read_bytes() == before
+
+
+def test_the_review_list_and_the_digest_give_commands_as_the_readme_runs_them(walk, monkeypatch):
+    """`tracker` is not on PATH after the README's set-up; `.venv/bin/tracker` is, as the README writes it."""
+    from tests.conftest import ROOT
+    from tracker.core.commands import TRACKER
+
+    config, outputs, _ = walk
+    monkeypatch.delenv("TRACKER_SMTP_HOST", raising=False)
+    (proposal,) = [p for p in track(config, outputs)["proposals"] if p["evidence"]["url"] == MERGER_URL]
+    pid = proposal["id"]
+    listed = run("review", "--config", config).output
+    assert f'  Accept: .venv/bin/tracker review accept {pid} --by "NAME"\n' in listed
+    assert f'  Reject: .venv/bin/tracker review reject {pid} --by "NAME" --why "..."\n' in listed
+    assert run("digest", "--config", config, "--outputs", outputs, "--dry-run").exit_code == 0
+    (eml,) = (outputs / "outbox" / "digest").glob("*.eml")
+    text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert f'To accept: `.venv/bin/tracker review accept {pid} --by "NAME"`.' in " ".join(text.split())
+    assert (ROOT / TRACKER).exists()  # the form works from the project folder the README sets up

@@ -5,6 +5,12 @@ written atomically under a lock. Each success is recorded the moment the server 
 it, so a crash or a re-run never sends the same version to the same person twice by
 accident. A new version (a different sha256) starts a fresh set of records.
 
+A record's status is the outcome of the latest attempt, and that is the governor's
+state: a `--resend` the server refused leaves them "failed" (they may not have this
+version), so `tracker status` lists them as failed and the next `tracker send` tries
+them again. `sends` and `sent_at` keep what was accepted before. Skipping an inactive
+governor is no attempt, so it never replaces an outcome.
+
 Just before a message is handed over (before SMTP DATA) its record says "in doubt";
 the server's answer replaces that a moment later. A record still in doubt means the run
 was killed or the connection lost in between: the server may have the message or not.
@@ -21,6 +27,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from tracker.core.commands import run_command
 from tracker.core.dates import utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import locked, read_json, write_json
@@ -51,6 +58,12 @@ class Record:
     format: str = "docx"
     attempts: int = 1
     sends: int = 0  # how many times this version was accepted for this person (more than 1 only via --resend)
+    sent_at: str | None = None  # when it was last accepted (a later attempt may have failed since)
+
+    @property
+    def last_sent(self) -> str | None:
+        """When this version was last accepted for this person (logs from before `sent_at`: `at`, if sent)."""
+        return self.sent_at or (self.at if self.status == DeliveryStatus.SENT else None)
 
 
 def read_log(path: Path) -> list[Record]:
@@ -70,8 +83,12 @@ def find(records: list[Record], sha256: str, email: str) -> Record | None:
 
 
 def already_sent(records: list[Record], sha256: str, email: str) -> bool:
+    """Whether the latest attempt to send this version to this person was accepted.
+
+    Not "ever accepted": after a failed --resend the governor may not have it, and the
+    next run must try them again rather than answer "already sent"."""
     r = find(records, sha256, email)
-    return r is not None and r.sends > 0
+    return r is not None and r.status == DeliveryStatus.SENT
 
 
 def in_doubt(records: list[Record], sha256: str, email: str) -> Record | None:
@@ -109,10 +126,15 @@ class DeliveryLog:
 
         An attempt in doubt keeps the record's earlier answer count; the answer that
         follows it replaces it. A message is never handed over before this is on disk.
+        Skipping an inactive governor is not an attempt: it never hides an earlier outcome.
         """
         old = find(self.records, sha256, email)
-        sends = (old.sends if old else 0) + (1 if status == DeliveryStatus.SENT else 0)
-        new = Record(sha256, version, email, name, status, utc_stamp(at), answer, fmt, attempts, sends)
+        if status == DeliveryStatus.SKIPPED and old is not None and old.status != DeliveryStatus.SKIPPED:
+            return old
+        accepted = status == DeliveryStatus.SENT
+        sends = (old.sends if old else 0) + (1 if accepted else 0)
+        sent_at = utc_stamp(at) if accepted else (old.last_sent if old else None)
+        new = Record(sha256, version, email, name, status, utc_stamp(at), answer, fmt, attempts, sends, sent_at)
         self.records = [r for r in self.records if r is not old] + [new]
         write_json(self.path, {"meeting": self.meeting.isoformat(), "records": [asdict(r) for r in self.records]})
         return new
@@ -123,7 +145,7 @@ class DeliveryLog:
         if doubt is None:
             raise TrackerError(
                 f"{email} is not in doubt for this version of the pack, so there is nothing to mark"
-                " (`tracker status` lists who is)"
+                f" ({run_command('status')} lists who is)"
             )
         return self.record(
             sha256=sha256, version=doubt.version, email=doubt.email, name=doubt.name, status=DeliveryStatus.SENT,

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 
 from tracker.config.profiles import FeedSource, Trust, load_sources, load_trust
 from tracker.config.workspace import Workspace
+from tracker.core.commands import run_command
 from tracker.core.dates import moment_words, parse_stamp, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import read_json, write_json
@@ -105,10 +106,9 @@ def _sections(
         rows: Rows = []
         for p in d.waiting:
             new = " (new since the last digest)" if p in d.found else ""
-            line = (
-                f'{finding(p, milestones, publishers)}{new} To accept: tracker review accept {p.id} --by "NAME".'
-                f' To reject: tracker review reject {p.id} --by "NAME" --why "...".'
-            )
+            accept = run_command(f'review accept {p.id} --by "NAME"')
+            reject = run_command(f'review reject {p.id} --by "NAME" --why "..."')
+            line = f"{finding(p, milestones, publishers)}{new} To accept: {accept}. To reject: {reject}."
             rows.append((line, p.evidence.url if p.evidence else None))
         out.append(("Waiting for your review", rows))
     if d.events:

@@ -66,17 +66,20 @@ def change_date(text: str) -> str:
 
 @dataclass(frozen=True)
 class Earlier:
-    """The version of this meeting's pack a governor already has, and when it was sent to them."""
+    """An earlier version of this meeting's pack that governors were sent: the one this
+    governor has and when it reached them, or (`sent_at` None) one sent to others only."""
 
     version: int
-    sent_at: str
+    sent_at: str | None
 
 
 def replaced_version(pack: Manifest, earlier: Earlier | None) -> int | None:
-    """The version this message replaces: the one the governor has, else the one this version replaced."""
-    if earlier is not None and earlier.version != pack.version:
-        return earlier.version
-    return pack.replaces or (pack.version - 1 if pack.version > 1 else None)
+    """The version this message replaces: only ever one that governors were sent.
+
+    Not the manifest's `replaces`: drafts rebuilt before anyone was sent them never
+    reached a governor, and "replaces version 3" would send them looking for it.
+    """
+    return earlier.version if earlier is not None and earlier.version < pack.version else None
 
 
 def subject_for(pack: Manifest, earlier: Earlier | None = None) -> str:
@@ -123,8 +126,9 @@ def pack_message(
 ) -> EmailMessage:
     """The message for one governor: what is in the pack, what changed, how long it takes to read.
 
-    A new version says, in its subject and first line, which version it replaces:
-    the one the governor was sent (`earlier`), or else the one before it.
+    A new version says, in its subject and first line, which version it replaces, when
+    governors were sent an earlier one (`earlier`): the one this governor was sent, with
+    its date, or else the latest one the others were sent.
     """
     meeting = weekday_date(pack.meeting)
     since = f" (on {weekday_date(pack.previous_meeting)})" if pack.previous_meeting else ""
@@ -137,7 +141,7 @@ def pack_message(
     old = replaced_version(pack, earlier)
     first = None
     if old:
-        when = stamp_day(earlier.sent_at) if earlier is not None and earlier.version == old else None
+        when = stamp_day(earlier.sent_at) if earlier is not None and earlier.sent_at else None
         first = f"This is version {pack.version} of the pack and replaces version {old}" + (
             f", which you were sent on {when}. Please read this one instead." if when else "."
         )

@@ -21,7 +21,8 @@ from pathlib import Path
 from tracker.config.governors import Governor, GovernorList, load_governors
 from tracker.config.profiles import Trust, load_trust
 from tracker.config.workspace import Workspace
-from tracker.core.dates import Clock, stamp_words
+from tracker.core.commands import run_command
+from tracker.core.dates import Clock, day_month_year, stamp_words
 from tracker.core.errors import TrackerError
 from tracker.core.files import sha256_file
 from tracker.distribution.delivery import (
@@ -36,9 +37,10 @@ from tracker.distribution.delivery import (
     read_log,
 )
 from tracker.distribution.message import Earlier, address, pack_message
+from tracker.distribution.status import build_command
 from tracker.distribution.transport import OutboxTransport, SmtpTransport, Transport, smtp_settings
 from tracker.pack.briefing import APPENDICES
-from tracker.pack.manifest import Manifest, built_for
+from tracker.pack.manifest import MANIFEST, Manifest, PackNotBuilt, built_for
 from tracker.pack.pdf import PdfCopy, complete_pdf
 
 
@@ -156,10 +158,19 @@ def pdf_for_sending(docx: Path, folder: Path) -> PdfCopy:
 
 
 def earlier_version(records: list[Record], pack: Manifest, email: str) -> Earlier | None:
-    """The latest other version of this meeting's pack that this governor was sent, if any."""
-    had = [r for r in records if r.email.lower() == email.lower() and r.sha256 != pack.sha256 and r.sends > 0]
-    latest = max(had, key=lambda r: (r.version, r.at), default=None)
-    return Earlier(latest.version, latest.at) if latest else None
+    """The earlier version of this meeting's pack this message replaces: the latest one this
+    governor was sent, else the latest one any governor was sent, else none.
+
+    Only the delivery log counts: drafts that were rebuilt before anyone was sent them
+    (the manifest's `replaces`) were never in a governor's hands, so nothing replaces them.
+    """
+    delivered = [r for r in records if r.version < pack.version and r.sends > 0]
+    theirs = [r for r in delivered if r.email.lower() == email.lower()]
+    if theirs:
+        latest = max(theirs, key=lambda r: (r.version, r.last_sent or r.at))
+        return Earlier(latest.version, latest.last_sent)
+    newest = max((r.version for r in delivered), default=None)
+    return Earlier(newest, None) if newest is not None else None
 
 
 def distribute(
@@ -197,9 +208,8 @@ def distribute(
             elif doubt is not None and not (resend or resend_in_doubt):
                 report.results.append(Result(g.name, g.email, DeliveryStatus.IN_DOUBT, IN_DOUBT_HELP, g.format))
             elif done is not None and already_sent(records, pack.sha256, g.email) and not resend:
-                report.results.append(
-                    Result(g.name, g.email, DeliveryStatus.ALREADY_SENT, f"sent {stamp_words(done.at)}", g.format)
-                )
+                when = stamp_words(done.last_sent or done.at)
+                report.results.append(Result(g.name, g.email, DeliveryStatus.ALREADY_SENT, f"sent {when}", g.format))
             else:
                 try:
                     address(g.name, g.email)  # a bad name or address fails here, before anyone is sent anything
@@ -236,7 +246,7 @@ def distribute(
 
 IN_DOUBT_HELP = (
     "in doubt: a message was handed to the server but no answer was recorded, so it is not sent again"
-    " unasked; ask them, then `tracker send --mark-sent EMAIL` if they have it, or `--resend-in-doubt`"
+    f" unasked; ask them, then {run_command('send --mark-sent EMAIL')} if they have it, or `--resend-in-doubt`"
 )
 
 
@@ -303,7 +313,7 @@ def send_pack(
     trust = load_trust(ws.trust)
     meeting = trust.meeting_for(ws.now().date(), meeting, unscheduled=built_for(ws, meeting))
     governors = load_governor_list(ws, trust, warn)
-    pack = Manifest.for_meeting(ws.packs_dir, meeting)
+    pack = pack_to_send(ws, meeting)
     if mark_sent:
         check_same_trust(pack, trust, governors)
         return mark_sent_to(pack, governors, mark_sent, ws.delivery_log(meeting), ws.clock)
@@ -329,6 +339,18 @@ def send_pack(
     report.notes[:0] = notes
     report.outbox = outbox if dry_run else None
     return report
+
+
+def pack_to_send(ws: Workspace, meeting: dt.date) -> Manifest:
+    """The meeting's pack; if none is built, the command that builds that meeting's, not the next one's."""
+    try:
+        return Manifest.for_meeting(ws.packs_dir, meeting)
+    except PackNotBuilt:
+        raise PackNotBuilt(
+            f"no pack has been built for the meeting on {day_month_year(meeting)} "
+            f"({ws.packs_dir / meeting.isoformat() / MANIFEST} not found): build it with "
+            f"{build_command(meeting, ws.trust_id)} first"
+        ) from None
 
 
 def load_governor_list(ws: Workspace, trust: Trust, warn: Callable[[str], None]) -> GovernorList:

@@ -1,4 +1,9 @@
-"""Where the next meeting's pack stands: built, approved, sent to whom, failed for whom."""
+"""Where the next meeting's pack stands: built, approved, sent to whom, failed for whom.
+
+Each governor is in one place, and it is the one the delivery log's latest attempt for
+this version says: sent, failed (even if an earlier send was accepted: they may not
+have it, and `tracker send` tries them again), in doubt, or not yet sent (no attempt).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from dataclasses import dataclass, field
 
 from tracker.config.governors import Governor, GovernorList
 from tracker.config.workspace import Workspace
+from tracker.core.commands import run_command
 from tracker.core.dates import day_month_year, stamp_words
 from tracker.core.errors import TrackerError
 from tracker.distribution.delivery import DeliveryStatus, Record, read_log
@@ -27,6 +33,7 @@ class PackProgress:
     in_doubt: list[Record] = field(default_factory=list)  # handed over, no answer recorded: a person decides
     not_yet_sent: list[Governor] = field(default_factory=list)
     older_versions: dict[int, int] = field(default_factory=dict)  # version -> people sent it
+    trust_id: str | None = None  # the trust's name for --trust, when the deployment names its trusts
 
     def to_json(self) -> dict:
         return {
@@ -38,7 +45,10 @@ class PackProgress:
             "approved_at": self.approved_at,
             "changed_since_built": self.changed_since_built,
             "sent": [{"name": r.name, "email": r.email, "at": r.at, "sends": r.sends} for r in self.sent],
-            "failed": [{"name": r.name, "email": r.email, "at": r.at, "answer": r.answer} for r in self.failed],
+            "failed": [
+                {"name": r.name, "email": r.email, "at": r.at, "answer": r.answer, "sent_before": r.last_sent}
+                for r in self.failed
+            ],
             "in_doubt": [{"name": r.name, "email": r.email, "at": r.at} for r in self.in_doubt],
             "not_yet_sent": [{"name": g.name, "email": g.email} for g in self.not_yet_sent],
             "older_versions": {str(v): n for v, n in sorted(self.older_versions.items())},
@@ -51,14 +61,14 @@ def pack_status(
     records: list[Record],
     governors: GovernorList,
     changed: bool = False,
+    trust_id: str | None = None,
 ) -> PackProgress:
     if pack is None:
-        return PackProgress(meeting, built=False, not_yet_sent=[g for g in governors if g.active])
+        return PackProgress(meeting, built=False, not_yet_sent=[g for g in governors if g.active], trust_id=trust_id)
+    # The latest attempt decides, as it does for `tracker send`: a record's status is that attempt's outcome.
     mine = [r for r in records if r.sha256 == pack.sha256]
-    sent = [r for r in mine if r.sends > 0]
-    sent_to = {r.email.lower() for r in sent}
-    doubt = [r for r in mine if r.status == DeliveryStatus.IN_DOUBT and r.email.lower() not in sent_to]
-    waiting = sent_to | {r.email.lower() for r in doubt}
+    sent, failed, doubt = ([r for r in mine if r.status == status] for status in _ATTEMPTED)
+    tried = {r.email.lower() for r in mine if r.status in _ATTEMPTED}
     older: dict[int, int] = {}
     for r in records:
         if r.sha256 != pack.sha256 and r.sends > 0:
@@ -72,18 +82,33 @@ def pack_status(
         approved_at=pack.approved_at,
         changed_since_built=changed,
         sent=sent,
-        failed=[r for r in mine if r.status == DeliveryStatus.FAILED and r.email.lower() not in sent_to],
+        failed=failed,
         in_doubt=doubt,
-        not_yet_sent=[g for g in governors if g.active and g.email.lower() not in waiting],
+        not_yet_sent=[g for g in governors if g.active and g.email.lower() not in tried],
         older_versions=older,
+        trust_id=trust_id,
     )
+
+
+_ATTEMPTED = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.IN_DOUBT)
+
+
+def build_command(meeting: dt.date, trust_id: str | None = None) -> str:
+    """The command that builds this meeting's pack (`make pack` builds the next meeting's only)."""
+    return run_command(f"pack --meeting {meeting.isoformat()}" + (f" --trust {trust_id}" if trust_id else ""))
+
+
+def send_command(meeting: dt.date, trust_id: str | None = None, extra: str = "") -> str:
+    """`tracker send` for this meeting (and trust), with `extra` options, as the reader would type it."""
+    trust = f" --trust {trust_id}" if trust_id else ""
+    return run_command(f"send --meeting {meeting.isoformat()}{trust}" + (f" {extra}" if extra else ""))
 
 
 def describe(s: PackProgress) -> list[str]:
     """The status as lines a company secretary can read at a glance."""
     lines = [f"Meeting: {day_month_year(s.meeting)}"]
     if not s.built:
-        lines.append("Pack: not built yet (run `make pack`)")
+        lines.append(f"Pack: not built yet (run {build_command(s.meeting, s.trust_id)})")
         lines.append(f"Not yet sent: {len(s.not_yet_sent)} active governors")
         return lines
     lines.append(f"Pack: built, version {s.version}, {s.pack_status}")
@@ -101,7 +126,9 @@ def describe(s: PackProgress) -> list[str]:
         for r in s.sent
     ]
     lines.append(f"Failed ({len(s.failed)}):")
-    lines += [f"  {r.name} <{r.email}> on {stamp_words(r.at)}: {r.answer}" for r in s.failed]
+    lines += [f"  {r.name} <{r.email}> on {stamp_words(r.at)}: {r.answer}" + _sent_before(r) for r in s.failed]
+    if s.failed:
+        lines.append(f"  {send_command(s.meeting, s.trust_id)} tries them again")
     if s.in_doubt:
         lines.append(f"In doubt ({len(s.in_doubt)}):")
         lines += [
@@ -109,14 +136,22 @@ def describe(s: PackProgress) -> list[str]:
             for r in s.in_doubt
         ]
         lines.append(
-            "  They may have it: ask them, then `tracker send --mark-sent EMAIL` if they do, or"
-            " `tracker send --resend-in-doubt` to send it again"
+            f"  They may have it: ask them, then {send_command(s.meeting, s.trust_id, '--mark-sent EMAIL')} if they"
+            f" do, or {send_command(s.meeting, s.trust_id, '--resend-in-doubt')} to send it again"
         )
     lines.append(f"Not yet sent ({len(s.not_yet_sent)}):")
     lines += [f"  {g.name} <{g.email}>" for g in s.not_yet_sent]
     for version, n in sorted(s.older_versions.items()):
         lines.append(f"Earlier version {version} was sent to {n} governor{'s' if n != 1 else ''}")
     return lines
+
+
+def _sent_before(r: Record) -> str:
+    """A failed attempt after an accepted one (a --resend): the secretary must not assume they have it."""
+    if not r.sends:
+        return ""
+    when = f"on {stamp_words(r.last_sent)}" if r.last_sent else "before"  # logs written before sent_at: no time
+    return f" (this version was accepted for them {when}, but the latest attempt failed)"
 
 
 def summary_line(s: PackProgress) -> str:
@@ -141,7 +176,7 @@ def load_status(ws: Workspace, trust: str, governors: GovernorList, meeting: dt.
     if pack is not None and pack.trust != trust:
         raise TrackerError(
             f"{pack.path}: this pack is {pack.trust_name}'s ({pack.trust!r}), not {trust!r}'s, although it is"
-            f" in {trust!r}'s folder; rebuild {trust!r}'s own pack with `tracker pack`"
+            f" in {trust!r}'s folder; rebuild {trust!r}'s own pack with {build_command(meeting, ws.trust_id)}"
         )
     changed = False
     if pack is not None:
@@ -149,4 +184,4 @@ def load_status(ws: Workspace, trust: str, governors: GovernorList, meeting: dt.
             pack.check_unchanged()
         except TrackerError:
             changed = True
-    return pack_status(meeting, pack, read_log(ws.delivery_log(meeting)), governors, changed)
+    return pack_status(meeting, pack, read_log(ws.delivery_log(meeting)), governors, changed, ws.trust_id)

@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Protocol
 
 from tracker.config.profiles import SMTP_SECURITY, EmailSettings
+from tracker.core.commands import run_command
 from tracker.core.errors import TrackerError
 from tracker.core.files import atomic_write
 
@@ -222,7 +223,7 @@ class SmtpTransport:
             raise TrackerError(
                 f"lost the connection to the SMTP server {self.settings} while sending to {recipient} ({_reason(exc)});"
                 " those already sent are recorded, and anyone whose message may have reached the server is held"
-                " in doubt (see `tracker status`): run the same command again to send the rest"
+                f" in doubt (see {run_command('status')}): run the same command again to send the rest"
             ) from None
 
 
