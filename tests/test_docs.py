@@ -112,3 +112,10 @@ def test_the_readme_match_example_is_what_the_command_prints_for_that_feed():
     result = run(*args[:-1], ROOT / args[-1])
     assert result.exit_code == 0, result.output
     assert result.stdout == block.group(2)
+
+
+@pytest.mark.parametrize("number", range(len(re.findall(r"^```python\n", README, re.M))))
+def test_every_python_snippet_in_the_readme_runs_as_written(number, config_dir, monkeypatch):
+    snippet = re.findall(r"^```python\n(.*?)^```", README, re.M | re.S)[number]
+    monkeypatch.chdir(config_dir.parent)  # a copy of config/ and templates/, so outputs/ goes there too
+    exec(compile(snippet, f"README.md python snippet {number + 1}", "exec"), {})

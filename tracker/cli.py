@@ -253,6 +253,12 @@ def _validate(ws: Workspace, trusts: TrustChoice) -> None:
     elif trusts.old_file is not None:
         ws = ws.with_overrides(trust=trusts.old_file)
     problems = validate(ws)
+    names = [ws.trust_id] if ws.trust_id else trust_names(ws)
+    for one in [ws.for_trust(n) for n in names] if names and not ws.trust_id else [ws]:
+        if one.governors_is_example and one.governors.exists():  # as send and status say
+            _warn(
+                f"{one.governors_file} not found: using the fictional {one.governors} (copy it and add your governors)"
+            )
     for p in problems:
         click.echo(str(p))
     if problems:
@@ -261,7 +267,6 @@ def _validate(ws: Workspace, trusts: TrustChoice) -> None:
             f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {files} file{'s' if files > 1 else ''}"
         )
     shared = [p for p in (ws.register, ws.sources, ws.matching) if p.exists()]
-    names = [ws.trust_id] if ws.trust_id else trust_names(ws)
     if names:
         for unused in unused_single_trust_files(ws):
             _warn(f"{unused} is not read: with trusts in {ws.trusts_dir}/, each trust has its own files there")
@@ -891,11 +896,12 @@ def serve_cmd(config_dir: Path, outputs_dir: Path, port: int, ui: bool, old_home
     ws = workspace(config_dir, outputs_dir)
     home = old_home or ws.prefect_home
     local = LocalPrefect(home=home, port=port, api_url=ws.env.get("PREFECT_API_URL"))
-    click.echo(
-        f"Starting the Prefect server at {local.url} ..."
-        if not local.api_url
-        else f"Using the Prefect server at {local.url}"
-    )
+    if local.api_url:
+        click.echo(f"Using the Prefect server at {local.url}")
+    elif local.healthy():  # a second `make serve`: nothing new starts, so say so
+        click.echo(f"The Prefect server at {local.url} is already running; checking its workers and deployments ...")
+    else:
+        click.echo(f"Starting the Prefect server at {local.url} ...")
     local.start_server(ui=ui)
     local.create_pool()
     local.deploy(Path.cwd())

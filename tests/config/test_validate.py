@@ -20,8 +20,9 @@ def edit(path: Path, old: str, new: str) -> int:
 
 
 def problems(config_dir: Path) -> tuple[int, str]:
+    """Exit status and output, without the warning that the fictional governors list is in use."""
     result = run("validate", "--config", config_dir)
-    return result.exit_code, result.output
+    return result.exit_code, "".join(ln for ln in result.output.splitlines(True) if not ln.startswith("Warning: "))
 
 
 def test_the_shipped_config_is_valid(config_dir):
@@ -671,3 +672,36 @@ def test_a_register_that_cannot_be_read_reports_only_itself_not_every_reference_
     code, out = problems(config_dir)
     assert code == 2
     assert out.splitlines()[-1] == "Error: 1 problem in 1 file", out
+
+
+def test_validate_says_it_is_using_the_fictional_governors_example_as_every_command_does(config_dir):
+    result = run("validate", "--config", config_dir)
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"Warning: {config_dir / 'governors.yaml'} not found: using the fictional"
+        f" {config_dir / 'governors.example.yaml'} (copy it and add your governors)\n"
+    )
+    (config_dir / "governors.yaml").write_text((config_dir / "governors.example.yaml").read_text())
+    assert run("validate", "--config", config_dir).stderr == ""
+
+
+def test_a_missing_word_template_is_one_problem_before_pack_needs_it(config_dir):
+    line = edit(config_dir / "trust.yaml", "template: ../templates/", "template: ../nowhere/")
+    code, out = problems(config_dir)
+    assert code == 2
+    missing = (config_dir.parent / "nowhere" / "governors-briefing.docx").resolve()
+    assert out.splitlines() == [
+        f"{config_dir / 'trust.yaml'}:{line}: pack.template: the Word template {missing} does not exist",
+        "Error: 1 problem in 1 file",
+    ]
+
+
+def test_a_meeting_date_in_words_asks_for_a_full_date(config_dir):
+    line = edit(config_dir / "trust.yaml", "- date: 2026-12-10", "- date: 10 June 2027")
+    code, out = problems(config_dir)
+    assert code == 2
+    assert re.search(
+        rf"trust\.yaml:{line}: council_of_governors\.meetings\[\d+\]\.date: expected a full date like 2027-06-10"
+        r" \(year-month-day\), got '10 June 2027'",
+        out,
+    ), out

@@ -8,7 +8,8 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from tests.conftest import FIXTURES, run, workspace
+from tests.conftest import CONFIG, FIXTURES, run, workspace
+from tracker.config.profiles import load_sources
 from tracker.core.errors import TrackerError
 from tracker.core.files import write_json
 from tracker.distribution.digest import run_digest
@@ -33,7 +34,21 @@ def outputs(tmp_path):
     (out / "state").mkdir(parents=True)
     known = ["long-term-plan-2019", "planning-guidance-2019-20", "social-care-green-paper"]
     write_json(out / "state" / "digest.json", {"last_sent": LAST.isoformat(), "unhealthy": [], "milestones": known})
+    read = (NOW - dt.timedelta(hours=1)).isoformat()
+    for source in load_sources(CONFIG / "sources.yaml"):  # every feed read an hour ago (one never read is stale)
+        save_state(out / "state", SourceState(source.name, last_attempt=read, last_success=read, newest_item=read))
     return out
+
+
+def test_a_source_never_read_is_listed_as_needing_attention(config, outputs, smtp_server):
+    (outputs / "state" / "nhs-england-news.json").unlink()
+    result = digest(config, outputs, env_for(smtp_server))
+    assert result.sent
+    text = smtp_server.handler_obj.received[0].message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert (
+        "Sources needing attention (1):\n  - NHS England news: has not been read yet: run `tracker track`"
+        " (new since the last digest)" in text
+    )
 
 
 def findings(config):

@@ -75,3 +75,17 @@ def test_the_rest_helper_retries_a_busy_server_and_gives_up_after_a_bound(feed_s
     with pytest.raises(httpx.HTTPStatusError):
         local.api("GET", "/down", attempts=2)
     assert [p for p, _ in feed_server.requests].count("/api/down") == 2
+
+
+def test_serve_when_a_server_already_answers_on_its_port_says_it_is_running_not_starting(tmp_path, feed_server):
+    from tests.feedserver import Route
+
+    feed_server.add("/api/health", Route(b"true", content_type="application/json"))
+    port = feed_server.base.rsplit(":", 1)[1]
+    result = run("serve", "--port", port, "--outputs", tmp_path)
+    first = result.output.splitlines()[0]
+    assert (
+        first
+        == f"The Prefect server at http://127.0.0.1:{port}/api is already running; checking its workers and deployments ..."
+    )
+    assert not (tmp_path / "prefect" / "server.pid").exists()  # no second server was started

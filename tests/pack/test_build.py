@@ -104,7 +104,8 @@ def test_the_manifest_describes_the_pack_exactly(config_dir, tmp_path):
         "text": "Planning guidance for 2027/28 is now expected in 2027 (it was delayed).",
         "url": "https://example.org/test/planning-guidance-date",
     }
-    assert m["stale_sources"] == []
+    sources = load_yaml(config_dir / "sources.yaml")["sources"]
+    assert m["stale_sources"] == [s["title"] for s in sources]  # no feed read yet: every one is stale
 
 
 def test_the_shipped_config_builds_for_the_next_meeting(config_dir, tmp_path):
@@ -373,7 +374,8 @@ def test_a_missing_template_is_named(config_dir, tmp_path):
     template.unlink()
     result = run(*pack_args(config_dir, tmp_path, "--meeting", "2026-12-10"))
     assert result.exit_code == 2
-    assert f"{template}: the Word template is missing" in result.output
+    assert "trust.yaml:" in result.output  # found by the config check, with file and line
+    assert f"pack.template: the Word template {template} does not exist" in result.output
 
 
 def test_a_template_without_a_needed_style_names_the_style(config_dir, tmp_path):
@@ -451,7 +453,8 @@ def test_failing_feeds_are_reported_in_the_pack_and_the_manifest(config_dir, tmp
                     "last_success": "2026-11-22T07:00:00Z", "newest_item": "2026-11-21T10:00:00Z"})
     )  # fmt: skip
     result = build(config_dir, tmp_path)
-    assert result.manifest.stale_sources == ("NHS England news",)  # its title: the email quotes it
+    assert "NHS England news" in result.manifest.stale_sources  # its title: the email quotes it
+    assert "GOV.UK: Department of Health and Social Care news and communications" not in result.manifest.stale_sources
     rows = {r.cells[0].text: [c.text for c in r.cells] for t in Document(str(result.docx)).tables for r in t.rows}
     nhse = rows["NHS England news"]
     assert nhse[1:4] == ["1 October 2026", "Never", "Failing"]

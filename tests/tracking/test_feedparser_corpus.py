@@ -14,7 +14,7 @@ def test_every_feed_in_feedparsers_corpus_goes_through_match_without_a_crash():
     files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in (".xml", ".rdf", ".atom", ".rss"))
     assert len(files) >= 2000, f"expected feedparser's 2,100 test feeds in {CORPUS}, found {len(files)}"
     result = run("match", "--register", CONFIG / "register.yaml", "--json", *files)
-    assert result.exit_code == 0, result.output[-2000:]
+    assert result.exit_code == 2, result.output[-2000:]  # some files are refused: each said, then status 2
     data = json.loads(result.output)
     entries, errors = data["entries"], data["errors"]
     read = {e["source"] for e in entries} | {e["source"] for e in errors}

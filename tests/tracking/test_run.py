@@ -387,3 +387,16 @@ def test_the_secretarys_save_while_track_writes_survives_every_trial(feed_server
         assert all(e["url"] in text for e in json.loads(out)["evidence"])  # the run's findings are in too
     report(f"lost-edit trials: {LOST_EDIT_TRIALS}, the save landed inside the run's write in {raced}, edits lost 0")
     assert raced >= LOST_EDIT_TRIALS // 2  # the race really was run
+
+
+def test_a_source_never_read_is_stale_in_the_packs_manifest_as_the_readme_says(config_dir, tmp_path):
+    from tracker.config.profiles import load_sources
+    from tracker.tracking.feedstate import SourceState, assess
+
+    (source, *_) = load_sources(config_dir / "sources.yaml")
+    health = assess(source, SourceState(source.name), NOW)
+    assert (health.stale, health.reason) == (True, "has not been read yet: run `tracker track`")
+    result = run("pack", "--config", config_dir, "--outputs", tmp_path / "out", "--meeting", "2026-12-10", "--json")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(Path(json.loads(result.stdout)["manifest"]).read_text())
+    assert manifest["stale_sources"] == [s.title for s in load_sources(config_dir / "sources.yaml")]

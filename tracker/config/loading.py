@@ -124,7 +124,7 @@ def check_trust_files(
     problems, against the ids written in it: `known`)."""
     trust = check_file(ws.trust, trust_parser(ws.trust))
     questions = check_file(ws.questions, parse_questions)
-    problems = [*trust.problems, *questions.problems]
+    problems = [*trust.problems, *questions.problems, *template_problems(trust)]
     if ws.trust_id is not None:
         problems = [_own_questions_hint(p, ws) for p in problems]
         problems += short_name_problems(trust, ws.trust_id)
@@ -133,6 +133,19 @@ def check_trust_files(
     if known is not None:
         problems += link_problems(known, trust, questions)
     return trust, questions, problems
+
+
+def template_problems(trust: Checked[Trust]) -> list[Problem]:
+    """The Word template the pack is written into must be there (found before `tracker pack` needs it)."""
+    if trust.value is None or trust.value.template.is_file():
+        return []
+    c = Checker(str(trust.path))
+    pack = trust.tree.get("pack") if isinstance(trust.tree, dict) else None
+    c.problem(
+        pack if isinstance(pack, dict) else trust.tree, "template", "pack.template",
+        f"the Word template {trust.value.template} does not exist",
+    )  # fmt: skip
+    return c.problems
 
 
 def _own_questions_hint(p: Problem, ws: Workspace) -> Problem:

@@ -221,6 +221,16 @@ class Checker:
             return None
 
     def full_date(self, node: Any, key: Any, path: str, required: bool = True) -> dt.date | None:
+        value = self._get(node, key)
+        if value is not _MISSING and value is not None:
+            try:
+                PartialDate.parse(value)
+            except ValueError as exc:  # a meeting is a day: never suggest a year or a month will do
+                words = str(exc)
+                if words.startswith("expected a date like"):
+                    words = f"expected a full date like 2027-06-10 (year-month-day), got {value!r}"
+                self.problem(node, key, path, words)
+                return None
         pd = self.partial_date(node, key, path, required=required)
         if pd is not None and pd.precision != "day":
             self.problem(node, key, path, f"{pd} needs a day: write it as YYYY-MM-DD")

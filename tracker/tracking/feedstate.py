@@ -67,12 +67,14 @@ class Health:
 
 
 def assess(source: FeedSource, state: SourceState, now: dt.datetime) -> Health:
-    """Stale means failing several runs in a row, or silent longer than its period."""
+    """Stale means failing several runs in a row, never read, or silent longer than its period."""
     period = dt.timedelta(days=source.period_days)
     success, newest = parse_stamp(state.last_success), parse_stamp(state.newest_item)
     reason = None
     if state.consecutive_failures >= FAILURES_BEFORE_STALE:
         reason = f"failed {state.consecutive_failures} runs in a row; last error: {state.last_error}"
+    elif not state.last_attempt and success is None:  # nothing is known of it: as stale as can be
+        reason = "has not been read yet: run `tracker track`"
     elif state.last_attempt and success is None:
         reason = f"has never been read successfully; last error: {state.last_error}"
     elif success is not None and now - success > period:
