@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 from prefect.tasks import exponential_backoff
 
+from tracker.config.loading import need_vocabulary
 from tracker.config.profiles import FeedSource, load_sources
 from tracker.config.workspace import Workspace
 from tracker.core.dates import utc_now
@@ -69,6 +70,7 @@ def track_policy(
 ) -> dict:
     """Read every source, update the register, publish the summary."""
     ws = Workspace(Path(config_dir), Path(outputs_dir), clock=utc_now)
+    need_vocabulary(ws, "track")  # as `tracker track` does: rules alone would silently miss news
     sources = load_sources(ws.sources)
     file = open_register(ws)  # bad config fails the run before any fetch; read once, reused for the write
     now = ws.now()

@@ -27,10 +27,10 @@ def test_python_dash_m_tracker_works_and_errors_are_one_line_with_status_2(tmp_p
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stdout.strip().splitlines() == [
-        f"{tmp_path}/missing/matching.yaml: file not found: `tracker track` reads how to recognise policy news from it",
+        f"{tmp_path}/missing/matching.yaml: file not found: `.venv/bin/tracker track` reads how to recognise policy news from it",
         f"{tmp_path}/missing/questions.yaml: file not found",
         f"{tmp_path}/missing/register.yaml: file not found",
-        f"{tmp_path}/missing/sources.yaml: file not found: `tracker track` reads the feeds from it",
+        f"{tmp_path}/missing/sources.yaml: file not found: `.venv/bin/tracker track` reads the feeds from it",
         f"{tmp_path}/missing/trust.yaml: file not found",
     ]
     assert proc.stderr.strip() == "Error: 5 problems in 5 files"

@@ -26,7 +26,7 @@ import click
 
 from tracker.config.profiles import QuestionStatus, StepOutcome
 from tracker.config.workspace import Workspace
-from tracker.core.commands import TRACKER
+from tracker.core.commands import TRACKER, run_command
 from tracker.core.dates import stamp_day, utc_now, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.text import plural
@@ -300,16 +300,6 @@ def _validate_before(ctx: click.Context, name: str, args: tuple[str, ...]) -> No
 # -- policy tracking ------------------------------------------------------------
 
 
-def _need_matching(ws: Workspace, name: str) -> None:
-    """Without matching.yaml only the register's own rules would run, silently losing events,
-    near misses and new milestones: refuse instead (the library still allows an empty vocabulary)."""
-    if not ws.matching.exists():
-        raise TrackerError(
-            f"{ws.matching}: file not found: `tracker {name}` needs it to recognise policy news"
-            " (restore it, e.g. with git checkout, or copy the shipped config/matching.yaml)"
-        )
-
-
 @command(cli, "match", "tracker match --explain tests/fixtures/feeds/nhs-england.xml")
 @workspace_options
 @click.option(
@@ -322,14 +312,14 @@ def match_cmd(
     config_dir: Path, outputs_dir: Path, register: Path | None, explain: bool, as_json: bool, sources: tuple[str, ...]
 ) -> None:
     """Show which milestones each entry of SOURCE (a feed file or http(s) URL) matches, and why; writes nothing."""
-    from tracker.config.loading import load_vocabulary
+    from tracker.config.loading import load_vocabulary, need_vocabulary
     from tracker.register.parse import load_register
     from tracker.tracking.fetch import read_source
     from tracker.tracking.match import Matcher
     from tracker.tracking.model import Model
 
     ws = workspace(config_dir, outputs_dir, register=register)
-    _need_matching(ws, "match")
+    need_vocabulary(ws, "match")
     matcher = Matcher(load_register(ws.register), load_vocabulary(ws), Model.load())
     entries: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
@@ -397,11 +387,12 @@ def track_cmd(
     old_state: Path | None,
 ) -> None:
     """Read every source, update the register with evidence and changes, and summarise the run."""
+    from tracker.config.loading import need_vocabulary
     from tracker.config.profiles import load_sources
     from tracker.tracking.run import track
 
     ws = workspace(config_dir, outputs_dir, sources=old_sources, register=old_register, state=old_state)
-    _need_matching(ws, "track")
+    need_vocabulary(ws, "track")
     sources = load_sources(ws.sources)
     if sys.stderr.isatty() and not as_json:
         from rich.progress import Progress
@@ -926,7 +917,7 @@ def stop_cmd(config_dir: Path, outputs_dir: Path, old_home: Path | None) -> None
     click.echo(
         f"Stopped: {', '.join(stopped)}."
         if stopped
-        else "Nothing to stop: no server or worker started by `tracker serve` is running."
+        else f"Nothing to stop: no server or worker started by {run_command('serve')} is running."
     )
 
 

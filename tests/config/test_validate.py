@@ -640,7 +640,7 @@ def test_a_missing_sources_or_matching_file_is_a_problem_validate_reports(config
     (config_dir / name).unlink()
     code, out = problems(config_dir)
     assert code == 2
-    assert out.splitlines()[0].startswith(f"{config_dir / name}: file not found: `tracker track` reads")
+    assert out.splitlines()[0].startswith(f"{config_dir / name}: file not found: `.venv/bin/tracker track` reads")
 
 
 @pytest.mark.parametrize("command", [("track", "--dry-run"), ("match", "tests/fixtures/feeds/nhs-england.xml")])
@@ -649,7 +649,7 @@ def test_track_and_match_refuse_to_run_without_the_matching_vocabulary(config_di
     result = run(*command, "--config", config_dir, "--outputs", tmp_path / "out")
     assert result.exit_code == 2
     assert result.output.strip() == (
-        f"Error: {config_dir / 'matching.yaml'}: file not found: `tracker {command[0]}` needs it to recognise"
+        f"Error: {config_dir / 'matching.yaml'}: file not found: `.venv/bin/tracker {command[0]}` needs it to recognise"
         " policy news (restore it, e.g. with git checkout, or copy the shipped config/matching.yaml)"
     )
     assert not (tmp_path / "out").exists()

@@ -46,7 +46,7 @@ def test_a_source_never_read_is_listed_as_needing_attention(config, outputs, smt
     assert result.sent
     text = smtp_server.handler_obj.received[0].message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert (
-        "Sources needing attention (1):\n  - NHS England news: has not been read yet: run `tracker track`"
+        "Sources needing attention (1):\n  - NHS England news: has not been read yet: run `.venv/bin/tracker track`"
         " (new since the last digest)" in text
     )
 

@@ -47,3 +47,15 @@ def test_the_flow_retries_a_busy_source_writes_the_register_once_and_publishes_a
     assert load_state(state, "down").last_error == "the server answered 500 Internal Server Error."
     assert "NHS planning guidance 2027/28" in artifact["data"] and "waiting for review" in artifact["data"]
     assert "## Failing sources" in artifact["data"]
+
+
+def test_the_flow_refuses_to_run_without_the_matching_vocabulary_as_tracker_track_does(config_dir, tmp_path):
+    from flows.track import track_policy
+    from tracker.core.errors import TrackerError
+
+    (config_dir / "matching.yaml").unlink()
+    before = (config_dir / "register.yaml").read_bytes()
+    with pytest.raises(TrackerError, match=r"matching.yaml: file not found: `.venv/bin/tracker track` needs it"):
+        track_policy.fn(str(config_dir), str(tmp_path))  # the flow's own code, before any task is submitted
+    assert (config_dir / "register.yaml").read_bytes() == before
+    assert not (tmp_path / "state").exists()  # no feed was read

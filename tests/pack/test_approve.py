@@ -110,7 +110,10 @@ def test_approving_a_pack_that_does_not_exist_names_what_was_asked_for(tmp_path,
     (tmp_path / "packs").mkdir()
     result = run("approve", tmp_path / "packs" / name, "--by", "Alex Morgan")
     assert result.exit_code == 2
-    assert result.output == f"Error: {tmp_path / 'packs' / name}: no such {what}; build the pack with `tracker pack`\n"
+    assert (
+        result.output
+        == f"Error: {tmp_path / 'packs' / name}: no such {what}; build the pack with `.venv/bin/tracker pack`\n"
+    )
 
 
 # -- as LibreOffice writes it -----------------------------------------------------------------

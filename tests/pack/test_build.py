@@ -462,6 +462,18 @@ def test_failing_feeds_are_reported_in_the_pack_and_the_manifest(config_dir, tmp
     assert rows["GOV.UK: Department of Health and Social Care news and communications"][3] == "OK"
 
 
+def test_a_source_never_read_is_told_plainly_to_governors_and_listed_as_stale_for_the_secretary(config_dir, tmp_path):
+    result = build(config_dir, tmp_path)  # no feed state at all: nothing has been read yet
+    sources = load_yaml(config_dir / "sources.yaml")["sources"]
+    assert list(result.manifest.stale_sources) == [s["title"] for s in sources]  # the email and digest name them
+    text = body_text(result.docx)
+    rows = {r.cells[0].text: [c.text for c in r.cells] for t in Document(str(result.docx)).tables for r in t.rows}
+    first = rows[sources[0]["title"]]
+    assert first[3:5] == ["Not read yet", "Not read yet by the tracker."]
+    assert any(f"{len(sources)} sources not read yet" in t for t in text)
+    assert not any(".venv/bin/tracker" in t for t in text)  # a command is the secretary's business, not the pack's
+
+
 def test_a_failing_libreoffice_costs_the_pdf_not_the_pack(config_dir, tmp_path, monkeypatch):
     fake = tmp_path / "bin" / "soffice"
     fake.parent.mkdir()

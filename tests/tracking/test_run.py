@@ -395,7 +395,7 @@ def test_a_source_never_read_is_stale_in_the_packs_manifest_as_the_readme_says(c
 
     (source, *_) = load_sources(config_dir / "sources.yaml")
     health = assess(source, SourceState(source.name), NOW)
-    assert (health.stale, health.reason) == (True, "has not been read yet: run `tracker track`")
+    assert (health.stale, health.reason) == (True, "has not been read yet: run `.venv/bin/tracker track`")
     result = run("pack", "--config", config_dir, "--outputs", tmp_path / "out", "--meeting", "2026-12-10", "--json")
     assert result.exit_code == 0, result.output
     manifest = json.loads(Path(json.loads(result.stdout)["manifest"]).read_text())

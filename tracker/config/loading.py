@@ -16,7 +16,8 @@ from tracker.config.matching import Vocabulary, parse_vocabulary
 from tracker.config.profiles import FeedSource, Questions, Trust, parse_questions, parse_sources, trust_parser
 from tracker.config.trusts import folder_problems, trust_names
 from tracker.config.workspace import Workspace
-from tracker.core.errors import ConfigError, Problem
+from tracker.core.commands import run_command
+from tracker.core.errors import ConfigError, Problem, TrackerError
 from tracker.core.schema import Checked, Checker, check_file, load_checked
 from tracker.register.footprint import areas, footprint
 from tracker.register.model import Certainty, Register
@@ -45,6 +46,17 @@ def load_vocabulary(ws: Workspace) -> Vocabulary:
     if not ws.matching.exists():
         return Vocabulary()
     return load_checked(ws.matching, parse_vocabulary)
+
+
+def need_vocabulary(ws: Workspace, command: str) -> None:
+    """Without matching.yaml only the register's own rules would run, silently losing events, near misses and
+    new milestones: a run (`track`, `match`, the track-policy flow) refuses instead. The library still allows an
+    empty vocabulary, for tests of the register's own rules."""
+    if not ws.matching.exists():
+        raise TrackerError(
+            f"{ws.matching}: file not found: {run_command(command)} needs it to recognise policy news"
+            " (restore it, e.g. with git checkout, or copy the shipped config/matching.yaml)"
+        )
 
 
 def check_register(ws: Workspace) -> tuple[LoadedRegister | None, list[Problem]]:
@@ -206,7 +218,7 @@ def tracking_files_missing(ws: Workspace) -> list[Problem]:
     """A pack can be built without sources.yaml and matching.yaml, but `tracker track` and
     `tracker match` cannot do their work: validate says so before a run finds out."""
     return [
-        Problem(str(path), 0, "", f"file not found: `tracker track` reads {what} from it")
+        Problem(str(path), 0, "", f"file not found: {run_command('track')} reads {what} from it")
         for path, what in ((ws.sources, "the feeds"), (ws.matching, "how to recognise policy news"))
         if not path.exists()
     ]

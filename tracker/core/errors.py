@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.core.commands import run_command
+
 
 class TrackerError(Exception):
     """Anything a user can fix: bad config, a locked register, a missing file."""
@@ -56,7 +58,7 @@ class ConfigError(TrackerError):
         first = str(self.problems[0])
         more = len(self.problems) - 1
         if more:
-            first += f" (and {more} more problem{'s' if more > 1 else ''}: run `tracker validate`)"
+            first += f" (and {more} more problem{'s' if more > 1 else ''}: run {run_command('validate')})"
         super().__init__(first)
 
 

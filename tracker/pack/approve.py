@@ -17,6 +17,7 @@ from pathlib import Path
 from docx.opc.exceptions import PackageNotFoundError
 from lxml.etree import XMLSyntaxError
 
+from tracker.core.commands import run_command
 from tracker.core.dates import day_month_year, utc_second
 from tracker.core.errors import TrackerError
 from tracker.core.files import atomic_write, sha256_bytes, sha256_file
@@ -34,13 +35,13 @@ def locate(pack: Path, trust: str | None = None) -> Manifest:
     pack = Path(pack)
     if not pack.exists():  # name what was asked for, not the manifest of the folder above it
         what = "pack file" if pack.suffix.lower() == ".docx" else "pack folder"
-        raise TrackerError(f"{pack}: no such {what}; build the pack with `tracker pack`")
+        raise TrackerError(f"{pack}: no such {what}; build the pack with {run_command('pack')}")
     folder = pack if pack.is_dir() else pack.parent
     try:
         manifest = Manifest.read(folder)
     except PackNotBuilt:
         raise TrackerError(
-            f"{folder / 'manifest.json'}: no manifest beside the pack; build it with `tracker pack`"
+            f"{folder / 'manifest.json'}: no manifest beside the pack; build it with {run_command('pack')}"
         ) from None
     if trust is not None and manifest.trust != trust:
         raise TrackerError(
@@ -50,7 +51,9 @@ def locate(pack: Path, trust: str | None = None) -> Manifest:
     if not pack.is_dir() and pack.resolve() != docx.resolve():
         raise TrackerError(f"{pack}: manifest.json in this folder describes {docx.name}, not this file")
     if not docx.is_file():
-        raise TrackerError(f"{docx}: the pack named in {manifest.path} is missing; rebuild it with `tracker pack`")
+        raise TrackerError(
+            f"{docx}: the pack named in {manifest.path} is missing; rebuild it with {run_command('pack')}"
+        )
     return manifest
 
 
@@ -97,7 +100,7 @@ def approve(pack: Path, by: str, now: dt.datetime, trust: str | None = None, pdf
     if not marking.restamp(doc, "FINAL", f"Approved by {by} on {day_month_year(now)}."):
         raise TrackerError(
             f"{docx_path}: no DRAFT marking found to replace (the word DRAFT on the cover and in the header); "
-            "put it back, or rebuild with `tracker pack`"
+            f"put it back, or rebuild with {run_command('pack')}"
         )
     words = reading.stamp(doc)
     props = doc.core_properties

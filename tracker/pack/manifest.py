@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.config.workspace import Workspace
+from tracker.core.commands import run_command
 from tracker.core.dates import day_month_year, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import inside, read_json, sha256_file, write_json
@@ -102,7 +103,7 @@ class Manifest:
         path = folder / MANIFEST
         data = read_json(path, "the pack manifest", missing=_MISSING)
         if data is _MISSING:
-            raise PackNotBuilt(f"{path}: no pack has been built here: run `tracker pack` first")
+            raise PackNotBuilt(f"{path}: no pack has been built here: run {run_command('pack')} first")
         if not isinstance(data, dict):
             raise TrackerError(f"{path}: the pack manifest is malformed (not a JSON object); rebuild the pack")
         try:
@@ -127,7 +128,7 @@ class Manifest:
         except PackNotBuilt:
             raise PackNotBuilt(
                 f"no pack has been built for the meeting on {day_month_year(meeting)} "
-                f"({Path(packs_dir) / meeting.isoformat() / MANIFEST} not found): run `make pack` first"
+                f"({Path(packs_dir) / meeting.isoformat() / MANIFEST} not found): build it with {run_command(f'pack --meeting {meeting.isoformat()}')}"
             ) from None
 
     @classmethod
@@ -241,7 +242,7 @@ class Manifest:
         if not self.final and not allow_draft:
             raise TrackerError(
                 f"the pack for {day_month_year(self.meeting)} is a {self.status} that nobody has approved, so it will"
-                " not be sent: approve it first (`tracker approve PACK --by NAME`) or send with --allow-draft"
+                f" not be sent: approve it first ({run_command('approve PACK --by NAME')}) or send with --allow-draft"
             )
 
 

@@ -37,11 +37,11 @@ NOT_READ = "Not read yet"
 
 
 def health_word(h) -> str:
+    if not h.last_success and not h.last_error and not h.consecutive_failures:
+        return NOT_READ  # stale too, but governors are told plainly, without the secretary's command
     if h.stale:
         return "Failing" if h.consecutive_failures else "Stale"
-    if h.last_error:
-        return "Failing"
-    return "OK" if h.last_success else NOT_READ
+    return "Failing" if h.last_error else "OK"
 
 
 def render(
@@ -301,8 +301,8 @@ def timeline(doc: DocumentObject, b: Briefing, picture: bytes, alt: str) -> None
 
 
 def health(doc: DocumentObject, b: Briefing) -> None:
-    stale = [h.title for h in b.health if h.stale]
-    unread = [h.title for h in b.health if not h.stale and health_word(h) == NOT_READ]
+    unread = [h.title for h in b.health if health_word(h) == NOT_READ]
+    stale = [h.title for h in b.health if h.stale and h.title not in unread]
     said = [f"Needs attention: {'; '.join(stale)}."] if stale else []
     if unread:
         said.append(f"{plural(len(unread), 'source')} not read yet: {'; '.join(unread)}.")
@@ -311,7 +311,7 @@ def health(doc: DocumentObject, b: Briefing) -> None:
     rows = []
     for h in b.health:
         word = health_word(h)
-        note = h.reason or h.last_error or ("Not read yet by the tracker." if word == NOT_READ else "")
+        note = "Not read yet by the tracker." if word == NOT_READ else h.reason or h.last_error or ""
         rows.append(
             (
                 [

@@ -19,6 +19,7 @@ from typing import Any
 from docx.document import Document as DocumentObject
 
 from tracker.config.loading import Config
+from tracker.core.commands import run_command
 from tracker.core.dates import PartialDate, day_month_year, parse_stamp, stamp_day
 from tracker.core.errors import TrackerError
 from tracker.core.files import inside, sha256_file, write_json
@@ -137,7 +138,7 @@ def plan(old: Manifest | None, digest: str, config: Config, docx: Path, *, force
             )
         raise HandEdited(
             f"{old.docx_path}: this draft was edited by hand after it was built on {built_on(old)}, so it is not "
-            f"rebuilt over. {since}. To send it as it is, approve it (`tracker approve {old.folder} --by NAME`); to "
+            f"rebuilt over. {since}. To send it as it is, approve it ({run_command(f'approve {old.folder} --by NAME')}); to "
             "rebuild, pass --keep-edits (a new version that carries over the paragraphs you added) or --force (a "
             "new version from the register alone). Either way the edited draft is kept in superseded/"
         )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker.core.commands import run_command
 from tracker.core.dates import utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.schema import Checker
@@ -36,7 +37,7 @@ def pick(queue: Sequence[Proposal], ids: Sequence[str]) -> list[Proposal]:
         if len(hits) != 1:
             known = ", ".join(p.id for p in queue) or "none"
             what = "matches more than one proposal" if hits else "is not a proposal waiting for review"
-            raise TrackerError(f"{given!r} {what} (waiting: {known}); `tracker review` lists them")
+            raise TrackerError(f"{given!r} {what} (waiting: {known}); {run_command('review')} lists them")
         if hits[0] not in chosen:
             chosen.append(hits[0])
     return chosen
@@ -60,7 +61,7 @@ def decide(
     if not accepted and not clean(reason):
         raise TrackerError("say why it is rejected with --why TEXT (it is kept with the proposal)")
     if not ids and not everything:
-        raise TrackerError("name the proposals to decide (their ids, from `tracker review`) or pass --all")
+        raise TrackerError(f"name the proposals to decide (their ids, from {run_command('review')}) or pass --all")
     when = utc_stamp(now)
 
     def transaction() -> list[Proposal]:

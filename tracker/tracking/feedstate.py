@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from tracker.config.profiles import FeedSource
+from tracker.core.commands import run_command
 from tracker.core.dates import parse_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import inside, read_json, write_json
@@ -74,7 +75,7 @@ def assess(source: FeedSource, state: SourceState, now: dt.datetime) -> Health:
     if state.consecutive_failures >= FAILURES_BEFORE_STALE:
         reason = f"failed {state.consecutive_failures} runs in a row; last error: {state.last_error}"
     elif not state.last_attempt and success is None:  # nothing is known of it: as stale as can be
-        reason = "has not been read yet: run `tracker track`"
+        reason = f"has not been read yet: run {run_command('track')}"
     elif state.last_attempt and success is None:
         reason = f"has never been read successfully; last error: {state.last_error}"
     elif success is not None and now - success > period:
