@@ -3,7 +3,7 @@
 The test makes a throwaway PostgreSQL cluster (initdb into a temporary folder, on
 127.0.0.1 at a free port, with a password), starts `prefect server start` on it, a worker
 for the scheduled runs and two workers on the `trusts` queue with `--limit 1` each, and
-runs the build-pack deployment for 24 trusts with fan_out 3: the run and its two helpers
+runs the build-pack deployment for 48 trusts with fan_out 3: the run and its two helpers
 share the trusts. Every trust's pack must be built once, from its own files into its own
 folder, by more than one worker, and the runs must be in PostgreSQL. Everything is
 stopped and the cluster removed at the end.
@@ -114,9 +114,10 @@ def test_workers_on_a_postgresql_backed_server_share_the_trusts_and_build_each_p
     prefect_on_postgres, postgres, config_dir, tmp_path
 ):
     local = prefect_on_postgres
-    # Enough trusts that the helpers start (a process each, a few seconds) long before the
-    # first run could have built them all by itself.
-    many = {f"trust-{i:02d}": list(TRUSTS.values())[i % len(TRUSTS)] for i in range(24)}
+    # Enough trusts that a helper starts (a Prefect run takes 4-6 s to start, more on a loaded
+    # machine) long before the first run, in one process, could have built them all by itself:
+    # 24 (about 6 s of packs) let the first run finish alone once in a loaded full-suite run.
+    many = {f"trust-{i:02d}": list(TRUSTS.values())[i % len(TRUSTS)] for i in range(48)}
     for name, system in many.items():
         add_trust(config_dir, name, system=system)
     outputs = tmp_path / "outputs"
