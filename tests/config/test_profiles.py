@@ -73,7 +73,6 @@ def test_the_shipped_questions_carry_their_history(config_dir):
     assert sum(len(q.history) for q in questions) >= 8
     q6 = questions[5]
     assert q6.position_at(dt.date(2026, 9, 17)) is q6.history[0]
-    assert q6.position_after(q6.history[0]) is q6.position
 
 
 # -- --meeting names a meeting in trust.yaml ------------------------------------------------

@@ -184,12 +184,6 @@ class Question:
         """The position as it stood on `day`: the newest reviewed on or before it."""
         return next((p for p in self.positions if p.last_reviewed is not None and p.last_reviewed <= day), None)
 
-    def position_after(self, earlier: Position) -> Position | None:
-        """The position recorded next after `earlier` (it says what became of its next step)."""
-        found = self.positions
-        i = next(i for i, p in enumerate(found) if p is earlier)
-        return found[i - 1] if i > 0 else None
-
 
 @dataclass(frozen=True)
 class Attribution:

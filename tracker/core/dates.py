@@ -128,6 +128,10 @@ def check_year(year: int, value: object) -> None:
         raise ValueError(f"{str(value)[:40]!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
 
 
+class NotADate(ValueError):
+    """The value is not written as a date at all (not: a date that does not exist, or is out of range)."""
+
+
 @dataclass(frozen=True, order=True)
 class PartialDate:
     year: int
@@ -143,14 +147,14 @@ class PartialDate:
             check_year(value.year, value)
             return cls(value.year, value.month, value.day)
         if isinstance(value, bool):
-            raise ValueError(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
+            raise NotADate(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
         if isinstance(value, int):
             value = str(value)
         if not isinstance(value, str):
-            raise ValueError(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
+            raise NotADate(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
         m = _PATTERN.match(value.strip())
         if not m:
-            raise ValueError(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
+            raise NotADate(f"expected a date like 2018, 2018-11 or 2018-11-14, got {value!r}")
         year = int(m.group(1))
         month, day = (int(g) if g else None for g in m.groups()[1:])
         try:

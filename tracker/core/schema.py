@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from tracker.core.dates import PartialDate, check_year
+from tracker.core.dates import NotADate, PartialDate, check_year
 from tracker.core.errors import ConfigError, FileProblem, Problem, TrackerError
 from tracker.core.files import parse_yaml, read_source, sha256_bytes
 from tracker.core.text import decoded_words, encoded_words, has_controls, link_problem, quoted
@@ -222,20 +222,22 @@ class Checker:
 
     def full_date(self, node: Any, key: Any, path: str, required: bool = True) -> dt.date | None:
         value = self._get(node, key)
-        if value is not _MISSING and value is not None:
-            try:
-                PartialDate.parse(value)
-            except ValueError as exc:  # a meeting is a day: never suggest a year or a month will do
-                words = str(exc)
-                if words.startswith("expected a date like"):
-                    words = f"expected a full date like 2027-06-10 (year-month-day), got {value!r}"
-                self.problem(node, key, path, words)
-                return None
-        pd = self.partial_date(node, key, path, required=required)
-        if pd is not None and pd.precision != "day":
+        if value is _MISSING or value is None:
+            if required:
+                self.problem(node, key, path, "is required")
+            return None
+        try:
+            pd = PartialDate.parse(value)
+        except NotADate:  # a meeting is a day: never suggest a year or a month will do
+            self.problem(node, key, path, f"expected a full date like 2027-06-10 (year-month-day), got {value!r}")
+            return None
+        except ValueError as exc:
+            self.problem(node, key, path, str(exc))
+            return None
+        if pd.precision != "day":
             self.problem(node, key, path, f"{pd} needs a day: write it as YYYY-MM-DD")
             return None
-        return pd.first_day() if pd else None
+        return pd.first_day()
 
     def timestamp(self, node: Any, key: Any, path: str, required: bool = True) -> str | None:
         """An ISO date or date-time, kept as the text written (UTC 'Z' or an offset)."""

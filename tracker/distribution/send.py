@@ -22,7 +22,7 @@ from tracker.config.governors import Governor, GovernorList, load_governors
 from tracker.config.profiles import Trust, load_trust
 from tracker.config.workspace import Workspace
 from tracker.core.commands import run_command
-from tracker.core.dates import Clock, day_month_year, stamp_words
+from tracker.core.dates import Clock, stamp_words
 from tracker.core.errors import TrackerError
 from tracker.core.files import sha256_file
 from tracker.distribution.delivery import (
@@ -37,10 +37,9 @@ from tracker.distribution.delivery import (
     read_log,
 )
 from tracker.distribution.message import Earlier, address, pack_message
-from tracker.distribution.status import build_command
 from tracker.distribution.transport import OutboxTransport, SmtpTransport, Transport, smtp_settings
 from tracker.pack.briefing import APPENDICES
-from tracker.pack.manifest import MANIFEST, Manifest, PackNotBuilt, built_for
+from tracker.pack.manifest import Manifest, built_for
 from tracker.pack.pdf import PdfCopy, complete_pdf
 
 
@@ -313,7 +312,7 @@ def send_pack(
     trust = load_trust(ws.trust)
     meeting = trust.meeting_for(ws.now().date(), meeting, unscheduled=built_for(ws, meeting))
     governors = load_governor_list(ws, trust, warn)
-    pack = pack_to_send(ws, meeting)
+    pack = Manifest.for_meeting(ws.packs_dir, meeting, ws.trust_id)
     if mark_sent:
         check_same_trust(pack, trust, governors)
         return mark_sent_to(pack, governors, mark_sent, ws.delivery_log(meeting), ws.clock)
@@ -339,18 +338,6 @@ def send_pack(
     report.notes[:0] = notes
     report.outbox = outbox if dry_run else None
     return report
-
-
-def pack_to_send(ws: Workspace, meeting: dt.date) -> Manifest:
-    """The meeting's pack; if none is built, the command that builds that meeting's, not the next one's."""
-    try:
-        return Manifest.for_meeting(ws.packs_dir, meeting)
-    except PackNotBuilt:
-        raise PackNotBuilt(
-            f"no pack has been built for the meeting on {day_month_year(meeting)} "
-            f"({ws.packs_dir / meeting.isoformat() / MANIFEST} not found): build it with "
-            f"{build_command(meeting, ws.trust_id)} first"
-        ) from None
 
 
 def load_governor_list(ws: Workspace, trust: Trust, warn: Callable[[str], None]) -> GovernorList:

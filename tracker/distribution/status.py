@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from tracker.config.governors import Governor, GovernorList
 from tracker.config.workspace import Workspace
-from tracker.core.commands import run_command
+from tracker.core.commands import build_command, run_command
 from tracker.core.dates import day_month_year, stamp_words
 from tracker.core.errors import TrackerError
 from tracker.distribution.delivery import DeliveryStatus, Record, read_log
@@ -91,11 +91,6 @@ def pack_status(
 
 
 _ATTEMPTED = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.IN_DOUBT)
-
-
-def build_command(meeting: dt.date, trust_id: str | None = None) -> str:
-    """The command that builds this meeting's pack (`make pack` builds the next meeting's only)."""
-    return run_command(f"pack --meeting {meeting.isoformat()}" + (f" --trust {trust_id}" if trust_id else ""))
 
 
 def send_command(meeting: dt.date, trust_id: str | None = None, extra: str = "") -> str:

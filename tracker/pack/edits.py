@@ -225,9 +225,11 @@ def _line_up(old: list[str], new: list[str]) -> dict[int, int]:
     for a, b, size in difflib.SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks():
         found.update((a + t, b + t) for t in range(size))
     once_old, once_new = _once(old), _once(new)
+    taken = set(found.values())
     for text, i in once_old.items():
-        if i not in found and text in once_new and once_new[text] not in found.values():
+        if i not in found and text in once_new and once_new[text] not in taken:
             found[i] = once_new[text]
+            taken.add(once_new[text])
     return found
 
 

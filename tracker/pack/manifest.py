@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.config.workspace import Workspace
-from tracker.core.commands import run_command
+from tracker.core.commands import build_command, run_command
 from tracker.core.dates import day_month_year, utc_stamp
 from tracker.core.errors import TrackerError
 from tracker.core.files import inside, read_json, sha256_file, write_json
@@ -122,13 +122,16 @@ class Manifest:
             return None
 
     @classmethod
-    def for_meeting(cls, packs_dir: Path, meeting: dt.date) -> Manifest:
+    def for_meeting(cls, packs_dir: Path, meeting: dt.date, trust_id: str | None = None) -> Manifest:
+        """The pack for `meeting`; if none is built, PackNotBuilt naming the command that builds that
+        meeting's pack (for the trust `trust_id`, when the deployment names its trusts), not the next one's."""
         try:
             return cls.read(Path(packs_dir) / meeting.isoformat())
         except PackNotBuilt:
             raise PackNotBuilt(
                 f"no pack has been built for the meeting on {day_month_year(meeting)} "
-                f"({Path(packs_dir) / meeting.isoformat() / MANIFEST} not found): build it with {run_command(f'pack --meeting {meeting.isoformat()}')}"
+                f"({Path(packs_dir) / meeting.isoformat() / MANIFEST} not found): build it with "
+                f"{build_command(meeting, trust_id)} first"
             ) from None
 
     @classmethod

@@ -37,7 +37,7 @@ NOT_READ = "Not read yet"
 
 
 def health_word(h) -> str:
-    if not h.last_success and not h.last_error and not h.consecutive_failures:
+    if h.never_read:
         return NOT_READ  # stale too, but governors are told plainly, without the secretary's command
     if h.stale:
         return "Failing" if h.consecutive_failures else "Stale"
@@ -301,8 +301,8 @@ def timeline(doc: DocumentObject, b: Briefing, picture: bytes, alt: str) -> None
 
 
 def health(doc: DocumentObject, b: Briefing) -> None:
-    unread = [h.title for h in b.health if health_word(h) == NOT_READ]
-    stale = [h.title for h in b.health if h.stale and h.title not in unread]
+    unread = [h.title for h in b.health if h.never_read]
+    stale = [h.title for h in b.health if h.stale and not h.never_read]
     said = [f"Needs attention: {'; '.join(stale)}."] if stale else []
     if unread:
         said.append(f"{plural(len(unread), 'source')} not read yet: {'; '.join(unread)}.")

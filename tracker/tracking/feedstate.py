@@ -66,6 +66,11 @@ class Health:
     def ok(self) -> bool:
         return not self.stale and not self.last_error
 
+    @property
+    def never_read(self) -> bool:
+        """Nothing is known of it yet: no success, no error (stale, and told plainly in the pack)."""
+        return not self.last_success and not self.last_error and not self.consecutive_failures
+
 
 def assess(source: FeedSource, state: SourceState, now: dt.datetime) -> Health:
     """Stale means failing several runs in a row, never read, or silent longer than its period."""
