@@ -208,7 +208,10 @@ class Checker:
             return None
         return value
 
-    def partial_date(self, node: Any, key: Any, path: str, required: bool = True) -> PartialDate | None:
+    def partial_date(
+        self, node: Any, key: Any, path: str, required: bool = True, shape: str | None = None
+    ) -> PartialDate | None:
+        """A date to the precision written; `shape` says what to write instead of a value that is no date at all."""
         value = self._get(node, key)
         if value is _MISSING or value is None:
             if required:
@@ -216,28 +219,20 @@ class Checker:
             return None
         try:
             return PartialDate.parse(value)
+        except NotADate as exc:
+            self.problem(node, key, path, f"expected {shape}, got {value!r}" if shape else str(exc))
+            return None
         except ValueError as exc:
             self.problem(node, key, path, str(exc))
             return None
 
     def full_date(self, node: Any, key: Any, path: str, required: bool = True) -> dt.date | None:
-        value = self._get(node, key)
-        if value is _MISSING or value is None:
-            if required:
-                self.problem(node, key, path, "is required")
-            return None
-        try:
-            pd = PartialDate.parse(value)
-        except NotADate:  # a meeting is a day: never suggest a year or a month will do
-            self.problem(node, key, path, f"expected a full date like 2027-06-10 (year-month-day), got {value!r}")
-            return None
-        except ValueError as exc:
-            self.problem(node, key, path, str(exc))
-            return None
-        if pd.precision != "day":
+        # a meeting is a day: never suggest a year or a month will do
+        pd = self.partial_date(node, key, path, required, shape="a full date like 2027-06-10 (year-month-day)")
+        if pd is not None and pd.precision != "day":
             self.problem(node, key, path, f"{pd} needs a day: write it as YYYY-MM-DD")
             return None
-        return pd.first_day()
+        return pd.first_day() if pd else None
 
     def timestamp(self, node: Any, key: Any, path: str, required: bool = True) -> str | None:
         """An ISO date or date-time, kept as the text written (UTC 'Z' or an offset)."""
